@@ -1,0 +1,33 @@
+/*
+ * certhealth.h - judge a server certificate chain for an MX name the way a
+ * sending MTA applying MTA-STS would (RFC 8461 4.2): PKIX chain to a trusted
+ * root (ca_file, or the system store when ca_file is NULL or ""), not
+ * expired, a SAN dNSName matching the name (RFC 6125; wildcard only as the
+ * whole left-most label; CN never used).
+ *
+ * Does file I/O and parsing: call from startup, reload or a background
+ * thread, never from a milter callback.
+ */
+#ifndef MTASTS_CERTHEALTH_H
+#define MTASTS_CERTHEALTH_H
+
+#include <time.h>
+
+#include "verdict.h"
+
+struct certhealth_result {
+	struct cert_health health;	/* known=1 when the chain was read */
+	time_t	not_after;		/* leaf expiry, 0 when unknown */
+	char	error[256];		/* why the chain could not be judged */
+	char	detail[256];		/* what failed (OpenSSL's reason), "" when good */
+};
+
+/*
+ * Read a PEM chain (leaf first) from chain_file and judge it for mx_name at
+ * time now. Returns 0 when judged (see health), -1 when the file cannot be
+ * read or holds no certificate (error says why; health.known = 0).
+ */
+int	certhealth_check_file(const char *chain_file, const char *ca_file,
+	    const char *mx_name, time_t now, struct certhealth_result *out);
+
+#endif
