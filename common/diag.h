@@ -30,13 +30,20 @@ struct diag_list {
 	struct diag items[DIAG_MAX];
 	size_t count;
 	size_t dropped;			/* findings past DIAG_MAX */
+	size_t errors;			/* errors added, dropped included */
 };
 
 void	diag_init(struct diag_list *);
+/* A NULL list is accepted and ignored (the caller wants no details). */
 void	diag_add(struct diag_list *, enum diag_severity, const char *code,
 	    unsigned line, const char *fmt, ...)
 	    __attribute__((format(printf, 5, 6)));
+/* Shorthands: diag_error(dl, code, line, fmt, ...), diag_warning(...). */
+#define diag_error(dl, ...)	diag_add((dl), DIAG_ERROR, __VA_ARGS__)
+#define diag_warning(dl, ...)	diag_add((dl), DIAG_WARNING, __VA_ARGS__)
 size_t	diag_count(const struct diag_list *, enum diag_severity);
+/* First diagnostic with this code, or NULL. */
+const struct diag *diag_find(const struct diag_list *, const char *code);
 const char *diag_severity_name(enum diag_severity);
 
 #endif

@@ -39,8 +39,9 @@ struct sts_policy {
 /*
  * Parse len bytes of buf (need not be NUL-terminated). Fills *out as far as
  * the text allows and appends findings to diags. Returns 1 when the policy is
- * valid (every conforming sender accepts it), 0 otherwise. Always call
- * policy_free on *out afterwards.
+ * valid (every conforming sender accepts it), 0 otherwise. *out is
+ * overwritten (it holds only valid mx patterns); always call policy_free on
+ * it afterwards. diags must not be NULL; the codes are listed in policy.c.
  */
 int	policy_parse(const char *buf, size_t len, struct sts_policy *out,
 	    struct diag_list *diags);

@@ -4,7 +4,9 @@
  *
  * Each record is one TXT RR whose character-strings the caller has already
  * concatenated without separators ("v=STSv1; id=" "abc" -> "v=STSv1; id=abc").
- * Pure: no I/O, reentrant.
+ * Pure: no I/O, reentrant. diags must not be NULL; its diag codes are
+ * listed in record.c. A parse diagnostic has line 0; a selection
+ * diagnostic has the record's 1-based position in the RRset as its line.
  */
 #ifndef MTASTS_RECORD_H
 #define MTASTS_RECORD_H
@@ -14,6 +16,7 @@
 #include "diag.h"
 
 #define STS_ID_MAX	32
+#define TLSRPT_RUA_MAX	32	/* rua URIs kept; more is a warning */
 
 struct sts_record {
 	char	id[STS_ID_MAX + 1];
@@ -33,7 +36,8 @@ long	sts_record_select(const char *const *txt, const size_t *len, size_t n,
 	    struct diag_list *diags);
 
 struct tlsrpt_record {
-	char	**rua;		/* every URI of every rua= field, in order */
+	char	**rua;		/* every usable (mailto:, https:) URI of every
+				   rua= field, in order, as written */
 	size_t	  rua_count;
 };
 
