@@ -29,6 +29,8 @@ enum verdict_result {
 #define REASON_STS_POLICY_INVALID	0x080u
 #define REASON_STS_WEBPKI_INVALID	0x100u
 #define REASON_COUNT			9
+/* Room for every reason name, comma-separated, and the NUL. */
+#define VERDICT_REASONS_BUFSIZE		192
 
 enum policy_source {
 	POLICY_SOURCE_PUBLISHED = 0,

@@ -1,0 +1,302 @@
+/*
+ * check_report.c - unit tests for the pure parts of mtasts-report: UTC
+ * time text, the JSON scanner (it must accept exactly what jansson's
+ * json_loadb accepts), log record decoding, and the PTR registered-domain
+ * heuristic.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report_agg.h"
+#include "report_jscan.h"
+#include "report_record.h"
+#include "utctime.h"
+
+struct stamp_case {
+	const char *text;
+	int	 ok;
+	long long want;
+};
+
+static const struct stamp_case stamps[] = {
+	{ "1970-01-01T00:00:00Z", 1, 0 },
+	{ "2026-01-31T10:00:00Z", 1, 1769853600 },
+	{ "2026-01-31t10:00:00z", 1, 1769853600 },
+	{ "2026-01-31 10:00:00Z", 1, 1769853600 },
+	{ "2026-01-31T10:00:00.123456Z", 1, 1769853600 },
+	{ "2026-01-31T12:30:00+02:30", 1, 1769853600 },
+	{ "2026-01-31T05:00:00-05:00", 1, 1769853600 },
+	{ "2024-02-29T00:00:00Z", 1, 1709164800 },
+	{ "2000-03-01T00:00:00Z", 1, 951868800 },
+	{ "1969-12-31T23:59:59Z", 1, -1 },
+	{ "2023-02-29T00:00:00Z", 0, 0 },
+	{ "2026-13-01T00:00:00Z", 0, 0 },
+	{ "2026-01-31T24:00:00Z", 0, 0 },
+	{ "2026-01-31T10:00:00", 0, 0 },
+	{ "2026-01-31T10:00:00.Z", 0, 0 },
+	{ "2026-01-31T10:00:00+0200", 0, 0 },
+	{ "2026-1-31T10:00:00Z", 0, 0 },
+	{ "yesterday", 0, 0 },
+	{ "", 0, 0 },
+};
+
+START_TEST(test_stamp)
+{
+	const struct stamp_case *c = &stamps[_i];
+	long long t = 42;
+	int rc = utctime_parse_stamp(c->text, strlen(c->text), &t);
+
+	ck_assert_msg((rc == 0) == c->ok, "%s: rc %d", c->text, rc);
+	if (c->ok)
+		ck_assert_msg(t == c->want, "%s: got %lld, want %lld", c->text,
+		    t, c->want);
+}
+END_TEST
+
+START_TEST(test_stamp_roundtrip)
+{
+	char buf[UTCTIME_STAMP_LEN], date[UTCTIME_DATE_LEN];
+	long long t, back;
+
+	/* Every day from 1960 to 2100 at 23:59:59 survives format + parse. */
+	for (t = -315619201LL; t < 4102444800LL; t += UTCTIME_DAY) {
+		utctime_format_stamp(t, buf, sizeof(buf));
+		ck_assert_int_eq(utctime_parse_stamp(buf, strlen(buf), &back), 0);
+		ck_assert_msg(back == t, "%s: %lld != %lld", buf, back, t);
+		utctime_format_date(t, date, sizeof(date));
+		ck_assert(strncmp(date, buf, 10) == 0);
+	}
+}
+END_TEST
+
+struct duration_case {
+	const char *text;
+	int	 ok;
+	long long want;
+};
+
+static const struct duration_case durations[] = {
+	{ "14d", 1, 14 * 86400LL }, { "2w", 1, 14 * 86400LL },
+	{ "36h", 1, 36 * 3600LL }, { "30m", 1, 1800 }, { "45s", 1, 45 },
+	{ "0d", 1, 0 }, { "d", 0, 0 }, { "14", 0, 0 }, { "14dd", 0, 0 },
+	{ "-1d", 0, 0 }, { "1y", 0, 0 }, { "99999999999d", 0, 0 }, { "", 0, 0 },
+};
+
+START_TEST(test_duration)
+{
+	const struct duration_case *c = &durations[_i];
+	long long v = -1;
+	int rc = utctime_parse_duration(c->text, &v);
+
+	ck_assert_msg((rc == 0) == c->ok, "%s: rc %d", c->text, rc);
+	if (c->ok)
+		ck_assert_msg(v == c->want, "%s: %lld", c->text, v);
+}
+END_TEST
+
+START_TEST(test_date)
+{
+	long long t;
+
+	ck_assert_int_eq(utctime_parse_date("2026-03-02", &t), 0);
+	ck_assert(t == 1772409600LL);
+	ck_assert_int_eq(utctime_parse_date("2026-03-02T00:00:00Z", &t), -1);
+	ck_assert_int_eq(utctime_parse_date("2026-02-30", &t), -1);
+	ck_assert(utctime_day(-1) == -1 && utctime_day(86399) == 0);
+}
+END_TEST
+
+/* Texts on which the scanner and json_loadb must agree. */
+static const char *const json_texts[] = {
+	"{}", "{\"a\":1}", " {\"a\" : [1, 2.5, -0, 1e3, 1E+2, 0.5e-3]} \n",
+	"{\"a\":\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\ud83d\\ude00\"}",
+	"{\"a\":true,\"b\":false,\"c\":null,\"d\":{\"e\":[[],{}]}}",
+	"{\"a\":\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"}",
+	"{\"a\":1,\"a\":2}", "{\"a\":9223372036854775807}",
+	"{\"a\":-9223372036854775808}",
+	/* must be rejected */
+	"", " ", "{", "}", "{\"a\"}", "{\"a\":}", "{\"a\":1,}", "{,}",
+	"{\"a\":1 \"b\":2}", "{a:1}", "{'a':1}", "{\"a\":[1,]}", "{\"a\":[,1]}",
+	"{\"a\":01}", "{\"a\":1.}", "{\"a\":.5}", "{\"a\":-}", "{\"a\":+1}",
+	"{\"a\":1e}", "{\"a\":0x10}", "{\"a\":NaN}", "{\"a\":Infinity}",
+	"{\"a\":tru}", "{\"a\":nul}", "{\"a\":True}",
+	"{\"a\":9223372036854775808}", "{\"a\":1e400}",
+	"{\"a\":\"\\x\"}", "{\"a\":\"\\u12\"}", "{\"a\":\"\\u0000\"}",
+	"{\"a\":\"\\ud83d\"}", "{\"a\":\"\\ude00\"}", "{\"a\":\"\\ud83d\\u0041\"}",
+	"{\"a\":\"tab\there\"}", "{\"a\":\"nl\nhere\"}", "{\"a\":\"open}",
+	"{\"a\":\"\xc3\"}", "{\"a\":\"\xc0\xaf\"}", "{\"a\":\"\xed\xa0\x80\"}",
+	"{\"a\":\"\xf5\x80\x80\x80\"}", "{\"a\":\"\xff\"}", "{\"a\":\"\x80\"}",
+	"{\"a\":1} x", "{\"a\":1}{}", "{\"a\":1}\v", "\xef\xbb\xbf{}",
+};
+
+START_TEST(test_scanner_matches_jansson)
+{
+	const char *t = json_texts[_i];
+	json_error_t e;
+	json_t *j = json_loadb(t, strlen(t), 0, &e);
+	struct jscan js;
+	int ok;
+
+	js_init(&js, t, strlen(t));
+	ok = js_peek(&js) == JS_OBJECT && js_skip(&js) == 0 &&
+	    js_finish(&js) == 0;
+	ck_assert_msg(ok == (j != NULL), "\"%s\": scanner %s, jansson %s", t,
+	    ok ? "accepts" : "rejects", j != NULL ? "accepts" : "rejects");
+	json_decref(j);
+}
+END_TEST
+
+START_TEST(test_scanner_decodes)
+{
+	const char *t = "{\"k\\u0065y\":\"\\u00e9\\ud83d\\ude00x\"}";
+	char key[8], val[16], small[4];
+	struct jscan js;
+
+	js_init(&js, t, strlen(t));
+	ck_assert_int_eq(js_enter(&js, JS_OBJECT), 0);
+	ck_assert_int_eq(js_member(&js, key, sizeof(key)), 1);
+	ck_assert_str_eq(key, "key");
+	ck_assert_int_eq(js_string(&js, val, sizeof(val)), 0);
+	ck_assert_str_eq(val, "\xc3\xa9\xf0\x9f\x98\x80x");
+	/* Truncation keeps whole UTF-8 sequences only. */
+	js_init(&js, t, strlen(t));
+	js_enter(&js, JS_OBJECT);
+	js_member(&js, key, sizeof(key));
+	ck_assert_int_eq(js_string(&js, small, sizeof(small)), 0);
+	ck_assert_str_eq(small, "\xc3\xa9");
+}
+END_TEST
+
+#define LINE_HEAD "{\"ts\":\"2026-01-31T10:00:00Z\",\"event\":\"message\","
+
+struct rec_case {
+	const char *line;
+	int	 ok;
+	const char *err;	/* substring of the reason */
+};
+
+static const struct rec_case recs[] = {
+	{ LINE_HEAD "\"domains\":[]}", 1, NULL },
+	{ LINE_HEAD "\"new\":{\"x\":[1,{}]},\"domains\":[]}", 1, NULL },
+	{ "{\"event\":\"message\"}", 0, "\"ts\"" },
+	{ "{\"ts\":\"2026-01-31T10:00:00Z\"}", 0, "\"event\"" },
+	{ "[1]", 0, "not a JSON object" },
+	{ LINE_HEAD "\"domains\":[{\"result\":\"pass\"}]}", 0, "no domain" },
+	{ LINE_HEAD "\"domains\":[{\"domain\":\"a\",\"result\":\"maybe\"}]}", 0,
+	    "unknown result" },
+	{ LINE_HEAD "\"domains\":[{\"domain\":\"a\",\"rcpts\":\"2\","
+	    "\"result\":\"pass\"}]}", 0, "expected a number" },
+	{ LINE_HEAD "\"tls\":\"TLSv1.2\"}", 0, "expected an object" },
+	{ LINE_HEAD "\"domains\":[]", 0, "invalid JSON" },
+};
+
+START_TEST(test_rec_table)
+{
+	const struct rec_case *c = &recs[_i];
+	static struct rec r;
+	char err[REC_ERROR_MAX] = "";
+	int rc = rec_parse(c->line, strlen(c->line), &r, err, sizeof(err));
+
+	ck_assert_msg((rc == 0) == c->ok, "%s: rc %d (%s)", c->line, rc, err);
+	if (c->err != NULL)
+		ck_assert_msg(strstr(err, c->err) != NULL, "%s: reason \"%s\"",
+		    c->line, err);
+}
+END_TEST
+
+START_TEST(test_rec_fields)
+{
+	static const char line[] = "{\"ts\":\"2026-01-31T10:00:00Z\","
+	    "\"host\":\"mx1\",\"event\":\"message\",\"client\":{\"ip\":"
+	    "\"192.0.2.7\",\"ptr\":null,\"helo\":\"a\\r\\nX: y\"},"
+	    "\"mail_from_domain\":\"Sender.EXAMPLE\",\"tls\":{\"version\":"
+	    "\"TLSv1.1\",\"bits\":256},\"mx\":{\"name\":\"mx1.example.com\"},"
+	    "\"domains\":[{\"domain\":\"Example.COM\",\"rcpts\":2,\"result\":"
+	    "\"would-fail\",\"reasons\":[\"tls-version\",\"mx-mismatch\","
+	    "\"brand-new\"],\"policy\":{\"mode\":\"testing\",\"id\":\"2024\"}},"
+	    "{\"domain\":\"example.org\",\"result\":\"no-policy\","
+	    "\"policy\":null}]}";
+	static struct rec r;
+	char err[REC_ERROR_MAX];
+
+	ck_assert_int_eq(rec_parse(line, strlen(line), &r, err, sizeof(err)), 0);
+	ck_assert(r.ts == 1769853600 && r.event == REC_MESSAGE && r.tls);
+	ck_assert_str_eq(r.ip, "192.0.2.7");
+	ck_assert_str_eq(r.ptr, "");
+	ck_assert_str_eq(r.helo, "a??X: y");
+	ck_assert_str_eq(r.mail_from, "sender.example");
+	ck_assert_str_eq(r.tls_version, "TLSv1.1");
+	ck_assert_str_eq(r.mx, "mx1.example.com");
+	ck_assert_uint_eq(r.ndomains, 2);
+	ck_assert_str_eq(r.domains[0].domain, "example.com");
+	ck_assert_uint_eq(r.domains[0].rcpts, 2);
+	ck_assert_int_eq(r.domains[0].result, VERDICT_WOULD_FAIL);
+	ck_assert_uint_eq(r.domains[0].reasons,
+	    REASON_TLS_VERSION | REASON_MX_MISMATCH | REC_REASON_OTHER);
+	ck_assert_str_eq(r.domains[0].mode, "testing");
+	ck_assert_int_eq(r.domains[1].has_policy, 0);
+	ck_assert_int_eq(r.domains[1].result, VERDICT_NO_POLICY);
+}
+END_TEST
+
+struct org_case {
+	const char *ptr;
+	const char *want;
+};
+
+static const struct org_case orgs[] = {
+	{ "mail.sender.example", "sender.example" },
+	{ "a.b.c.sender.example.", "sender.example" },
+	{ "out1.relay.mailhost.co.uk", "mailhost.co.uk" },
+	{ "mx.shop.com.au", "shop.com.au" },
+	{ "mail.uni.ac.jp", "uni.ac.jp" },
+	{ "smtp.agency.gov.br", "agency.gov.br" },
+	{ "mail.example.co", "example.co" },
+	{ "mail.co.example", "co.example" },
+	{ "mail.foo.de", "foo.de" },
+	{ "co.uk", "co.uk" },
+	{ "localhost", "localhost" },
+	{ "", "" },
+};
+
+START_TEST(test_registered_domain)
+{
+	char out[64];
+
+	agg_registered_domain(orgs[_i].ptr, out, sizeof(out));
+	ck_assert_msg(strcmp(out, orgs[_i].want) == 0, "%s: got %s, want %s",
+	    orgs[_i].ptr, out, orgs[_i].want);
+}
+END_TEST
+
+#define N(a)	((int)(sizeof(a) / sizeof((a)[0])))
+
+int
+main(void)
+{
+	Suite *s = suite_create("report");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_loop_test(tc, test_stamp, 0, N(stamps));
+	tcase_add_test(tc, test_stamp_roundtrip);
+	tcase_add_loop_test(tc, test_duration, 0, N(durations));
+	tcase_add_test(tc, test_date);
+	tcase_add_loop_test(tc, test_scanner_matches_jansson, 0,
+	    N(json_texts));
+	tcase_add_test(tc, test_scanner_decodes);
+	tcase_add_loop_test(tc, test_rec_table, 0, N(recs));
+	tcase_add_test(tc, test_rec_fields);
+	tcase_add_loop_test(tc, test_registered_domain, 0, N(orgs));
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,674 @@
+/*
+ * report_agg.c - aggregation of decoded log records for mtasts-report
+ * (see report_agg.h), and the derived figures every output format shares:
+ * shares, the window length, the readiness verdict, sender labels.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report_agg.h"
+#include "utctime.h"
+
+#define KEY_SEP	'\x1f'	/* cannot occur: record text is printable */
+
+void
+agg_init(struct agg *a)
+{
+	memset(a, 0, sizeof(*a));
+	strmap_init(&a->doms);
+}
+
+static void
+org_free(void *p)
+{
+	struct org *o = p;
+
+	free(o->mail_from);
+	free(o->ptr_org);
+	strlist_free(&o->ips);
+	strlist_free(&o->helos);
+	strlist_free(&o->tls);
+	free(o);
+}
+
+static void
+detail_free(void *p)
+{
+	struct rpt_detail *d = p;
+
+	free(d->ip);
+	free(d->mx);
+	free(d->code);
+	free(d);
+}
+
+static void
+rpt_free(void *p)
+{
+	struct rpt_policy *rp = p;
+
+	free(rp->mode);
+	free(rp->id);
+	strmap_free(&rp->details, detail_free);
+	free(rp);
+}
+
+static void
+dom_free(void *p)
+{
+	struct dom_stat *d = p;
+
+	free(d->name);
+	strmap_free(&d->orgs, org_free);
+	strmap_free(&d->rpt, rpt_free);
+	free(d->days);
+	free(d);
+}
+
+void
+agg_free(struct agg *a)
+{
+	strmap_free(&a->doms, dom_free);
+	for (size_t i = 0; i < AGG_EXAMPLES; i++) {
+		free(a->examples[i].file);
+		free(a->examples[i].why);
+	}
+	for (size_t i = 0; i < a->nfilter; i++)
+		free(a->filter[i]);
+	for (size_t i = 0; i < AGG_EXAMPLES; i++)
+		free(a->faults[i]);
+}
+
+void
+agg_unreadable(struct agg *a, const char *why)
+{
+	if (a->unreadable < AGG_EXAMPLES &&
+	    (a->faults[a->unreadable] = strdup(why)) == NULL)
+		a->nomem = 1;
+	a->unreadable++;
+}
+
+void
+agg_malformed(struct agg *a, const char *file, unsigned long line,
+    const char *why)
+{
+	struct malformed *m;
+
+	if (a->malformed < AGG_EXAMPLES) {
+		m = &a->examples[a->malformed];
+		m->file = strdup(file);
+		m->line = line;
+		m->why = strdup(why);
+		if (m->file == NULL || m->why == NULL)
+			a->nomem = 1;
+	}
+	a->malformed++;
+}
+
+/* Registered domain heuristic: see mtasts-report(1), SENDERS. */
+void
+agg_registered_domain(const char *ptr, char *out, size_t size)
+{
+	static const char *const slds[] = {
+		"co", "com", "net", "org", "ac", "gov", "edu", "or", "ne",
+		"go", "gv", "mil", "ltd", "plc", "nom", "sch"
+	};
+	size_t len = strlen(ptr), labels = 0, keep = 2;
+	const char *dot[3] = { NULL, NULL, NULL };
+
+	while (len > 0 && ptr[len - 1] == '.')
+		len--;
+	for (size_t i = len; i-- > 0;) {
+		if (ptr[i] == '.' && labels < 3)
+			dot[labels++] = ptr + i;
+	}
+	if (labels >= 2 && ptr + len - dot[0] - 1 == 2) {
+		for (size_t i = 0; i < sizeof(slds) / sizeof(slds[0]); i++) {
+			if ((size_t)(dot[0] - dot[1] - 1) == strlen(slds[i]) &&
+			    strncmp(dot[1] + 1, slds[i], strlen(slds[i])) == 0)
+				keep = 3;
+		}
+	}
+	if (labels < keep) {
+		snprintf(out, size, "%.*s", (int)len, ptr);
+		return;
+	}
+	snprintf(out, size, "%.*s", (int)(ptr + len - dot[keep - 1] - 1),
+	    dot[keep - 1] + 1);
+}
+
+static int
+domain_wanted(const struct agg *a, const char *name)
+{
+	if (a->nfilter == 0)
+		return 1;
+	for (size_t i = 0; i < a->nfilter; i++) {
+		if (strcmp(a->filter[i], name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static struct dom_stat *
+dom_get(struct agg *a, const char *name)
+{
+	void **slot;
+	struct dom_stat *d;
+
+	if ((slot = strmap_slot(&a->doms, name, strlen(name))) == NULL)
+		return NULL;
+	if (*slot != NULL)
+		return *slot;
+	if ((d = calloc(1, sizeof(*d))) == NULL ||
+	    (d->name = strdup(name)) == NULL) {
+		free(d);
+		return NULL;
+	}
+	strmap_init(&d->orgs);
+	strmap_init(&d->rpt);
+	*slot = d;
+	return d;
+}
+
+/* The day's entry, inserted in order when new; logs are mostly in order. */
+static struct day_stat *
+day_get(struct dom_stat *d, long long day)
+{
+	size_t lo = 0, hi = d->ndays, mid;
+	struct day_stat *v;
+
+	if (d->ndays > 0 && d->days[d->ndays - 1].day == day)
+		return &d->days[d->ndays - 1];
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (d->days[mid].day < day)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < d->ndays && d->days[lo].day == day)
+		return &d->days[lo];
+	if (d->ndays == d->days_cap) {
+		v = realloc(d->days, (d->days_cap * 2 + 16) * sizeof(*v));
+		if (v == NULL)
+			return NULL;
+		d->days = v;
+		d->days_cap = d->days_cap * 2 + 16;
+	}
+	memmove(&d->days[lo + 1], &d->days[lo],
+	    (d->ndays - lo) * sizeof(*d->days));
+	memset(&d->days[lo], 0, sizeof(*d->days));
+	d->days[lo].day = day;
+	d->ndays++;
+	return &d->days[lo];
+}
+
+static struct org *
+org_get(struct dom_stat *d, const char *key, size_t keylen,
+    const char *mail_from, const char *ptr_org)
+{
+	void **slot;
+	struct org *o;
+
+	if ((slot = strmap_slot(&d->orgs, key, keylen)) == NULL)
+		return NULL;
+	if (*slot != NULL)
+		return *slot;
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		return NULL;
+	o->mail_from = strdup(mail_from);
+	o->ptr_org = strdup(ptr_org);
+	if (o->mail_from == NULL || o->ptr_org == NULL) {
+		org_free(o);
+		return NULL;
+	}
+	*slot = o;
+	return o;
+}
+
+static int
+org_fail(struct org *o, const struct rec *r, const struct rec_domain *e)
+{
+	if (o->wf_msgs + o->wf_sessions == 0 || r->ts < o->first)
+		o->first = r->ts;
+	if (r->ts > o->last)
+		o->last = r->ts;
+	o->reasons |= e->reasons;
+	o->wf_sessions++;
+	if (r->event == REC_MESSAGE)
+		o->wf_msgs++;
+	if (strlist_add(&o->ips, r->ip, AGG_LIST_CAP) == -1 ||
+	    strlist_add(&o->helos, r->helo, AGG_LIST_CAP) == -1 ||
+	    strlist_add(&o->tls, r->tls ? r->tls_version : "none",
+	    AGG_LIST_CAP) == -1)
+		return -1;
+	return 0;
+}
+
+static struct rpt_policy *
+rpt_get(struct dom_stat *d, long long day, const struct rec_domain *e)
+{
+	char key[REC_SHORT_MAX * 2 + 48];
+	int has = e->result != VERDICT_NO_POLICY;
+	struct rpt_policy *rp;
+	void **slot;
+	int n;
+
+	n = snprintf(key, sizeof(key), "%lld%c%d%c%s%c%s", day, KEY_SEP, has,
+	    KEY_SEP, e->mode, KEY_SEP, e->id);
+	if ((slot = strmap_slot(&d->rpt, key, (size_t)n)) == NULL)
+		return NULL;
+	if (*slot != NULL)
+		return *slot;
+	if ((rp = calloc(1, sizeof(*rp))) == NULL)
+		return NULL;
+	rp->day = day;
+	rp->has_policy = has;
+	rp->mode = strdup(e->mode);
+	rp->id = strdup(e->id);
+	strmap_init(&rp->details);
+	if (rp->mode == NULL || rp->id == NULL) {
+		rpt_free(rp);
+		return NULL;
+	}
+	*slot = rp;
+	return rp;
+}
+
+/* RFC 8460 4.3 result-type (and reason code) for one reason bit. */
+static const char *
+rpt_type(unsigned bit, const struct rec *r, char *code, size_t size)
+{
+	code[0] = '\0';
+	switch (bit) {
+	case REASON_TLS_VERSION:
+		snprintf(code, size, "tls-version: %s is below TLS 1.2",
+		    r->tls_version);
+		return "validation-failure";
+	case REASON_MX_MISMATCH:
+		snprintf(code, size, "mx-mismatch: %s matches no mx pattern",
+		    r->mx);
+		return "validation-failure";
+	case REC_REASON_OTHER:
+		snprintf(code, size, "unrecognised reason in the log");
+		return "validation-failure";
+	default:
+		return rec_reason_name(bit);
+	}
+}
+
+static int
+rpt_detail_add(struct rpt_policy *rp, const struct rec *r, unsigned bit)
+{
+	char code[REC_NAME_MAX + 64], key[sizeof(code) + REC_NAME_MAX * 2];
+	const char *type = rpt_type(bit, r, code, sizeof(code));
+	struct rpt_detail *dt;
+	void **slot;
+	int n;
+
+	n = snprintf(key, sizeof(key), "%s%c%s%c%s%c%s", type, KEY_SEP, r->ip,
+	    KEY_SEP, r->mx, KEY_SEP, code);
+	if (n < 0 || (size_t)n >= sizeof(key))
+		n = (int)sizeof(key) - 1;
+	if ((slot = strmap_slot(&rp->details, key, (size_t)n)) == NULL)
+		return -1;
+	if ((dt = *slot) == NULL) {
+		if ((dt = calloc(1, sizeof(*dt))) == NULL)
+			return -1;
+		*slot = dt;
+		dt->result_type = type;
+		dt->ip = strdup(r->ip);
+		dt->mx = strdup(r->mx);
+		dt->code = code[0] != '\0' ? strdup(code) : NULL;
+		if (dt->ip == NULL || dt->mx == NULL ||
+		    (code[0] != '\0' && dt->code == NULL))
+			return -1;
+	}
+	dt->count++;
+	return 0;
+}
+
+/* One session's contribution to the day's TLS-RPT report. */
+static int
+rpt_add(struct dom_stat *d, long long day, const struct rec *r,
+    const struct rec_domain *e)
+{
+	struct rpt_policy *rp;
+
+	if ((rp = rpt_get(d, day, e)) == NULL)
+		return -1;
+	if (e->result == VERDICT_PASS || e->result == VERDICT_NO_POLICY) {
+		rp->ok++;
+		return 0;
+	}
+	rp->failed++;
+	for (unsigned i = 0; i < REC_REASONS; i++) {
+		if ((e->reasons & (1u << i)) &&
+		    rpt_detail_add(rp, r, 1u << i) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+note_policy(struct dom_stat *d, const struct rec *r,
+    const struct rec_domain *e)
+{
+	if (!e->has_policy || r->ts < d->policy_ts)
+		return;
+	d->policy_ts = r->ts;
+	memcpy(d->mode, e->mode, sizeof(d->mode));
+	memcpy(d->id, e->id, sizeof(d->id));
+}
+
+static int
+account(struct agg *a, struct dom_stat *d, const struct rec *r,
+    const struct rec_domain *e, const char *key, size_t keylen,
+    const char *ptr_org)
+{
+	long long day = utctime_day(r->ts);
+	struct day_stat *ds;
+	struct org *o;
+
+	if ((ds = day_get(d, day)) == NULL ||
+	    (o = org_get(d, key, keylen, r->mail_from, ptr_org)) == NULL)
+		return -1;
+	d->sessions[e->result]++;
+	ds->sessions[e->result]++;
+	o->sessions++;
+	if (r->event == REC_MESSAGE) {
+		d->msgs[e->result]++;
+		ds->msgs[e->result]++;
+		d->rcpts += e->rcpts;
+		o->msgs++;
+		for (unsigned i = 0; i < REC_REASONS; i++)
+			d->reason_msgs[i] += (e->reasons >> i) & 1;
+	}
+	note_policy(d, r, e);
+	if (e->result == VERDICT_WOULD_FAIL && org_fail(o, r, e) == -1)
+		return -1;
+	return a->want_rpt ? rpt_add(d, day, r, e) : 0;
+}
+
+int
+agg_add(struct agg *a, const struct rec *r)
+{
+	char ptr_org[REC_NAME_MAX], key[REC_NAME_MAX * 2 + 2];
+	struct dom_stat *d;
+	int keylen;
+
+	a->records++;
+	if ((a->has_since && r->ts < a->since) ||
+	    (a->has_until && r->ts >= a->until)) {
+		a->outside++;
+		return 0;
+	}
+	if (r->event == REC_OTHER) {
+		a->ignored++;
+		return 0;
+	}
+	if (a->first == 0 || r->ts < a->first)
+		a->first = r->ts;
+	if (r->ts > a->last)
+		a->last = r->ts;
+	if (r->ndomains == 0 && r->event == REC_CONNECTION)
+		a->bare_sessions++;
+	agg_registered_domain(r->ptr, ptr_org, sizeof(ptr_org));
+	keylen = snprintf(key, sizeof(key), "%s%c%s", r->mail_from, KEY_SEP,
+	    ptr_org);
+	for (size_t i = 0; i < r->ndomains; i++) {
+		if (!domain_wanted(a, r->domains[i].domain))
+			continue;
+		if ((d = dom_get(a, r->domains[i].domain)) == NULL ||
+		    account(a, d, r, &r->domains[i], key, (size_t)keylen,
+		    ptr_org) == -1) {
+			a->nomem = 1;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+cmp_dom(const void *x, const void *y)
+{
+	const struct dom_stat *a = *(struct dom_stat *const *)x;
+	const struct dom_stat *b = *(struct dom_stat *const *)y;
+
+	return strcmp(a->name, b->name);
+}
+
+/* NULL-terminated value array of m sorted by cmp; n gets the count. */
+static void **
+sorted_values(const struct strmap *m, int (*cmp)(const void *, const void *),
+    size_t *n)
+{
+	void **v;
+
+	if ((v = strmap_values(m)) == NULL)
+		return NULL;
+	*n = m->count;
+	qsort(v, *n, sizeof(*v), cmp);
+	return v;
+}
+
+struct dom_stat **
+agg_domains(const struct agg *a, size_t *n)
+{
+	return (struct dom_stat **)sorted_values(&a->doms, cmp_dom, n);
+}
+
+static int
+cmp_org(const void *x, const void *y)
+{
+	const struct org *a = *(struct org *const *)x;
+	const struct org *b = *(struct org *const *)y;
+	int c;
+
+	if (a->wf_msgs != b->wf_msgs)
+		return a->wf_msgs < b->wf_msgs ? 1 : -1;
+	if (a->wf_sessions != b->wf_sessions)
+		return a->wf_sessions < b->wf_sessions ? 1 : -1;
+	if ((c = strcmp(a->mail_from, b->mail_from)) != 0)
+		return c;
+	return strcmp(a->ptr_org, b->ptr_org);
+}
+
+struct org **
+agg_failing(const struct dom_stat *d, size_t *n)
+{
+	struct org **v;
+	size_t all, k = 0;
+
+	if ((v = (struct org **)sorted_values(&d->orgs, cmp_org, &all)) ==
+	    NULL)
+		return NULL;
+	while (k < all && v[k]->wf_sessions > 0)
+		k++;
+	v[k] = NULL;
+	*n = k;
+	return v;
+}
+
+static int
+cmp_rpt(const void *x, const void *y)
+{
+	const struct rpt_policy *a = *(struct rpt_policy *const *)x;
+	const struct rpt_policy *b = *(struct rpt_policy *const *)y;
+	int c;
+
+	if (a->day != b->day)
+		return a->day < b->day ? -1 : 1;
+	if (a->has_policy != b->has_policy)
+		return b->has_policy - a->has_policy;
+	if ((c = strcmp(a->id, b->id)) != 0)
+		return c;
+	return strcmp(a->mode, b->mode);
+}
+
+struct rpt_policy **
+agg_rpt_policies(const struct dom_stat *d, size_t *n)
+{
+	return (struct rpt_policy **)sorted_values(&d->rpt, cmp_rpt, n);
+}
+
+static int
+cmp_detail(const void *x, const void *y)
+{
+	const struct rpt_detail *a = *(struct rpt_detail *const *)x;
+	const struct rpt_detail *b = *(struct rpt_detail *const *)y;
+	int c;
+
+	if (a->count != b->count)
+		return a->count < b->count ? 1 : -1;
+	if ((c = strcmp(a->result_type, b->result_type)) != 0)
+		return c;
+	if ((c = strcmp(a->ip, b->ip)) != 0)
+		return c;
+	return strcmp(a->mx, b->mx);
+}
+
+struct rpt_detail **
+agg_rpt_details(const struct rpt_policy *rp, size_t *n)
+{
+	return (struct rpt_detail **)sorted_values(&rp->details, cmp_detail,
+	    n);
+}
+
+void
+agg_reason_senders(const struct dom_stat *d, unsigned long out[REC_REASONS])
+{
+	const struct org *o;
+
+	memset(out, 0, REC_REASONS * sizeof(out[0]));
+	for (size_t i = 0; i < d->orgs.cap; i++) {
+		if ((o = d->orgs.slots[i].value) == NULL)
+			continue;
+		for (unsigned b = 0; b < REC_REASONS; b++)
+			out[b] += (o->reasons >> b) & 1;
+	}
+}
+
+unsigned long
+agg_total(const unsigned long counts[REC_RESULTS])
+{
+	unsigned long t = 0;
+
+	for (int i = 0; i < REC_RESULTS; i++)
+		t += counts[i];
+	return t;
+}
+
+double
+agg_share(unsigned long part, unsigned long whole)
+{
+	return whole == 0 ? 0.0 : 100.0 * (double)part / (double)whole;
+}
+
+long long
+agg_window_days(const struct agg *a)
+{
+	long long from = a->has_since ? a->since : a->first;
+	long long to = a->has_until ? a->until - 1 : a->last;
+
+	if (to < from)
+		return 0;
+	return utctime_day(to) - utctime_day(from) + 1;
+}
+
+const char *
+agg_readiness_name(enum readiness r)
+{
+	static const char *const names[] = {
+		"ready", "not-ready", "policy-error", "enforced", "no-policy"
+	};
+
+	return names[r];
+}
+
+char *
+agg_org_label(const struct org *o, char *buf, size_t size)
+{
+	const char *from = o->mail_from[0] != '\0' ? o->mail_from : "<>";
+
+	if (o->ptr_org[0] == '\0')
+		snprintf(buf, size, "%s (no PTR)", from);
+	else if (strcmp(o->mail_from, o->ptr_org) == 0)
+		snprintf(buf, size, "%s", from);
+	else
+		snprintf(buf, size, "%s via %s", from, o->ptr_org);
+	return buf;
+}
+
+char *
+agg_reasons_text(unsigned bits, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < REC_REASONS && len < size; i++) {
+		if (bits & (1u << i))
+			len += (size_t)snprintf(buf + len, size - len, "%s%s",
+			    len > 0 ? "," : "", rec_reason_name(1u << i));
+	}
+	return buf;
+}
+
+static void
+failing_text(const struct agg *a, const struct dom_stat *d,
+    struct readiness_verdict *v)
+{
+	char label[REC_NAME_MAX * 2], why[256];
+	unsigned long msgs = agg_total(d->msgs);
+	struct org **f;
+	size_t n;
+
+	if ((f = agg_failing(d, &n)) == NULL) {
+		snprintf(v->text, sizeof(v->text), "out of memory");
+		return;
+	}
+	if (n == 0)
+		snprintf(v->text, sizeof(v->text), "%s: 0 senders would fail "
+		    "in the last %lld days (%lu messages)",
+		    v->status == ENFORCED ? "enforced" : "ready to enforce",
+		    agg_window_days(a), msgs);
+	else
+		snprintf(v->text, sizeof(v->text), "%s: %zu sender%s (%.1f%% "
+		    "of messages) %s; largest: %s (%lu messages, %s)",
+		    v->status == ENFORCED ? "enforced" : "not ready", n,
+		    n == 1 ? "" : "s",
+		    agg_share(d->msgs[VERDICT_WOULD_FAIL], msgs),
+		    v->status == ENFORCED ? "fail the policy (they do not "
+		    "apply MTA-STS)" : "would fail",
+		    agg_org_label(f[0], label, sizeof(label)), f[0]->wf_msgs,
+		    agg_reasons_text(f[0]->reasons, why, sizeof(why)));
+	if (n > 0 && v->status != ENFORCED)
+		v->status = NOT_READY;
+	free(f);
+}
+
+void
+agg_readiness(const struct agg *a, const struct dom_stat *d,
+    struct readiness_verdict *v)
+{
+	unsigned long msgs = agg_total(d->msgs);
+
+	v->status = strcmp(d->mode, "enforce") == 0 ? ENFORCED : READY;
+	if (d->sessions[VERDICT_WOULD_FAIL] == 0 &&
+	    d->sessions[VERDICT_POLICY_ERROR] > 0) {
+		v->status = POLICY_BROKEN;
+		snprintf(v->text, sizeof(v->text), "not ready: the policy "
+		    "could not be used for %lu of %lu messages "
+		    "(policy-error)", d->msgs[VERDICT_POLICY_ERROR], msgs);
+		return;
+	}
+	if (d->sessions[VERDICT_WOULD_FAIL] == 0 &&
+	    d->sessions[VERDICT_PASS] == 0) {
+		v->status = NO_POLICY;
+		snprintf(v->text, sizeof(v->text), "no policy: none of %lu "
+		    "messages was evaluated against an MTA-STS policy", msgs);
+		return;
+	}
+	failing_text(a, d, v);
+}

@@ -1,0 +1,145 @@
+/*
+ * report_agg.h - the impact report's aggregation: per recipient domain,
+ * results by message and session, reasons, daily trend, the sending
+ * organisations (and the details of those that would fail), the TLS-RPT
+ * buckets, and the readiness verdict. Memory grows with distinct senders
+ * and days, never with lines.
+ */
+#ifndef MTASTS_REPORT_AGG_H
+#define MTASTS_REPORT_AGG_H
+
+#include <stddef.h>
+
+#include "report_map.h"
+#include "report_record.h"
+
+#define AGG_LIST_CAP	16	/* IPs, HELOs, TLS versions kept per sender */
+#define AGG_EXAMPLES	5	/* malformed lines quoted with file:line */
+#define AGG_FILTER_MAX	64	/* --domain arguments */
+
+/* One sending organisation as seen by one recipient domain. */
+struct org {
+	char		*mail_from;	/* "" for a null sender or a connection */
+	char		*ptr_org;	/* registered domain of the PTR, "" if none */
+	unsigned long	 msgs, wf_msgs;
+	unsigned long	 sessions, wf_sessions;
+	unsigned	 reasons;
+	long long	 first, last;	/* of the would-fail traffic */
+	struct strlist	 ips, helos, tls;	/* of the would-fail traffic */
+};
+
+struct day_stat {
+	long long	 day;		/* days since 1970-01-01 */
+	unsigned long	 msgs[REC_RESULTS];
+	unsigned long	 sessions[REC_RESULTS];
+};
+
+/* One TLS-RPT failure-details entry. */
+struct rpt_detail {
+	const char	*result_type;	/* static */
+	char		*ip;
+	char		*mx;
+	char		*code;		/* failure-reason-code or NULL */
+	unsigned long	 count;
+};
+
+/* One "policies" entry of one day's TLS-RPT report. */
+struct rpt_policy {
+	long long	 day;
+	int		 has_policy;	/* 0 = policy-type no-policy-found */
+	char		*mode;
+	char		*id;
+	unsigned long	 ok, failed;	/* sessions */
+	struct strmap	 details;	/* values: struct rpt_detail */
+};
+
+struct dom_stat {
+	char		*name;
+	unsigned long	 msgs[REC_RESULTS];
+	unsigned long	 sessions[REC_RESULTS];
+	unsigned long	 rcpts;
+	unsigned long	 reason_msgs[REC_REASONS];
+	struct strmap	 orgs;		/* values: struct org */
+	struct day_stat	*days;		/* sorted by day */
+	size_t		 ndays, days_cap;
+	char		 mode[REC_SHORT_MAX];	/* latest policy seen */
+	char		 id[REC_SHORT_MAX];
+	long long	 policy_ts;
+	struct strmap	 rpt;		/* values: struct rpt_policy */
+};
+
+struct malformed {
+	char		*file;
+	unsigned long	 line;
+	char		*why;
+};
+
+struct agg {
+	long long	 since, until;	/* window [since, until) */
+	int		 has_since, has_until;
+	char		*filter[AGG_FILTER_MAX];
+	size_t		 nfilter;
+	int		 want_rpt;	/* collect TLS-RPT buckets */
+
+	unsigned long	 lines, records, malformed, outside, ignored;
+	unsigned long	 bare_sessions;	/* connections with no domain */
+	struct malformed examples[AGG_EXAMPLES];
+	unsigned long	 unreadable;	/* files with a read fault */
+	char		*faults[AGG_EXAMPLES];
+	long long	 first, last;	/* timestamps seen in the window */
+	struct strmap	 doms;		/* values: struct dom_stat */
+	int		 nomem;
+};
+
+enum readiness {
+	READY = 0,
+	NOT_READY,
+	POLICY_BROKEN,
+	ENFORCED,
+	NO_POLICY
+};
+
+struct readiness_verdict {
+	enum readiness	 status;
+	char		 text[512];
+};
+
+void	agg_init(struct agg *);
+void	agg_free(struct agg *);
+/* Account one decoded record; -1 only when memory runs out. */
+int	agg_add(struct agg *, const struct rec *);
+/* Count a malformed line; the first AGG_EXAMPLES are kept with file:line. */
+void	agg_malformed(struct agg *, const char *file, unsigned long line,
+	    const char *why);
+
+/* Note a file that could not be read (whole or in part). */
+void	agg_unreadable(struct agg *, const char *why);
+
+/* Domains sorted by name (NULL-terminated array; free it). */
+struct dom_stat **agg_domains(const struct agg *, size_t *n);
+/* Senders that would fail, largest first (NULL-terminated; free it). */
+struct org **agg_failing(const struct dom_stat *, size_t *n);
+/* TLS-RPT policy buckets sorted by day then policy (free it). */
+struct rpt_policy **agg_rpt_policies(const struct dom_stat *, size_t *n);
+/* Failure details of one bucket, largest first (free it). */
+struct rpt_detail **agg_rpt_details(const struct rpt_policy *, size_t *n);
+
+unsigned long agg_total(const unsigned long counts[REC_RESULTS]);
+/* Percentage part/whole, 0 when whole is 0. */
+double	agg_share(unsigned long part, unsigned long whole);
+/* Days covered: the window, or the first to the last record. */
+long long agg_window_days(const struct agg *);
+void	agg_readiness(const struct agg *, const struct dom_stat *,
+	    struct readiness_verdict *);
+const char *agg_readiness_name(enum readiness);
+/* "sender.example via mailhost.co.uk", bounded into buf. */
+char	*agg_org_label(const struct org *, char *buf, size_t size);
+/* Failing senders per reason bit (index i = bit 1u << i). */
+void	agg_reason_senders(const struct dom_stat *,
+	    unsigned long out[REC_REASONS]);
+/* Comma-separated reason names, bounded into buf. */
+char	*agg_reasons_text(unsigned bits, char *buf, size_t size);
+/* Registered domain of a PTR name by the heuristic in the man page. */
+void	agg_registered_domain(const char *ptr, char *out, size_t size);
+
+#endif

@@ -1,0 +1,439 @@
+/*
+ * report_jscan.c - strict pull scanner for one JSON text (see report_jscan.h).
+ *
+ * Grammar per RFC 8259; what json_loadb() rejects is rejected here too:
+ * raw control bytes in strings, bad escapes, lone surrogates, \u0000,
+ * invalid or overlong UTF-8, leading zeros, integers outside long long,
+ * trailing commas and trailing data. Nesting is limited to JS_DEPTH_MAX.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report_jscan.h"
+
+static int
+fail(struct jscan *js, const char *why)
+{
+	if (js->error == NULL) {
+		js->error = why;
+		js->error_at = (size_t)(js->p - js->start);
+	}
+	return -1;
+}
+
+static void
+skip_ws(struct jscan *js)
+{
+	while (js->p < js->end && (*js->p == ' ' || *js->p == '\t' ||
+	    *js->p == '\n' || *js->p == '\r'))
+		js->p++;
+}
+
+void
+js_init(struct jscan *js, const char *buf, size_t len)
+{
+	js->start = js->p = (const unsigned char *)buf;
+	js->end = js->p + len;
+	js->depth = 0;
+	js->error = NULL;
+	js->error_at = 0;
+}
+
+enum js_type
+js_peek(struct jscan *js)
+{
+	skip_ws(js);
+	if (js->p >= js->end) {
+		fail(js, "unexpected end of text");
+		return JS_ERROR;
+	}
+	switch (*js->p) {
+	case '{':
+		return JS_OBJECT;
+	case '[':
+		return JS_ARRAY;
+	case '"':
+		return JS_STRING;
+	case 't':
+		return JS_TRUE;
+	case 'f':
+		return JS_FALSE;
+	case 'n':
+		return JS_NULL;
+	case '-':
+		return JS_NUMBER;
+	default:
+		if (*js->p >= '0' && *js->p <= '9')
+			return JS_NUMBER;
+		fail(js, "unexpected character");
+		return JS_ERROR;
+	}
+}
+
+int
+js_enter(struct jscan *js, enum js_type t)
+{
+	if (js_peek(js) != t || (t != JS_OBJECT && t != JS_ARRAY))
+		return fail(js, t == JS_OBJECT ? "expected an object" :
+		    "expected an array");
+	if (js->depth >= JS_DEPTH_MAX)
+		return fail(js, "nesting too deep");
+	js->p++;
+	js->first[++js->depth] = 1;
+	return 0;
+}
+
+/* Shared by members and elements: 1 = another item, 0 = closed, -1. */
+static int
+next_item(struct jscan *js, unsigned char close)
+{
+	skip_ws(js);
+	if (js->p >= js->end)
+		return fail(js, "unexpected end of text");
+	if (*js->p == close) {
+		js->p++;
+		js->depth--;
+		return 0;
+	}
+	if (!js->first[js->depth]) {
+		if (*js->p != ',')
+			return fail(js, "expected ',' or a closing bracket");
+		js->p++;
+		skip_ws(js);
+		if (js->p < js->end && *js->p == close)
+			return fail(js, "trailing comma");
+	}
+	js->first[js->depth] = 0;
+	return 1;
+}
+
+/* Append n bytes to buf unless a previous piece did not fit. */
+static void
+put(char *buf, size_t size, size_t *len, int *full, const void *src, size_t n)
+{
+	if (*full || buf == NULL)
+		return;
+	if (*len + n >= size) {
+		*full = 1;
+		return;
+	}
+	memcpy(buf + *len, src, n);
+	*len += n;
+}
+
+static int
+hex4(const unsigned char *p, unsigned *out)
+{
+	unsigned v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		unsigned c = p[i];
+
+		if (c >= '0' && c <= '9')
+			c -= '0';
+		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+			c = (c | 0x20) - 'a' + 10;
+		else
+			return -1;
+		v = v << 4 | c;
+	}
+	*out = v;
+	return 0;
+}
+
+static size_t
+utf8_encode(unsigned cp, unsigned char *out)
+{
+	if (cp < 0x80) {
+		out[0] = (unsigned char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (unsigned char)(0xc0 | cp >> 6);
+		out[1] = (unsigned char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (unsigned char)(0xe0 | cp >> 12);
+		out[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+		out[2] = (unsigned char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	out[0] = (unsigned char)(0xf0 | cp >> 18);
+	out[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3f));
+	out[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+	out[3] = (unsigned char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/* The escape after a backslash at js->p; decoded into out. */
+static int
+scan_escape(struct jscan *js, unsigned char *out, size_t *n)
+{
+	static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+	const char *e;
+	unsigned cp, lo;
+
+	if (js->p >= js->end)
+		return fail(js, "unexpected end of text");
+	if (*js->p != 'u') {
+		if (*js->p == '\0' || (e = strchr(from, *js->p)) == NULL)
+			return fail(js, "invalid escape");
+		out[0] = (unsigned char)to[e - from];
+		*n = 1;
+		js->p++;
+		return 0;
+	}
+	if (js->end - js->p < 5 || hex4(js->p + 1, &cp) == -1)
+		return fail(js, "invalid \\u escape");
+	js->p += 5;
+	if (cp == 0)
+		return fail(js, "\\u0000 in string");
+	if (cp >= 0xdc00 && cp <= 0xdfff)
+		return fail(js, "lone low surrogate");
+	if (cp >= 0xd800 && cp <= 0xdbff) {
+		if (js->end - js->p < 6 || js->p[0] != '\\' || js->p[1] != 'u' ||
+		    hex4(js->p + 2, &lo) == -1 || lo < 0xdc00 || lo > 0xdfff)
+			return fail(js, "lone high surrogate");
+		js->p += 6;
+		cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+	}
+	*n = utf8_encode(cp, out);
+	return 0;
+}
+
+/* Length of the valid UTF-8 sequence at p, or 0. */
+static size_t
+utf8_valid(const unsigned char *p, const unsigned char *end)
+{
+	unsigned c = p[0], cp;
+	size_t n, i;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, cp = c & 0x07;
+	else
+		return 0;
+	if ((size_t)(end - p) < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+/* A string at js->p ('"'); decoded into buf when buf != NULL. */
+static int
+scan_string(struct jscan *js, char *buf, size_t size)
+{
+	const unsigned char *run;
+	unsigned char esc[4];
+	size_t len = 0, n;
+	int full = 0;
+
+	js->p++;
+	for (;;) {
+		run = js->p;
+		while (js->p < js->end && *js->p >= 0x20 && *js->p < 0x80 &&
+		    *js->p != '"' && *js->p != '\\')
+			js->p++;
+		put(buf, size, &len, &full, run, (size_t)(js->p - run));
+		if (js->p >= js->end)
+			return fail(js, "unterminated string");
+		if (*js->p == '"')
+			break;
+		if (*js->p < 0x20)
+			return fail(js, "control character in string");
+		if (*js->p == '\\') {
+			js->p++;
+			if (scan_escape(js, esc, &n) == -1)
+				return -1;
+			put(buf, size, &len, &full, esc, n);
+			continue;
+		}
+		if ((n = utf8_valid(js->p, js->end)) == 0)
+			return fail(js, "invalid UTF-8");
+		put(buf, size, &len, &full, js->p, n);
+		js->p += n;
+	}
+	js->p++;
+	if (buf != NULL && size > 0)
+		buf[len] = '\0';
+	return 0;
+}
+
+static int
+scan_digits(struct jscan *js)
+{
+	const unsigned char *s = js->p;
+
+	while (js->p < js->end && *js->p >= '0' && *js->p <= '9')
+		js->p++;
+	return js->p > s ? 0 : fail(js, "invalid number");
+}
+
+/* Range check the way jansson does: long long, or a finite double. */
+static int
+number_range(struct jscan *js, const unsigned char *s, int real)
+{
+	char tmp[128];
+	size_t n = (size_t)(js->p - s);
+	char *endp;
+
+	if (n >= sizeof(tmp))
+		return real ? 0 : fail(js, "integer out of range");
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
+	if (real)
+		return isinf(strtod(tmp, &endp)) ?
+		    fail(js, "number out of range") : 0;
+	errno = 0;
+	(void)strtoll(tmp, &endp, 10);
+	return errno == ERANGE ? fail(js, "integer out of range") : 0;
+}
+
+static int
+scan_number(struct jscan *js)
+{
+	const unsigned char *s = js->p;
+	int real = 0;
+
+	if (*js->p == '-')
+		js->p++;
+	if (js->p < js->end && *js->p == '0')
+		js->p++;
+	else if (scan_digits(js) == -1)
+		return -1;
+	if (js->p < js->end && *js->p == '.') {
+		js->p++;
+		real = 1;
+		if (scan_digits(js) == -1)
+			return -1;
+	}
+	if (js->p < js->end && (*js->p == 'e' || *js->p == 'E')) {
+		js->p++;
+		real = 1;
+		if (js->p < js->end && (*js->p == '+' || *js->p == '-'))
+			js->p++;
+		if (scan_digits(js) == -1)
+			return -1;
+	}
+	return number_range(js, s, real);
+}
+
+static int
+scan_literal(struct jscan *js, const char *word, size_t n)
+{
+	if ((size_t)(js->end - js->p) < n || memcmp(js->p, word, n) != 0)
+		return fail(js, "invalid literal");
+	js->p += n;
+	return 0;
+}
+
+int
+js_member(struct jscan *js, char *key, size_t size)
+{
+	int r;
+
+	if ((r = next_item(js, '}')) != 1)
+		return r;
+	if (js->p >= js->end || *js->p != '"')
+		return fail(js, "expected a member name");
+	if (scan_string(js, key, size) == -1)
+		return -1;
+	skip_ws(js);
+	if (js->p >= js->end || *js->p != ':')
+		return fail(js, "expected ':'");
+	js->p++;
+	return 1;
+}
+
+int
+js_element(struct jscan *js)
+{
+	return next_item(js, ']');
+}
+
+int
+js_string(struct jscan *js, char *buf, size_t size)
+{
+	if (js_peek(js) != JS_STRING)
+		return fail(js, "expected a string");
+	return scan_string(js, buf, size);
+}
+
+int
+js_uint(struct jscan *js, unsigned long *out)
+{
+	const unsigned char *s;
+	unsigned long v = 0;
+
+	if (js_peek(js) != JS_NUMBER)
+		return fail(js, "expected a number");
+	s = js->p;
+	if (scan_number(js) == -1)
+		return -1;
+	if (*s == '-')
+		return fail(js, "expected a non-negative integer");
+	for (; s < js->p && *s >= '0' && *s <= '9'; s++)
+		v = v > ULONG_MAX / 10 - 1 ? ULONG_MAX : v * 10 + (*s - '0');
+	if (s != js->p)
+		return fail(js, "expected an integer");
+	*out = v;
+	return 0;
+}
+
+static int
+skip_container(struct jscan *js, enum js_type t)
+{
+	int r;
+
+	if (js_enter(js, t) == -1)
+		return -1;
+	while ((r = t == JS_OBJECT ? js_member(js, NULL, 0) :
+	    js_element(js)) == 1) {
+		if (js_skip(js) == -1)
+			return -1;
+	}
+	return r;
+}
+
+int
+js_skip(struct jscan *js)
+{
+	switch (js_peek(js)) {
+	case JS_OBJECT:
+	case JS_ARRAY:
+		return skip_container(js, js_peek(js));
+	case JS_STRING:
+		return scan_string(js, NULL, 0);
+	case JS_NUMBER:
+		return scan_number(js);
+	case JS_TRUE:
+		return scan_literal(js, "true", 4);
+	case JS_FALSE:
+		return scan_literal(js, "false", 5);
+	case JS_NULL:
+		return scan_literal(js, "null", 4);
+	default:
+		return -1;
+	}
+}
+
+int
+js_finish(struct jscan *js)
+{
+	skip_ws(js);
+	return js->p == js->end ? 0 : fail(js, "data after the JSON text");
+}

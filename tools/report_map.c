@@ -1,0 +1,147 @@
+/*
+ * report_map.c - string hash table and capped distinct-string lists for
+ * mtasts-report (see report_map.h). FNV-1a hashing, linear probing, load
+ * kept under 3/4; the table only grows (the report never deletes).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "report_map.h"
+
+#define MAP_MIN_CAP	64
+
+static uint32_t
+fnv1a(const char *s, size_t len)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+void
+strmap_init(struct strmap *m)
+{
+	m->slots = NULL;
+	m->cap = m->count = 0;
+}
+
+static struct strmap_slot *
+probe(struct strmap_slot *slots, size_t cap, const char *key, size_t len,
+    uint32_t h)
+{
+	size_t i = h & (cap - 1);
+
+	while (slots[i].key != NULL && (slots[i].hash != h ||
+	    slots[i].len != len || memcmp(slots[i].key, key, len) != 0))
+		i = (i + 1) & (cap - 1);
+	return &slots[i];
+}
+
+static int
+grow(struct strmap *m)
+{
+	size_t cap = m->cap == 0 ? MAP_MIN_CAP : m->cap * 2;
+	struct strmap_slot *slots, *s;
+
+	if ((slots = calloc(cap, sizeof(*slots))) == NULL)
+		return -1;
+	for (size_t i = 0; i < m->cap; i++) {
+		if (m->slots[i].key == NULL)
+			continue;
+		s = probe(slots, cap, m->slots[i].key, m->slots[i].len,
+		    m->slots[i].hash);
+		*s = m->slots[i];
+	}
+	free(m->slots);
+	m->slots = slots;
+	m->cap = cap;
+	return 0;
+}
+
+void **
+strmap_slot(struct strmap *m, const char *key, size_t len)
+{
+	uint32_t h = fnv1a(key, len);
+	struct strmap_slot *s;
+
+	if ((m->count + 1) * 4 > m->cap * 3 && grow(m) == -1)
+		return NULL;
+	s = probe(m->slots, m->cap, key, len, h);
+	if (s->key != NULL)
+		return &s->value;
+	if ((s->key = malloc(len + 1)) == NULL)
+		return NULL;
+	memcpy(s->key, key, len);
+	s->key[len] = '\0';
+	s->len = len;
+	s->hash = h;
+	s->value = NULL;
+	m->count++;
+	return &s->value;
+}
+
+void **
+strmap_values(const struct strmap *m)
+{
+	void **v;
+	size_t n = 0;
+
+	if ((v = calloc(m->count + 1, sizeof(*v))) == NULL)
+		return NULL;
+	for (size_t i = 0; i < m->cap; i++) {
+		if (m->slots[i].key != NULL)
+			v[n++] = m->slots[i].value;
+	}
+	return v;
+}
+
+void
+strmap_free(struct strmap *m, void (*free_value)(void *))
+{
+	for (size_t i = 0; i < m->cap; i++) {
+		if (m->slots[i].key == NULL)
+			continue;
+		free(m->slots[i].key);
+		if (free_value != NULL)
+			free_value(m->slots[i].value);
+	}
+	free(m->slots);
+	strmap_init(m);
+}
+
+int
+strlist_add(struct strlist *l, const char *s, size_t cap)
+{
+	char **v;
+
+	for (size_t i = 0; i < l->n; i++) {
+		if (strcmp(l->v[i], s) == 0)
+			return 0;
+	}
+	if (l->n >= cap) {
+		l->more = 1;
+		return 0;
+	}
+	if ((v = realloc(l->v, (l->n + 1) * sizeof(*v))) == NULL)
+		return -1;
+	l->v = v;
+	if ((l->v[l->n] = strdup(s)) == NULL)
+		return -1;
+	l->n++;
+	return 0;
+}
+
+void
+strlist_free(struct strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+	l->more = 0;
+}

@@ -1,0 +1,45 @@
+/*
+ * report_map.h - the containers of mtasts-report: a string-keyed hash table
+ * (open addressing, grows as needed) and a short list of distinct strings
+ * that stops growing at a cap but keeps counting what it dropped.
+ */
+#ifndef MTASTS_REPORT_MAP_H
+#define MTASTS_REPORT_MAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct strmap_slot {
+	char		*key;		/* NULL = empty slot */
+	size_t		 len;
+	uint32_t	 hash;
+	void		*value;
+};
+
+struct strmap {
+	struct strmap_slot *slots;
+	size_t		 cap;		/* power of two, or 0 */
+	size_t		 count;
+};
+
+void	strmap_init(struct strmap *);
+/*
+ * The value pointer stored for key[0..len), created as NULL when the key is
+ * new. Returns NULL only when memory runs out.
+ */
+void	**strmap_slot(struct strmap *, const char *key, size_t len);
+/* Every value, in no particular order, into a new array (free it). */
+void	**strmap_values(const struct strmap *);
+void	strmap_free(struct strmap *, void (*free_value)(void *));
+
+struct strlist {
+	char		**v;
+	size_t		 n;
+	int		 more;		/* some values past the cap not kept */
+};
+
+/* Add s unless already present; past cap entries only set more. */
+int	strlist_add(struct strlist *, const char *s, size_t cap);
+void	strlist_free(struct strlist *);
+
+#endif

@@ -1,0 +1,65 @@
+/*
+ * report_record.h - one line of the milter's JSON log (DESIGN.md 8) decoded
+ * into the fields the impact report uses. Unknown members are skipped;
+ * every text field is bounded and made printable.
+ */
+#ifndef MTASTS_REPORT_RECORD_H
+#define MTASTS_REPORT_RECORD_H
+
+#include <stddef.h>
+
+#include "verdict.h"
+
+#define REC_NAME_MAX	256	/* host names, domains, HELO */
+#define REC_SHORT_MAX	64	/* addresses, versions, ids */
+#define REC_DOMAINS_MAX	32	/* recipient domains kept per message */
+#define REC_ERROR_MAX	128
+
+enum rec_event {
+	REC_MESSAGE = 0,
+	REC_CONNECTION,
+	REC_OTHER		/* an event this version does not report on */
+};
+
+/* Results use enum verdict_result (verdict.h); reasons its REASON_* bits. */
+#define REC_RESULTS		4
+#define REC_REASON_OTHER	(1u << REASON_COUNT)	/* a name we don't know */
+#define REC_REASONS		(REASON_COUNT + 1)
+
+struct rec_domain {
+	char		domain[REC_NAME_MAX];	/* lower case */
+	unsigned long	rcpts;
+	enum verdict_result result;
+	unsigned	reasons;	/* REASON_* and REC_REASON_OTHER bits */
+	int		has_policy;
+	char		mode[REC_SHORT_MAX];
+	char		id[REC_SHORT_MAX];
+};
+
+struct rec {
+	long long	ts;
+	enum rec_event	event;
+	char		host[REC_NAME_MAX];
+	char		ip[REC_SHORT_MAX];
+	char		ptr[REC_NAME_MAX];
+	char		helo[REC_NAME_MAX];
+	char		mail_from[REC_NAME_MAX];	/* lower case */
+	int		tls;				/* 0 = plaintext */
+	char		tls_version[REC_SHORT_MAX];
+	char		mx[REC_NAME_MAX];
+	size_t		ndomains;
+	struct rec_domain domains[REC_DOMAINS_MAX];
+};
+
+/*
+ * Decode len bytes of line into *r. Returns 0, or -1 with a one-line reason
+ * in err (the line is then malformed: not JSON, not an object, no valid
+ * "ts", a domain entry without a domain or a known result).
+ */
+int	rec_parse(const char *line, size_t len, struct rec *r, char *err,
+	    size_t errsize);
+
+/* Name of one reason bit (REASON_* or REC_REASON_OTHER). */
+const char *rec_reason_name(unsigned bit);
+
+#endif
