@@ -1,0 +1,92 @@
+/*
+ * authhdr.c - build the MTA-STS-Audit header field value (DESIGN.md 7).
+ *
+ * The value is a list of "key=value;" tokens after the authserv-id, in the
+ * contract order. It is folded between tokens with "\n\t" (never CR: the
+ * MTA supplies the CR) once a line would pass 78 columns; tokens are
+ * bounded, so no line comes near the 998-byte limit of RFC 5322.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "authhdr.h"
+#include "printable.h"
+
+#define FOLD_COLUMN	78
+#define TAB_WIDTH	8
+#define TOKEN_MAX	320	/* "key=" + a 255-byte name + ";" */
+
+struct fold {
+	char	*buf;
+	size_t	 size;
+	size_t	 len;
+	size_t	 column;
+	int	 overflow;
+};
+
+static void
+fold_append(struct fold *f, const char *token)
+{
+	size_t	tlen = strlen(token);
+	const char *sep = " ";
+	size_t	slen = 1;
+
+	if (f->len == 0) {
+		sep = "";
+		slen = 0;
+	} else if (f->column + 1 + tlen > FOLD_COLUMN) {
+		sep = "\n\t";
+		slen = 2;
+	}
+	if (f->len + slen + tlen + 1 > f->size) {
+		f->overflow = 1;
+		return;
+	}
+	memcpy(f->buf + f->len, sep, slen);
+	memcpy(f->buf + f->len + slen, token, tlen + 1);
+	f->len += slen + tlen;
+	f->column = (slen == 2 ? TAB_WIDTH : f->column + slen) + tlen;
+}
+
+/* Append "key=value" (plus ';' unless last) with value made printable. */
+static void
+fold_pair(struct fold *f, const char *key, const char *value, int last)
+{
+	char	safe[256], token[TOKEN_MAX];
+
+	printable_copy(safe, sizeof(safe), value);
+	snprintf(token, sizeof(token), "%s=%s%s", key, safe, last ? "" : ";");
+	fold_append(f, token);
+}
+
+int
+authhdr_format(const struct authhdr_fields *h, size_t name_len, char *buf,
+    size_t size)
+{
+	struct fold f = { buf, size, 0, name_len + 2, 0 };
+	char	safe[256], token[TOKEN_MAX], reasons[256];
+
+	if (size == 0)
+		return -1;
+	buf[0] = '\0';
+	printable_copy(safe, sizeof(safe), h->authserv_id);
+	snprintf(token, sizeof(token), "%s;", safe);
+	fold_append(&f, token);
+	fold_pair(&f, "domain", h->domain, 0);
+	fold_pair(&f, "result", verdict_result_name(h->result), 0);
+	if (h->reasons != 0)
+		fold_pair(&f, "reasons", verdict_reasons_format(h->reasons,
+		    reasons, sizeof(reasons)), 0);
+	fold_pair(&f, "mode", h->mode, 0);
+	fold_pair(&f, "id", h->id, 0);
+	fold_pair(&f, "source", h->source, 0);
+	fold_pair(&f, "tls", h->tls != NULL && h->tls[0] != '\0' ? h->tls :
+	    "none", 0);
+	fold_pair(&f, "mx", h->mx != NULL && h->mx[0] != '\0' ? h->mx :
+	    "unknown", 1);
+	if (f.overflow) {
+		buf[0] = '\0';
+		return -1;
+	}
+	return 0;
+}

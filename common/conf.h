@@ -1,0 +1,84 @@
+/*
+ * conf.h - the mtasts-milter configuration file (DESIGN.md 9).
+ *
+ * conf_load() parses and validates a whole file into an immutable,
+ * reference-counted struct conf, so a reload can build the new one on the
+ * side and swap it in while sessions still hold the old one. Every problem
+ * is reported through a callback as "FILE:LINE: what is wrong; the fix".
+ */
+#ifndef MTASTS_CONF_H
+#define MTASTS_CONF_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include "policy.h"
+
+enum add_header_mode {
+	ADD_HEADER_WOULD_FAIL = 0,
+	ADD_HEADER_ALWAYS,
+	ADD_HEADER_NEVER
+};
+
+struct conf_listener {
+	char	*addr;			/* numeric IPv4 or IPv6 address */
+	int	 family;		/* AF_INET or AF_INET6 */
+	unsigned char bin[16];		/* addr in network order */
+	char	*mx_name;		/* "" = the global mx_name */
+	char	*tls_cert_file;		/* "" = the global tls_cert_file */
+};
+
+struct conf_draft {
+	char	*domain;		/* lower case */
+	char	*policy_file;
+	char	*id;
+	struct sts_policy policy;	/* parsed and valid */
+};
+
+struct conf {
+	atomic_uint	 refs;
+	char		*path;
+	char		*socket;
+	char		*user;
+	char		*pidfile;
+	int		 syslog_facility;	/* LOG_MAIL, ... */
+	char		*json_log;
+	char		*state_dir;
+	char		*header_name;
+	enum add_header_mode add_header;
+	char		**domains;		/* lower case */
+	size_t		 domain_count;
+	char		*mx_name;		/* lower case, "" = the MTA's j */
+	char		*tls_cert_file;
+	char		*ca_file;
+	char		*dns_servers;
+	char		**connect_to;
+	size_t		 connect_to_count;
+	struct conf_listener *listeners;
+	size_t		 listener_count;
+	struct conf_draft *drafts;
+	size_t		 draft_count;
+	char		*authserv_id;
+	long		 refresh_interval;
+	long		 max_domains;
+};
+
+/* Receives one complete error line (no newline). */
+typedef void	conf_error_fn(void *arg, const char *message);
+
+/*
+ * Parse and validate path. Returns a conf holding one reference, or NULL
+ * after reporting every problem found through error(arg, ...).
+ */
+struct conf	*conf_load(const char *path, conf_error_fn *error, void *arg);
+struct conf	*conf_ref(struct conf *);
+void		 conf_unref(struct conf *);
+
+const char	*conf_add_header_name(enum add_header_mode);
+/* The listener whose address equals addr (as the MTA wrote it), or NULL. */
+const struct conf_listener *conf_find_listener(const struct conf *,
+		    const char *addr);
+/* 1 when domain (lower case) is to be evaluated under the domains list. */
+int		 conf_domain_wanted(const struct conf *, const char *domain);
+
+#endif

@@ -1,0 +1,514 @@
+/*
+ * store.c - immutable policy snapshots, swapped atomically.
+ *
+ * Readers (milter callbacks) only ever hold a reference to a snapshot that
+ * nobody modifies; writers build a complete new snapshot and swap the
+ * pointer under a mutex held for a few instructions. So a reload or a
+ * background refresh never makes a callback wait for I/O, and a callback
+ * never sees half an update.
+ *
+ * The re-check thread judges certificates again when their file changes
+ * (a renewed certificate shows up without a reload) and judges MX names
+ * that the callbacks met in traffic but the configuration did not name.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "certhealth.h"
+#include "store.h"
+
+struct store {
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 wake;
+	struct store_snapshot *current;
+	char		*wanted[STORE_LEARNED_MX_MAX];
+	size_t		 wanted_count;
+	size_t		 learned_count;	/* names ever asked for */
+	int		 stop;
+	int		 started;
+	pthread_t	 thread;
+	store_warn_fn	*warn;
+	void		*warn_arg;
+};
+
+/* A snapshot under construction; arrays grow as entries are added. */
+struct builder {
+	struct store_snapshot *snap;
+	size_t		 domain_cap;
+	size_t		 mx_cap;
+	int		 failed;
+};
+
+static void
+domain_clear(struct store_domain *d)
+{
+	free(d->domain);
+	free(d->id);
+	if (d->has_policy)
+		policy_free(&d->policy);
+}
+
+static void
+snapshot_free(struct store_snapshot *s)
+{
+	size_t	i;
+
+	for (i = 0; i < s->domain_count; i++)
+		domain_clear(&s->domains[i]);
+	for (i = 0; i < s->mx_count; i++) {
+		free(s->mx[i].name);
+		free(s->mx[i].cert_file);
+	}
+	free(s->domains);
+	free(s->mx);
+	conf_unref(s->conf);
+	free(s);
+}
+
+static int
+builder_init(struct builder *b, struct conf *conf)
+{
+	memset(b, 0, sizeof(*b));
+	if ((b->snap = calloc(1, sizeof(*b->snap))) == NULL)
+		return -1;
+	atomic_init(&b->snap->refs, 1);
+	b->snap->conf = conf_ref(conf);
+	return 0;
+}
+
+static void *
+grow(void *array, size_t *cap, size_t need, size_t elem)
+{
+	void	*p;
+	size_t	 ncap;
+
+	if (need <= *cap)
+		return array;
+	ncap = *cap == 0 ? 8 : *cap * 2;
+	if ((p = realloc(array, ncap * elem)) == NULL)
+		return NULL;
+	memset((char *)p + *cap * elem, 0, (ncap - *cap) * elem);
+	*cap = ncap;
+	return p;
+}
+
+static void
+builder_add_domain(struct builder *b, const struct store_domain *src)
+{
+	struct store_snapshot *s = b->snap;
+	struct store_domain *d, *arr;
+
+	arr = grow(s->domains, &b->domain_cap, s->domain_count + 1, sizeof(*arr));
+	if (arr == NULL) {
+		b->failed = 1;
+		return;
+	}
+	s->domains = arr;
+	d = &arr[s->domain_count];
+	d->domain = strdup(src->domain);
+	d->id = strdup(src->id);
+	d->source = src->source;
+	d->error_reasons = src->error_reasons;
+	if (d->domain == NULL || d->id == NULL) {
+		domain_clear(d);
+		b->failed = 1;
+		return;
+	}
+	if (src->has_policy) {
+		if (policy_copy(&d->policy, &src->policy) == -1) {
+			domain_clear(d);
+			b->failed = 1;
+			return;
+		}
+		d->has_policy = 1;
+	}
+	s->domain_count++;
+}
+
+static struct store_mx *
+builder_find_mx(struct builder *b, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < b->snap->mx_count; i++)
+		if (strcmp(b->snap->mx[i].name, name) == 0)
+			return &b->snap->mx[i];
+	return NULL;
+}
+
+/* Add an entry whose certificate is still to be judged (or copied). */
+static struct store_mx *
+builder_add_mx(struct builder *b, const char *name, const char *cert_file)
+{
+	struct store_snapshot *s = b->snap;
+	struct store_mx *m, *arr;
+
+	if (name[0] == '\0' || cert_file[0] == '\0' ||
+	    builder_find_mx(b, name) != NULL)
+		return NULL;
+	arr = grow(s->mx, &b->mx_cap, s->mx_count + 1, sizeof(*arr));
+	if (arr == NULL) {
+		b->failed = 1;
+		return NULL;
+	}
+	s->mx = arr;
+	m = &arr[s->mx_count];
+	m->name = strdup(name);
+	m->cert_file = strdup(cert_file);
+	if (m->name == NULL || m->cert_file == NULL) {
+		free(m->name);
+		free(m->cert_file);
+		b->failed = 1;
+		return NULL;
+	}
+	s->mx_count++;
+	return m;
+}
+
+static time_t
+file_mtime(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? st.st_mtime : 0;
+}
+
+static void
+judge_mx(struct store *st, struct store_mx *m, const char *ca_file)
+{
+	struct certhealth_result res;
+	char	msg[1024];
+
+	memset(&res, 0, sizeof(res));
+	m->cert_mtime = file_mtime(m->cert_file);
+	if (certhealth_check_file(m->cert_file, ca_file, m->name, time(NULL),
+	    &res) == -1) {
+		memset(&m->health, 0, sizeof(m->health));
+		m->not_after = 0;
+		snprintf(msg, sizeof(msg), "tls_cert_file \"%s\" for MX %s: %s; "
+		    "certificate reasons will not be reported for it",
+		    m->cert_file, m->name, res.error);
+		st->warn(st->warn_arg, msg);
+		return;
+	}
+	m->health = res.health;
+	m->not_after = res.not_after;
+	if (res.health.expired || res.health.host_mismatch ||
+	    res.health.not_trusted) {
+		snprintf(msg, sizeof(msg), "tls_cert_file \"%s\" for MX %s: a "
+		    "sender would reject it: %s", m->cert_file, m->name,
+		    res.detail);
+		st->warn(st->warn_arg, msg);
+	}
+}
+
+static int
+cmp_domain(const void *a, const void *b)
+{
+	return strcmp(((const struct store_domain *)a)->domain,
+	    ((const struct store_domain *)b)->domain);
+}
+
+static int
+cmp_mx(const void *a, const void *b)
+{
+	return strcmp(((const struct store_mx *)a)->name,
+	    ((const struct store_mx *)b)->name);
+}
+
+static struct store_snapshot *
+builder_finish(struct builder *b)
+{
+	struct store_snapshot *s = b->snap;
+
+	if (b->failed) {
+		snapshot_free(s);
+		return NULL;
+	}
+	qsort(s->domains, s->domain_count, sizeof(*s->domains), cmp_domain);
+	qsort(s->mx, s->mx_count, sizeof(*s->mx), cmp_mx);
+	return s;
+}
+
+static void
+add_config_mx(struct store *st, struct builder *b, const struct conf *c)
+{
+	const struct conf_listener *l;
+	struct store_mx *m;
+	size_t	i;
+
+	if ((m = builder_add_mx(b, c->mx_name, c->tls_cert_file)) != NULL)
+		judge_mx(st, m, c->ca_file);
+	for (i = 0; i < c->listener_count; i++) {
+		l = &c->listeners[i];
+		m = builder_add_mx(b, l->mx_name[0] != '\0' ? l->mx_name :
+		    c->mx_name, l->tls_cert_file[0] != '\0' ? l->tls_cert_file :
+		    c->tls_cert_file);
+		if (m != NULL)
+			judge_mx(st, m, c->ca_file);
+	}
+}
+
+static void
+add_drafts(struct builder *b, const struct conf *c)
+{
+	struct store_domain d;
+	size_t	i;
+
+	for (i = 0; i < c->draft_count; i++) {
+		memset(&d, 0, sizeof(d));
+		d.domain = c->drafts[i].domain;
+		d.id = c->drafts[i].id;
+		d.source = POLICY_SOURCE_DRAFT;
+		d.policy = c->drafts[i].policy;
+		d.has_policy = 1;
+		builder_add_domain(b, &d);
+	}
+}
+
+struct store *
+store_new(store_warn_fn *warn, void *arg)
+{
+	struct store *st;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return NULL;
+	pthread_mutex_init(&st->lock, NULL);
+	pthread_cond_init(&st->wake, NULL);
+	st->warn = warn;
+	st->warn_arg = arg;
+	return st;
+}
+
+void
+store_publish(struct store *st, struct store_snapshot *snap)
+{
+	struct store_snapshot *old;
+
+	pthread_mutex_lock(&st->lock);
+	old = st->current;
+	st->current = snap;
+	pthread_mutex_unlock(&st->lock);
+	if (old != NULL)
+		store_release(old);
+}
+
+int
+store_load(struct store *st, struct conf *conf)
+{
+	struct builder b;
+	struct store_snapshot *snap;
+
+	if (builder_init(&b, conf) == -1)
+		return -1;
+	add_drafts(&b, conf);
+	add_config_mx(st, &b, conf);
+	if ((snap = builder_finish(&b)) == NULL)
+		return -1;
+	pthread_mutex_lock(&st->lock);
+	st->learned_count = 0;	/* names learned under the old config may return */
+	pthread_mutex_unlock(&st->lock);
+	store_publish(st, snap);
+	return 0;
+}
+
+struct store_snapshot *
+store_acquire(struct store *st)
+{
+	struct store_snapshot *s;
+
+	pthread_mutex_lock(&st->lock);
+	s = st->current;
+	if (s != NULL)
+		atomic_fetch_add(&s->refs, 1);
+	pthread_mutex_unlock(&st->lock);
+	return s;
+}
+
+void
+store_release(struct store_snapshot *s)
+{
+	if (s != NULL && atomic_fetch_sub(&s->refs, 1) == 1)
+		snapshot_free(s);
+}
+
+const struct store_domain *
+snapshot_domain(const struct store_snapshot *s, const char *domain)
+{
+	struct store_domain key = { .domain = (char *)domain };
+
+	if (s == NULL || s->domain_count == 0)
+		return NULL;
+	return bsearch(&key, s->domains, s->domain_count, sizeof(key),
+	    cmp_domain);
+}
+
+const struct store_mx *
+snapshot_mx(const struct store_snapshot *s, const char *name)
+{
+	struct store_mx key = { .name = (char *)name };
+
+	if (s == NULL || s->mx_count == 0 || name == NULL)
+		return NULL;
+	return bsearch(&key, s->mx, s->mx_count, sizeof(key), cmp_mx);
+}
+
+void
+store_want_mx(struct store *st, const char *name)
+{
+	struct store_snapshot *s;
+	size_t	i;
+
+	if (name == NULL || name[0] == '\0')
+		return;
+	pthread_mutex_lock(&st->lock);
+	s = st->current;
+	if (s == NULL || s->conf->tls_cert_file[0] == '\0' ||
+	    st->learned_count >= STORE_LEARNED_MX_MAX ||
+	    snapshot_mx(s, name) != NULL)
+		goto out;
+	for (i = 0; i < st->wanted_count; i++)
+		if (strcmp(st->wanted[i], name) == 0)
+			goto out;
+	if ((st->wanted[st->wanted_count] = strdup(name)) == NULL)
+		goto out;
+	st->wanted_count++;
+	st->learned_count++;
+	pthread_cond_signal(&st->wake);
+out:
+	pthread_mutex_unlock(&st->lock);
+}
+
+/*
+ * Copy the current snapshot, judging again every certificate whose file
+ * changed and adding the wanted names. Returns NULL when nothing changed.
+ */
+static struct store_snapshot *
+rebuild(struct store *st, struct store_snapshot *cur, char **wanted,
+    size_t nwanted)
+{
+	struct builder b;
+	struct store_mx *m;
+	const struct store_mx *old;
+	size_t	i;
+	int	changed = nwanted > 0;
+
+	if (builder_init(&b, cur->conf) == -1)
+		return NULL;
+	for (i = 0; i < cur->domain_count; i++)
+		builder_add_domain(&b, &cur->domains[i]);
+	for (i = 0; i < cur->mx_count; i++) {
+		old = &cur->mx[i];
+		if ((m = builder_add_mx(&b, old->name, old->cert_file)) == NULL)
+			continue;
+		if (file_mtime(old->cert_file) != old->cert_mtime) {
+			judge_mx(st, m, cur->conf->ca_file);
+			changed = 1;
+		} else {
+			m->cert_mtime = old->cert_mtime;
+			m->health = old->health;
+			m->not_after = old->not_after;
+		}
+	}
+	for (i = 0; i < nwanted; i++)
+		if ((m = builder_add_mx(&b, wanted[i],
+		    cur->conf->tls_cert_file)) != NULL)
+			judge_mx(st, m, cur->conf->ca_file);
+	if (!changed)
+		b.failed = 1;
+	return builder_finish(&b);
+}
+
+static void
+recheck_once(struct store *st, char **wanted, size_t nwanted)
+{
+	struct store_snapshot *cur, *next;
+
+	if ((cur = store_acquire(st)) == NULL)
+		return;
+	next = rebuild(st, cur, wanted, nwanted);
+	if (next == NULL) {
+		store_release(cur);
+		return;
+	}
+	pthread_mutex_lock(&st->lock);
+	/* A reload that happened meanwhile wins: it judged everything afresh. */
+	if (st->current == cur) {
+		st->current = next;
+		next = NULL;
+		store_release(cur);
+	}
+	pthread_mutex_unlock(&st->lock);
+	store_release(cur);
+	if (next != NULL)
+		store_release(next);
+}
+
+static void *
+recheck_thread(void *arg)
+{
+	struct store *st = arg;
+	char	*wanted[STORE_LEARNED_MX_MAX];
+	size_t	 nwanted, i;
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += STORE_RECHECK_SECONDS;
+	pthread_mutex_lock(&st->lock);
+	while (!st->stop) {
+		if (st->wanted_count == 0 &&
+		    pthread_cond_timedwait(&st->wake, &st->lock, &deadline) !=
+		    ETIMEDOUT)
+			continue;
+		nwanted = st->wanted_count;
+		memcpy(wanted, st->wanted, nwanted * sizeof(wanted[0]));
+		st->wanted_count = 0;
+		pthread_mutex_unlock(&st->lock);
+		if (nwanted == 0) {
+			clock_gettime(CLOCK_REALTIME, &deadline);
+			deadline.tv_sec += STORE_RECHECK_SECONDS;
+		}
+		recheck_once(st, wanted, nwanted);
+		for (i = 0; i < nwanted; i++)
+			free(wanted[i]);
+		pthread_mutex_lock(&st->lock);
+	}
+	pthread_mutex_unlock(&st->lock);
+	return NULL;
+}
+
+int
+store_start(struct store *st)
+{
+	if (pthread_create(&st->thread, NULL, recheck_thread, st) != 0)
+		return -1;
+	st->started = 1;
+	return 0;
+}
+
+void
+store_free(struct store *st)
+{
+	size_t	i;
+
+	if (st == NULL)
+		return;
+	if (st->started) {
+		pthread_mutex_lock(&st->lock);
+		st->stop = 1;
+		pthread_cond_signal(&st->wake);
+		pthread_mutex_unlock(&st->lock);
+		pthread_join(st->thread, NULL);
+	}
+	for (i = 0; i < st->wanted_count; i++)
+		free(st->wanted[i]);
+	if (st->current != NULL)
+		store_release(st->current);
+	pthread_mutex_destroy(&st->lock);
+	pthread_cond_destroy(&st->wake);
+	free(st);
+}

@@ -1,0 +1,88 @@
+/*
+ * store.h - the policy store: what the milter knows about recipient domains
+ * and about the certificates of its own MX names.
+ *
+ * The knowledge is published as immutable, reference-counted snapshots. A
+ * milter callback takes a reference to the current snapshot (a few
+ * instructions under a short mutex), reads it without locks and releases it.
+ * Anything that learns something new (config load, the certificate
+ * re-check thread, and later live MTA-STS discovery) builds a new snapshot
+ * and publishes it with store_publish(); callbacks never change.
+ */
+#ifndef MTASTS_STORE_H
+#define MTASTS_STORE_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "conf.h"
+#include "policy.h"
+#include "verdict.h"
+
+#define STORE_RECHECK_SECONDS	60	/* certificate file mtime check */
+#define STORE_LEARNED_MX_MAX	64	/* MX names learned from traffic */
+
+struct store_domain {
+	char		*domain;	/* lower case */
+	struct sts_policy policy;
+	int		 has_policy;
+	char		*id;
+	enum policy_source source;
+	unsigned	 error_reasons;	/* REASON_STS_* when no usable policy */
+};
+
+struct store_mx {
+	char		*name;		/* lower case */
+	char		*cert_file;
+	time_t		 cert_mtime;	/* of cert_file when judged */
+	struct cert_health health;	/* known = 0 when the file was unreadable */
+	time_t		 not_after;
+};
+
+struct store_snapshot {
+	atomic_uint	 refs;
+	struct conf	*conf;		/* the configuration it was built from */
+	struct store_domain *domains;	/* sorted by domain */
+	size_t		 domain_count;
+	struct store_mx	*mx;		/* sorted by name */
+	size_t		 mx_count;
+};
+
+struct store;
+
+/* Receives one problem found while judging certificates (for syslog). */
+typedef void	store_warn_fn(void *arg, const char *message);
+
+struct store	*store_new(store_warn_fn *warn, void *arg);
+/* Stop the re-check thread and free everything. */
+void		 store_free(struct store *);
+
+/*
+ * Build a snapshot from conf (drafts, tls_cert_file for mx_name and each
+ * listener), judging the certificates now, and publish it. Takes its own
+ * reference to conf. Returns 0, or -1 when out of memory (old one kept).
+ */
+int		 store_load(struct store *, struct conf *);
+/* Start the thread that re-judges certificates whose file changed. */
+int		 store_start(struct store *);
+
+struct store_snapshot *store_acquire(struct store *);
+void		 store_release(struct store_snapshot *);
+/* Replace the current snapshot (takes over the caller's reference). */
+void		 store_publish(struct store *, struct store_snapshot *);
+
+const struct store_domain *snapshot_domain(const struct store_snapshot *,
+		    const char *domain);
+const struct store_mx *snapshot_mx(const struct store_snapshot *,
+		    const char *name);
+
+/*
+ * Ask for the certificate of an MX name seen in traffic (the MTA's j or an
+ * SNI) to be judged in the background. Cheap and non-blocking enough for a
+ * callback; bounded to STORE_LEARNED_MX_MAX names.
+ */
+void		 store_want_mx(struct store *, const char *name);
+
+#endif

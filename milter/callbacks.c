@@ -1,0 +1,512 @@
+/*
+ * callbacks.c - libmilter callbacks: collect session facts, and at the end
+ * of each message evaluate every recipient domain, add the audit header and
+ * queue the log record.
+ *
+ * Rules: every callback answers SMFIS_CONTINUE whatever goes wrong (this
+ * filter must never cost a message); no file or network I/O here, only the
+ * in-memory store snapshot and the log queue; the TLS macros are read at
+ * HELO and MAIL FROM, where the MTA has them, never at end of message.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <syslog.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <libmilter/mfapi.h>
+
+#include "authhdr.h"
+#include "callbacks.h"
+#include "context.h"
+#include "verdict.h"
+
+#define MACROS_CONNECT	"j _ {daemon_name} {daemon_addr} {daemon_port} " \
+			"{if_addr} {client_addr} {client_ptr}"
+#define MACROS_TLS	"{tls_version} {cipher} {cipher_bits} {cert_subject} " \
+			"{cert_issuer} {tls_sni}"
+#define MACROS_ENVFROM	"i {auth_type} {auth_authen} {auth_author} " \
+			"{mail_addr} {mail_host} {mail_mailer} " MACROS_TLS
+#define MACROS_EOM	"i"
+
+static struct store *store;
+static struct jlog *jlog;
+
+/* The facts of one finished message or connection, ready to report. */
+struct report {
+	struct conn_ctx	*c;
+	struct store_snapshot *snap;
+	const char	*mx_name;
+	enum mx_source	 mx_source;
+	const struct cert_health *cert;
+	const char	*authserv_id;
+	const char	*event;		/* "message" or "connection" */
+	int		 aborted;
+};
+
+static const char *
+macro(SMFICTX *ctx, const char *name)
+{
+	return smfi_getsymval(ctx, (char *)name);
+}
+
+static void
+capture_tls(SMFICTX *ctx, struct conn_ctx *c)
+{
+	ctx_capture_tls(c, macro(ctx, "{tls_version}"), macro(ctx, "{cipher}"),
+	    macro(ctx, "{cipher_bits}"), macro(ctx, "{cert_subject}"),
+	    macro(ctx, "{cert_issuer}"), macro(ctx, "{tls_sni}"));
+}
+
+static struct conn_ctx *
+context_of(SMFICTX *ctx)
+{
+	struct conn_ctx *c = smfi_getpriv(ctx);
+
+	if (c == NULL && (c = ctx_new()) != NULL) {
+		c->can_edit_headers = 1;
+		smfi_setpriv(ctx, c);
+	}
+	return c;
+}
+
+static json_t *
+json_str_or_null(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? json_string(s) : json_null();
+}
+
+static void
+utc_timestamp(char *buf, size_t size)
+{
+	struct tm tm;
+	time_t	now = time(NULL);
+
+	gmtime_r(&now, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static json_t *
+tls_json(const struct tls_facts *t)
+{
+	if (!t->present)
+		return json_null();
+	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}",
+	    "version", t->version,
+	    "cipher", json_str_or_null(t->cipher),
+	    "bits", t->bits >= 0 ? json_integer(t->bits) : json_null(),
+	    "client_cert_subject", json_str_or_null(t->cert_subject),
+	    "client_cert_issuer", json_str_or_null(t->cert_issuer),
+	    "sni", json_str_or_null(t->sni));
+}
+
+static json_t *
+reasons_json(unsigned reasons)
+{
+	json_t	*a = json_array();
+	unsigned bit;
+
+	for (bit = 1; a != NULL && bit < (1u << REASON_COUNT); bit <<= 1)
+		if ((reasons & bit) != 0)
+			json_array_append_new(a,
+			    json_string(verdict_reason_name(bit)));
+	return a;
+}
+
+static json_t *
+record_new(const struct report *r)
+{
+	const struct conn_ctx *c = r->c;
+	char	ts[32];
+	json_t	*o;
+
+	utc_timestamp(ts, sizeof(ts));
+	o = json_pack("{s:s, s:o, s:s}", "ts", ts,
+	    "host", json_str_or_null(r->authserv_id), "event", r->event);
+	if (o == NULL)
+		return NULL;
+	if (c->msg.active)
+		json_object_set_new(o, "queue_id",
+		    json_str_or_null(c->msg.queue_id));
+	json_object_set_new(o, "client", json_pack("{s:o, s:o, s:o}",
+	    "ip", json_str_or_null(c->client_ip),
+	    "ptr", json_str_or_null(c->client_ptr),
+	    "helo", json_str_or_null(c->helo)));
+	if (c->msg.active)
+		json_object_set_new(o, "mail_from_domain",
+		    c->msg.has_from_domain ? json_string(c->msg.from_domain) :
+		    json_null());
+	json_object_set_new(o, "tls", tls_json(&c->tls));
+	json_object_set_new(o, "mx", json_pack("{s:o, s:s}",
+	    "name", json_str_or_null(r->mx_name),
+	    "source", mx_source_name(r->mx_source)));
+	if (c->msg.active) {
+		json_object_set_new(o, "domains", json_array());
+		json_object_set_new(o, "aborted", json_boolean(r->aborted));
+		if (c->msg.domains_dropped > 0)
+			json_object_set_new(o, "domains_dropped",
+			    json_integer((json_int_t)c->msg.domains_dropped));
+	}
+	return o;
+}
+
+static json_t *
+domain_json(const struct rcpt_domain *d, const struct verdict *v,
+    const struct store_domain *sd)
+{
+	json_t	*policy = json_null();
+
+	if (sd != NULL && v->result != VERDICT_NO_POLICY)
+		policy = json_pack("{s:s, s:s, s:s}",
+		    "mode", sts_mode_name(v->mode), "id", sd->id,
+		    "source", policy_source_name(sd->source));
+	return json_pack("{s:s, s:I, s:s, s:o, s:o}",
+	    "domain", d->domain, "rcpts", (json_int_t)d->rcpts,
+	    "result", verdict_result_name(v->result),
+	    "reasons", reasons_json(v->reasons), "policy", policy);
+}
+
+static void
+insert_header(SMFICTX *ctx, const struct report *r,
+    const struct rcpt_domain *d, const struct verdict *v,
+    const struct store_domain *sd)
+{
+	const struct conf *conf = r->snap->conf;
+	struct authhdr_fields h = {
+		.authserv_id = r->authserv_id, .domain = d->domain,
+		.result = v->result, .reasons = v->reasons,
+		.mode = sts_mode_name(v->mode), .id = sd->id,
+		.source = policy_source_name(sd->source),
+		.tls = r->c->tls.version, .mx = r->mx_name,
+	};
+	char	value[AUTHHDR_MAX];
+
+	if (authhdr_format(&h, strlen(conf->header_name), value,
+	    sizeof(value)) == -1)
+		return;
+	smfi_insheader(ctx, 0, conf->header_name, value);
+}
+
+static int
+header_wanted(const struct conf *conf, const struct verdict *v)
+{
+	if (v->result == VERDICT_NO_POLICY)
+		return 0;
+	switch (conf->add_header) {
+	case ADD_HEADER_ALWAYS:
+		return 1;
+	case ADD_HEADER_WOULD_FAIL:
+		return v->result == VERDICT_WOULD_FAIL;
+	default:
+		return 0;
+	}
+}
+
+static void
+syslog_verdict(const struct report *r, const struct rcpt_domain *d,
+    const struct verdict *v)
+{
+	char	reasons[256];
+
+	jlog_syslog(jlog, v->result == VERDICT_NO_POLICY ? LOG_DEBUG : LOG_INFO,
+	    "%s: domain=%s result=%s reasons=%s client=%s tls=%s mx=%s",
+	    r->c->msg.queue_id[0] != '\0' ? r->c->msg.queue_id : "NOQUEUE",
+	    d->domain, verdict_result_name(v->result),
+	    v->reasons != 0 ? verdict_reasons_format(v->reasons, reasons,
+	    sizeof(reasons)) : "none", r->c->client_ip,
+	    r->c->tls.present ? r->c->tls.version : "none",
+	    r->mx_name[0] != '\0' ? r->mx_name : "unknown");
+}
+
+/* One recipient domain's verdict, with the policy it was judged against. */
+struct evaluated {
+	const struct rcpt_domain *d;
+	const struct store_domain *sd;
+	struct verdict	 v;
+};
+
+static void
+evaluate_domain(const struct report *r, const struct rcpt_domain *d,
+    struct evaluated *e)
+{
+	struct policy_view pv = { NULL, NULL, POLICY_SOURCE_PUBLISHED, 0 };
+
+	e->d = d;
+	e->sd = snapshot_domain(r->snap, d->domain);
+	if (e->sd != NULL) {
+		pv.policy = e->sd->has_policy ? &e->sd->policy : NULL;
+		pv.id = e->sd->id;
+		pv.source = e->sd->source;
+		pv.error_reasons = e->sd->error_reasons;
+	}
+	verdict_eval(r->c->tls.present ? r->c->tls.version : NULL,
+	    r->mx_name[0] != '\0' ? r->mx_name : NULL, r->cert, &pv, &e->v);
+	syslog_verdict(r, d, &e->v);
+}
+
+static void
+report_begin(struct report *r, struct conn_ctx *c, struct store_snapshot *snap)
+{
+	const struct store_mx *m;
+	const struct conf *conf = snap->conf;
+
+	memset(r, 0, sizeof(*r));
+	r->c = c;
+	r->snap = snap;
+	r->mx_name = ctx_mx_name(c, conf, &r->mx_source);
+	m = snapshot_mx(snap, r->mx_name);
+	r->cert = m != NULL ? &m->health : NULL;
+	if (m == NULL)
+		store_want_mx(store, r->mx_name);
+	if (conf->authserv_id[0] != '\0')
+		r->authserv_id = conf->authserv_id;
+	else if (c->j[0] != '\0')
+		r->authserv_id = c->j;
+	else
+		r->authserv_id = r->mx_name[0] != '\0' ? r->mx_name : "localhost";
+}
+
+static void
+remove_forged_headers(SMFICTX *ctx, const struct conn_ctx *c,
+    const struct conf *conf)
+{
+	int	i;
+
+	if (!c->can_edit_headers)
+		return;
+	for (i = (int)c->msg.forged_headers; i >= 1; i--)
+		smfi_chgheader(ctx, conf->header_name, i, NULL);
+}
+
+static void
+add_headers(SMFICTX *ctx, const struct report *r, const struct evaluated *ev,
+    size_t n)
+{
+	const struct conf *conf = r->snap->conf;
+
+	if (!r->c->can_edit_headers)
+		return;
+	remove_forged_headers(ctx, r->c, conf);
+	/* Each field goes to the top: insert backwards to keep rcpt order. */
+	while (n-- > 0)
+		if (ev[n].sd != NULL && header_wanted(conf, &ev[n].v))
+			insert_header(ctx, r, ev[n].d, &ev[n].v, ev[n].sd);
+}
+
+static void
+log_record(const struct report *r, const struct evaluated *ev, size_t n)
+{
+	json_t	*rec, *domains;
+	size_t	 i;
+
+	if (r->snap->conf->json_log[0] == '\0' || (rec = record_new(r)) == NULL)
+		return;
+	domains = json_object_get(rec, "domains");
+	for (i = 0; domains != NULL && i < n; i++)
+		json_array_append_new(domains, domain_json(ev[i].d, &ev[i].v,
+		    ev[i].sd));
+	jlog_record(jlog, rec);
+}
+
+/* Evaluate and log what the connection carried; ctx != NULL adds headers. */
+static void
+finish(SMFICTX *ctx, struct conn_ctx *c, const char *event, int aborted)
+{
+	struct evaluated ev[CTX_RCPT_DOMAINS_MAX];
+	struct store_snapshot *snap;
+	struct report r;
+	size_t	 i, n = 0;
+
+	if ((snap = store_acquire(store)) == NULL)
+		return;
+	report_begin(&r, c, snap);
+	r.event = event;
+	r.aborted = aborted;
+	for (i = 0; i < c->msg.domain_count; i++)
+		if (conf_domain_wanted(snap->conf, c->msg.domains[i].domain))
+			evaluate_domain(&r, &c->msg.domains[i], &ev[n++]);
+	if (ctx != NULL)
+		add_headers(ctx, &r, ev, n);
+	log_record(&r, ev, n);
+	store_release(snap);
+}
+
+static sfsistat
+cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+    unsigned long f2, unsigned long f3, unsigned long *pf0,
+    unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+	const unsigned long edit = SMFIF_ADDHDRS | SMFIF_CHGHDRS;
+	const unsigned long skip = SMFIP_NOBODY | SMFIP_NOEOH |
+	    SMFIP_NOUNKNOWN | SMFIP_NODATA;
+	struct conn_ctx *c;
+
+	(void)f2;
+	(void)f3;
+	*pf0 = f0 & edit;
+	*pf1 = f1 & skip;
+	*pf2 = 0;
+	*pf3 = 0;
+	if ((c = context_of(ctx)) != NULL)
+		c->can_edit_headers = (f0 & edit) == edit;
+#ifdef HAVE_SMFI_SETSYMLIST
+	if ((f0 & SMFIF_SETSYMLIST) != 0) {
+		*pf0 |= SMFIF_SETSYMLIST;
+		smfi_setsymlist(ctx, SMFIM_CONNECT, MACROS_CONNECT);
+		smfi_setsymlist(ctx, SMFIM_HELO, MACROS_TLS);
+		smfi_setsymlist(ctx, SMFIM_ENVFROM, MACROS_ENVFROM);
+		smfi_setsymlist(ctx, SMFIM_EOM, MACROS_EOM);
+	}
+#endif
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
+{
+	struct conn_ctx *c = context_of(ctx);
+	char	ip[CTX_ADDR_MAX] = "";
+	const void *a = NULL;
+
+	if (c == NULL)
+		return SMFIS_CONTINUE;
+	if (hostaddr != NULL && hostaddr->sa_family == AF_INET)
+		a = &((struct sockaddr_in *)(void *)hostaddr)->sin_addr;
+	else if (hostaddr != NULL && hostaddr->sa_family == AF_INET6)
+		a = &((struct sockaddr_in6 *)(void *)hostaddr)->sin6_addr;
+	if (a != NULL && inet_ntop(hostaddr->sa_family, a, ip,
+	    sizeof(ip)) == NULL)
+		ip[0] = '\0';
+	ctx_set_client(c, hostname, ip, macro(ctx, "{client_ptr}"),
+	    macro(ctx, "{client_addr}"));
+	ctx_set_connect_macros(c, macro(ctx, "j"), macro(ctx, "{daemon_addr}"),
+	    macro(ctx, "{if_addr}"));
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+cb_helo(SMFICTX *ctx, char *helo)
+{
+	struct conn_ctx *c = context_of(ctx);
+
+	if (c != NULL) {
+		ctx_set_helo(c, helo);
+		capture_tls(ctx, c);
+	}
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+cb_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct conn_ctx *c = context_of(ctx);
+
+	if (c == NULL)
+		return SMFIS_CONTINUE;
+	if (c->msg.active)
+		finish(NULL, c, "message", 1);
+	capture_tls(ctx, c);
+	ctx_message_begin(c, argv != NULL ? argv[0] : NULL);
+	ctx_set_queue_id(c, macro(ctx, "i"));
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+cb_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct conn_ctx *c = context_of(ctx);
+
+	if (c != NULL && argv != NULL)
+		ctx_add_rcpt(c, argv[0]);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+cb_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct conn_ctx *c = context_of(ctx);
+	struct store_snapshot *snap;
+
+	(void)value;
+	if (c == NULL || (snap = store_acquire(store)) == NULL)
+		return SMFIS_CONTINUE;
+	ctx_note_header(c, name, snap->conf->header_name);
+	store_release(snap);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+cb_eom(SMFICTX *ctx)
+{
+	struct conn_ctx *c = context_of(ctx);
+
+	if (c == NULL)
+		return SMFIS_CONTINUE;
+	ctx_set_queue_id(c, macro(ctx, "i"));
+	if (c->msg.active)
+		finish(ctx, c, "message", 0);
+	ctx_message_end(c);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+cb_abort(SMFICTX *ctx)
+{
+	struct conn_ctx *c = smfi_getpriv(ctx);
+
+	if (c == NULL)
+		return SMFIS_CONTINUE;
+	if (c->msg.active)
+		finish(NULL, c, "message", 1);
+	ctx_message_end(c);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+cb_close(SMFICTX *ctx)
+{
+	struct conn_ctx *c = smfi_getpriv(ctx);
+
+	if (c == NULL)
+		return SMFIS_CONTINUE;
+	if (c->msg.active)
+		finish(NULL, c, "message", 1);
+	else if (c->messages == 0 && c->client_ip[0] != '\0')
+		finish(NULL, c, "connection", 0);
+	smfi_setpriv(ctx, NULL);
+	ctx_free(c);
+	return SMFIS_CONTINUE;
+}
+
+void
+callbacks_attach(struct store *s, struct jlog *j)
+{
+	store = s;
+	jlog = j;
+}
+
+int
+callbacks_register(void)
+{
+	static struct smfiDesc desc = {
+		.xxfi_name = MILTER_NAME,
+		.xxfi_version = SMFI_VERSION,
+		.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS,
+		.xxfi_connect = cb_connect,
+		.xxfi_helo = cb_helo,
+		.xxfi_envfrom = cb_envfrom,
+		.xxfi_envrcpt = cb_envrcpt,
+		.xxfi_header = cb_header,
+		.xxfi_eom = cb_eom,
+		.xxfi_abort = cb_abort,
+		.xxfi_close = cb_close,
+		.xxfi_negotiate = cb_negotiate,
+	};
+
+	return smfi_register(desc) == MI_SUCCESS ? 0 : -1;
+}

@@ -1,0 +1,309 @@
+/*
+ * context.c - per-connection and per-message facts, copied out of the
+ * MTA's macros into bounded printable buffers.
+ *
+ * TLS facts are replaced wholesale at every capture: a second EHLO after
+ * STARTTLS brings the TLS macros, and a capture that finds none means the
+ * session is in plaintext. Addresses are parsed just far enough to find the
+ * domain: "<>" has none, a source route "<@a,@b:u@d>" is skipped, and an
+ * '@' inside a quoted local part does not count.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "context.h"
+#include "printable.h"
+
+static const char *const mx_source_names[] = {
+	[MX_SOURCE_NONE] = "none",
+	[MX_SOURCE_SNI] = "sni",
+	[MX_SOURCE_LISTENER] = "listener",
+	[MX_SOURCE_CONFIG] = "config",
+	[MX_SOURCE_MACRO] = "macro",
+};
+
+struct conn_ctx *
+ctx_new(void)
+{
+	struct conn_ctx *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	c->tls.bits = -1;
+	return c;
+}
+
+void
+ctx_free(struct conn_ctx *c)
+{
+	free(c);
+}
+
+static void
+lower_in_place(char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+}
+
+/* A host name as the peer or MTA gave it: printable, lower case, no final dot. */
+static void
+copy_name(char *dst, size_t size, const char *src)
+{
+	size_t	len;
+
+	printable_copy(dst, size, src);
+	lower_in_place(dst);
+	len = strlen(dst);
+	if (len > 0 && dst[len - 1] == '.')
+		dst[len - 1] = '\0';
+}
+
+void
+ctx_set_client(struct conn_ctx *c, const char *hostname, const char *ip,
+    const char *client_ptr, const char *client_addr)
+{
+	printable_copy(c->client_ip, sizeof(c->client_ip),
+	    ip != NULL && ip[0] != '\0' ? ip : client_addr);
+	if (client_ptr != NULL && client_ptr[0] != '\0')
+		copy_name(c->client_ptr, sizeof(c->client_ptr), client_ptr);
+	else if (hostname != NULL && hostname[0] != '[' &&
+	    strcmp(hostname, "unknown") != 0)
+		copy_name(c->client_ptr, sizeof(c->client_ptr), hostname);
+	else
+		c->client_ptr[0] = '\0';
+}
+
+void
+ctx_set_connect_macros(struct conn_ctx *c, const char *j,
+    const char *daemon_addr, const char *if_addr)
+{
+	copy_name(c->j, sizeof(c->j), j);
+	printable_copy(c->daemon_addr, sizeof(c->daemon_addr), daemon_addr);
+	printable_copy(c->if_addr, sizeof(c->if_addr), if_addr);
+}
+
+void
+ctx_set_helo(struct conn_ctx *c, const char *helo)
+{
+	printable_copy(c->helo, sizeof(c->helo), helo);
+}
+
+static long
+parse_bits(const char *s)
+{
+	long	v = 0;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9' || v > 100000)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
+}
+
+/* Sendmail sends the whole DN ("/C=.../CN=...") xtext-encoded; Postfix a bare CN. */
+static void
+copy_dn(char *dst, size_t size, const char *src)
+{
+	char	decoded[CTX_TEXT_MAX];
+
+	if (src != NULL && src[0] == '/' && strchr(src, '+') != NULL)
+		src = xtext_decode(decoded, sizeof(decoded), src);
+	printable_copy(dst, size, src);
+}
+
+void
+ctx_capture_tls(struct conn_ctx *c, const char *version, const char *cipher,
+    const char *bits, const char *subject, const char *issuer, const char *sni)
+{
+	struct tls_facts *t = &c->tls;
+
+	memset(t, 0, sizeof(*t));
+	t->bits = -1;
+	if (version == NULL || version[0] == '\0')
+		return;
+	t->present = 1;
+	printable_copy(t->version, sizeof(t->version), version);
+	printable_copy(t->cipher, sizeof(t->cipher), cipher);
+	t->bits = parse_bits(bits);
+	copy_dn(t->cert_subject, sizeof(t->cert_subject), subject);
+	copy_dn(t->cert_issuer, sizeof(t->cert_issuer), issuer);
+	copy_name(t->sni, sizeof(t->sni), sni);
+}
+
+void
+ctx_message_begin(struct conn_ctx *c, const char *mail_from)
+{
+	memset(&c->msg, 0, sizeof(c->msg));
+	c->msg.active = 1;
+	c->msg.has_from_domain = address_domain(mail_from, c->msg.from_domain,
+	    sizeof(c->msg.from_domain));
+	c->messages++;
+}
+
+void
+ctx_add_rcpt(struct conn_ctx *c, const char *rcpt)
+{
+	struct msg_facts *m = &c->msg;
+	char	domain[CTX_NAME_MAX];
+	size_t	i;
+
+	if (!address_domain(rcpt, domain, sizeof(domain)))
+		return;
+	for (i = 0; i < m->domain_count; i++) {
+		if (strcmp(m->domains[i].domain, domain) == 0) {
+			m->domains[i].rcpts++;
+			return;
+		}
+	}
+	if (m->domain_count == CTX_RCPT_DOMAINS_MAX) {
+		m->domains_dropped++;
+		return;
+	}
+	memcpy(m->domains[m->domain_count].domain, domain, sizeof(domain));
+	m->domains[m->domain_count].rcpts = 1;
+	m->domain_count++;
+}
+
+void
+ctx_set_queue_id(struct conn_ctx *c, const char *queue_id)
+{
+	if (queue_id != NULL && queue_id[0] != '\0')
+		printable_copy(c->msg.queue_id, sizeof(c->msg.queue_id),
+		    queue_id);
+}
+
+void
+ctx_note_header(struct conn_ctx *c, const char *name, const char *audit_name)
+{
+	if (name != NULL && strcasecmp(name, audit_name) == 0 &&
+	    c->msg.forged_headers < CTX_FORGED_MAX)
+		c->msg.forged_headers++;
+}
+
+void
+ctx_message_end(struct conn_ctx *c)
+{
+	memset(&c->msg, 0, sizeof(c->msg));
+}
+
+const char *
+ctx_mx_name(const struct conn_ctx *c, const struct conf *conf,
+    enum mx_source *source)
+{
+	const struct conf_listener *l;
+
+	if (c->tls.sni[0] != '\0') {
+		*source = MX_SOURCE_SNI;
+		return c->tls.sni;
+	}
+	l = conf_find_listener(conf, c->daemon_addr[0] != '\0' ?
+	    c->daemon_addr : c->if_addr);
+	if (l != NULL && l->mx_name[0] != '\0') {
+		*source = MX_SOURCE_LISTENER;
+		return l->mx_name;
+	}
+	if (conf->mx_name[0] != '\0') {
+		*source = MX_SOURCE_CONFIG;
+		return conf->mx_name;
+	}
+	*source = c->j[0] != '\0' ? MX_SOURCE_MACRO : MX_SOURCE_NONE;
+	return c->j;
+}
+
+const char *
+mx_source_name(enum mx_source s)
+{
+	return mx_source_names[s];
+}
+
+/* Index just past the local part's last unquoted '@', or 0 when none. */
+static size_t
+domain_start(const char *s, size_t len)
+{
+	size_t	i, at = 0;
+	int	quoted = 0;
+
+	for (i = 0; i < len; i++) {
+		if (quoted && s[i] == '\\' && i + 1 < len)
+			i++;
+		else if (s[i] == '"')
+			quoted = !quoted;
+		else if (s[i] == '@' && !quoted)
+			at = i + 1;
+	}
+	return at;
+}
+
+int
+address_domain(const char *addr, char *out, size_t size)
+{
+	const char *s = addr, *colon;
+	size_t	len, at, dlen;
+
+	if (size == 0)
+		return 0;
+	out[0] = '\0';
+	if (s == NULL)
+		return 0;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s == '<')
+		s++;
+	if (*s == '@') {
+		if ((colon = strchr(s, ':')) == NULL)
+			return 0;
+		s = colon + 1;
+	}
+	len = strlen(s);
+	while (len > 0 && (s[len - 1] == '>' || s[len - 1] == ' '))
+		len--;
+	if ((at = domain_start(s, len)) == 0)
+		return 0;
+	dlen = len - at;
+	if (dlen > 0 && s[len - 1] == '.')
+		dlen--;
+	if (dlen == 0 || dlen >= size || dlen >= CTX_NAME_MAX)
+		return 0;
+	memcpy(out, s + at, dlen);
+	out[dlen] = '\0';
+	lower_in_place(out);
+	printable_copy(out, size, out);
+	return 1;
+}
+
+static int
+hex_value(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	return -1;
+}
+
+char *
+xtext_decode(char *out, size_t size, const char *in)
+{
+	size_t	o = 0;
+	int	hi, lo;
+
+	if (size == 0)
+		return out;
+	while (*in != '\0' && o + 1 < size) {
+		if (in[0] == '+' && (hi = hex_value(in[1])) >= 0 &&
+		    (lo = hex_value(in[2])) >= 0) {
+			out[o++] = (char)(hi * 16 + lo);
+			in += 3;
+		} else
+			out[o++] = *in++;
+	}
+	out[o] = '\0';
+	return out;
+}

@@ -1,0 +1,110 @@
+/*
+ * context.h - what the milter remembers about one MTA connection and the
+ * message in progress on it.
+ *
+ * Everything here is a bounded, printable copy of what the MTA sent: macro
+ * pointers from libmilter do not survive the callback, and macro text comes
+ * from the SMTP peer. No libmilter types appear here, so the parsing can be
+ * tested on its own.
+ */
+#ifndef MTASTS_CONTEXT_H
+#define MTASTS_CONTEXT_H
+
+#include <stddef.h>
+
+#include "conf.h"
+
+#define CTX_NAME_MAX		256	/* host names: 255 bytes + NUL */
+#define CTX_TEXT_MAX		256	/* other macro values */
+#define CTX_ADDR_MAX		64	/* textual IP addresses */
+#define CTX_QUEUE_ID_MAX	64
+#define CTX_RCPT_DOMAINS_MAX	100	/* distinct recipient domains per message */
+#define CTX_FORGED_MAX		1000	/* forged audit headers removed per message */
+
+struct tls_facts {
+	int	present;			/* {tls_version} was set */
+	char	version[32];
+	char	cipher[CTX_TEXT_MAX];
+	long	bits;				/* -1 = not sent */
+	char	cert_subject[CTX_TEXT_MAX];	/* "" = not sent */
+	char	cert_issuer[CTX_TEXT_MAX];
+	char	sni[CTX_NAME_MAX];		/* lower case, "" = not sent */
+};
+
+struct rcpt_domain {
+	char		domain[CTX_NAME_MAX];	/* lower case, no trailing dot */
+	unsigned	rcpts;
+};
+
+struct msg_facts {
+	int		 active;		/* MAIL FROM seen */
+	char		 queue_id[CTX_QUEUE_ID_MAX];
+	int		 has_from_domain;	/* 0 for <> or no domain */
+	char		 from_domain[CTX_NAME_MAX];
+	struct rcpt_domain domains[CTX_RCPT_DOMAINS_MAX];
+	size_t		 domain_count;
+	unsigned long	 domains_dropped;	/* past CTX_RCPT_DOMAINS_MAX */
+	unsigned	 forged_headers;
+};
+
+enum mx_source {
+	MX_SOURCE_NONE = 0,
+	MX_SOURCE_SNI,
+	MX_SOURCE_LISTENER,
+	MX_SOURCE_CONFIG,
+	MX_SOURCE_MACRO
+};
+
+struct conn_ctx {
+	int		 can_edit_headers;	/* ADDHDRS and CHGHDRS granted */
+	char		 client_ip[CTX_ADDR_MAX];
+	char		 client_ptr[CTX_NAME_MAX];	/* "" = unknown */
+	char		 helo[CTX_NAME_MAX];
+	char		 j[CTX_NAME_MAX];		/* the MTA's host name */
+	char		 daemon_addr[CTX_ADDR_MAX];
+	char		 if_addr[CTX_ADDR_MAX];
+	struct tls_facts tls;
+	struct msg_facts msg;
+	unsigned long	 messages;
+};
+
+struct conn_ctx	*ctx_new(void);
+void		 ctx_free(struct conn_ctx *);
+
+/* hostname and ip from the connect callback; ptr and addr macros may be NULL. */
+void	ctx_set_client(struct conn_ctx *, const char *hostname, const char *ip,
+	    const char *client_ptr, const char *client_addr);
+void	ctx_set_connect_macros(struct conn_ctx *, const char *j,
+	    const char *daemon_addr, const char *if_addr);
+void	ctx_set_helo(struct conn_ctx *, const char *helo);
+/* Replace the TLS facts; version NULL or "" = plaintext. */
+void	ctx_capture_tls(struct conn_ctx *, const char *version,
+	    const char *cipher, const char *bits, const char *subject,
+	    const char *issuer, const char *sni);
+/* Start a message; mail_from is the MAIL FROM address as the MTA gave it. */
+void	ctx_message_begin(struct conn_ctx *, const char *mail_from);
+void	ctx_add_rcpt(struct conn_ctx *, const char *rcpt);
+void	ctx_set_queue_id(struct conn_ctx *, const char *queue_id);
+void	ctx_note_header(struct conn_ctx *, const char *name,
+	    const char *audit_name);
+void	ctx_message_end(struct conn_ctx *);
+
+/*
+ * The MX name the sender reached: {tls_sni}, else the listener matching
+ * {daemon_addr}/{if_addr}, else mx_name, else j. Returns the name ("" when
+ * nothing is known) and sets *source.
+ */
+const char *ctx_mx_name(const struct conn_ctx *, const struct conf *,
+	    enum mx_source *source);
+const char *mx_source_name(enum mx_source);
+
+/*
+ * The domain of an SMTP address ("<u@D>", "u@D", "<@a,@b:u@D>",
+ * "<\"a@b\"@D>"), lower case without a trailing dot, into out. Returns 1
+ * when there is one, 0 for "<>", a bare local part or a malformed address.
+ */
+int	address_domain(const char *addr, char *out, size_t size);
+/* Decode Sendmail xtext ("+2F" -> "/") into out, bounded. Returns out. */
+char	*xtext_decode(char *out, size_t size, const char *in);
+
+#endif

@@ -1,0 +1,431 @@
+/*
+ * main.c - mtasts-milter: start-up, privileges, signals and reload.
+ *
+ * Signals: libmilter starts its own thread that sigwait()s for SIGHUP,
+ * SIGTERM and SIGINT and stops the filter on any of them, so a plain
+ * SIGHUP would kill a milter instead of reloading it. To keep SIGHUP for
+ * reload, smfi_main() runs in a thread of its own (libmilter blocks the
+ * signals there and in every thread it creates), every other thread is
+ * started with them blocked, and the main thread keeps them unblocked with
+ * handlers that only write to a pipe. Linux hands a process signal to the
+ * main thread first when it can take it, so SIGHUP and SIGUSR1 reach the
+ * handler, and the main thread reloads. SIGUSR1 is the portable reload
+ * signal (libmilter never looks at it); SIGTERM stops via smfi_stop().
+ *
+ * Order: the config is read and the socket opened while still privileged
+ * (so a bad config or a busy socket fails the start with a message on
+ * stderr), then the daemon forks, writes its pid file and drops to "user"
+ * before any thread or log file is created.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <libmilter/mfapi.h>
+
+#include "callbacks.h"
+#include "conf.h"
+#include "jlog.h"
+#include "store.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR	"/etc"
+#endif
+#define DEFAULT_CONF	SYSCONFDIR "/mtasts-milter.conf"
+
+enum {
+	EVENT_RELOAD = 'R',
+	EVENT_STOP = 'T',
+	EVENT_MILTER_DONE = 'M'
+};
+
+static int event_pipe[2] = { -1, -1 };
+
+struct daemon {
+	const char	*conf_path;
+	int		 foreground;
+	struct conf	*conf;
+	struct store	*store;
+	struct jlog	*jlog;
+	pthread_t	 milter_thread;
+	int		 milter_result;
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: mtasts-milter [-c FILE] [-f] [-n] [-V]\n");
+	exit(2);
+}
+
+static void
+error_to_stderr(void *arg, const char *message)
+{
+	(void)arg;
+	fprintf(stderr, "mtasts-milter: %s\n", message);
+}
+
+static void
+error_to_syslog(void *arg, const char *message)
+{
+	(void)arg;
+	syslog(LOG_ERR, "%s", message);
+}
+
+static void
+warn_to_syslog(void *arg, const char *message)
+{
+	(void)arg;
+	syslog(LOG_WARNING, "%s", message);
+}
+
+static void
+post_event(char event)
+{
+	int	saved = errno;
+
+	(void)!write(event_pipe[1], &event, 1);
+	errno = saved;
+}
+
+static void
+on_signal(int sig)
+{
+	post_event(sig == SIGHUP || sig == SIGUSR1 ? EVENT_RELOAD : EVENT_STOP);
+}
+
+static int
+install_signal_handlers(void)
+{
+	static const int sigs[] = { SIGHUP, SIGUSR1, SIGTERM, SIGINT };
+	struct sigaction sa;
+	size_t	i;
+
+	if (pipe(event_pipe) == -1)
+		return -1;
+	fcntl(event_pipe[0], F_SETFD, FD_CLOEXEC);
+	fcntl(event_pipe[1], F_SETFD, FD_CLOEXEC);
+	fcntl(event_pipe[1], F_SETFL, O_NONBLOCK);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (sigaction(sigs[i], &sa, NULL) == -1)
+			return -1;
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+/*
+ * Block the reload/stop signals in the calling thread, so that threads
+ * created until the old mask is restored never take them: only main does.
+ */
+static void
+block_control_signals(sigset_t *old)
+{
+	sigset_t block;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGUSR1);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &block, old);
+}
+
+static int
+start_thread(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	sigset_t old;
+	int	rc;
+
+	block_control_signals(&old);
+	rc = pthread_create(t, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc == 0 ? 0 : -1;
+}
+
+static const char *
+unix_socket_path(const char *spec)
+{
+	if (strncmp(spec, "unix:", 5) == 0)
+		return spec + 5;
+	if (strncmp(spec, "local:", 6) == 0)
+		return spec + 6;
+	return spec[0] == '/' ? spec : NULL;
+}
+
+static int
+open_milter_socket(const struct conf *conf, const struct passwd *pw)
+{
+	const char *path;
+
+	if (smfi_setconn(conf->socket) != MI_SUCCESS ||
+	    smfi_opensocket(1) != MI_SUCCESS) {
+		fprintf(stderr, "mtasts-milter: cannot listen on socket \"%s\" "
+		    "(see syslog); check that its directory exists and that no "
+		    "other process uses it\n", conf->socket);
+		return -1;
+	}
+	path = unix_socket_path(conf->socket);
+	if (pw != NULL && path != NULL &&
+	    chown(path, pw->pw_uid, pw->pw_gid) == -1) {
+		fprintf(stderr, "mtasts-milter: chown %s: %s\n", path,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Look the user up while stderr still reaches whoever started us. */
+static int
+lookup_user(const struct conf *conf, struct passwd **pw)
+{
+	*pw = NULL;
+	if (conf->user[0] == '\0')
+		return 0;
+	if ((*pw = getpwnam(conf->user)) == NULL) {
+		fprintf(stderr, "mtasts-milter: %s: user \"%s\" does not exist; "
+		    "create it or change user\n", conf->path, conf->user);
+		return -1;
+	}
+	if (geteuid() != 0 && geteuid() != (*pw)->pw_uid) {
+		fprintf(stderr, "mtasts-milter: cannot become user \"%s\" "
+		    "without root; start as root or set user = \"\"\n",
+		    conf->user);
+		return -1;
+	}
+	if (geteuid() == (*pw)->pw_uid)
+		*pw = NULL;
+	return 0;
+}
+
+static int
+drop_privileges(const struct passwd *pw)
+{
+	if (pw == NULL) {
+		if (geteuid() == 0)
+			syslog(LOG_WARNING, "running as root; set user = "
+			    "\"mtasts\" (or another unprivileged user)");
+		return 0;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) == -1 ||
+	    setgid(pw->pw_gid) == -1 || setuid(pw->pw_uid) == -1) {
+		syslog(LOG_ERR, "cannot switch to user %s: %m", pw->pw_name);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+daemonize(void)
+{
+	pid_t	pid;
+	int	fd;
+
+	if ((pid = fork()) == -1) {
+		fprintf(stderr, "mtasts-milter: fork: %s\n", strerror(errno));
+		return -1;
+	}
+	if (pid != 0)
+		_exit(0);
+	setsid();
+	if (chdir("/") == -1)
+		return -1;
+	if ((fd = open("/dev/null", O_RDWR)) != -1) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	return 0;
+}
+
+static void
+write_pidfile(const char *path)
+{
+	FILE	*fp;
+
+	if (path[0] == '\0')
+		return;
+	if ((fp = fopen(path, "w")) == NULL) {
+		syslog(LOG_ERR, "pidfile %s: %m", path);
+		return;
+	}
+	fprintf(fp, "%ld\n", (long)getpid());
+	if (fclose(fp) != 0)
+		syslog(LOG_ERR, "pidfile %s: %m", path);
+}
+
+static void
+open_syslog(const struct daemon *d)
+{
+	closelog();
+	openlog(MILTER_NAME, LOG_PID | (d->foreground ? LOG_PERROR : 0),
+	    d->conf->syslog_facility);
+}
+
+static void
+warn_restart_needed(const struct conf *old, const struct conf *new)
+{
+	if (strcmp(old->socket, new->socket) != 0)
+		syslog(LOG_WARNING, "socket changed: restart to apply it");
+	if (strcmp(old->user, new->user) != 0)
+		syslog(LOG_WARNING, "user changed: restart to apply it");
+	if (strcmp(old->pidfile, new->pidfile) != 0)
+		syslog(LOG_WARNING, "pidfile changed: restart to apply it");
+}
+
+static void
+reload(struct daemon *d)
+{
+	struct conf *next;
+
+	if ((next = conf_load(d->conf_path, error_to_syslog, NULL)) == NULL) {
+		syslog(LOG_ERR, "reload of %s failed; the running configuration "
+		    "stays in use", d->conf_path);
+		jlog_reopen(d->jlog, d->conf->json_log);
+		return;
+	}
+	if (store_load(d->store, next) == -1) {
+		syslog(LOG_ERR, "reload: out of memory; the running "
+		    "configuration stays in use");
+		conf_unref(next);
+		return;
+	}
+	warn_restart_needed(d->conf, next);
+	conf_unref(d->conf);
+	d->conf = next;
+	open_syslog(d);
+	jlog_reopen(d->jlog, next->json_log);
+	syslog(LOG_INFO, "configuration reloaded from %s", d->conf_path);
+}
+
+static void *
+milter_main(void *arg)
+{
+	struct daemon *d = arg;
+
+	d->milter_result = smfi_main();
+	post_event(EVENT_MILTER_DONE);
+	return NULL;
+}
+
+/* Serve until stopped; returns the exit status. */
+static int
+serve(struct daemon *d)
+{
+	char	event;
+	ssize_t	n;
+
+	if (start_thread(&d->milter_thread, milter_main, d) == -1) {
+		syslog(LOG_ERR, "cannot start the milter thread");
+		return 1;
+	}
+	syslog(LOG_INFO, "started, version %s, listening on %s",
+	    PACKAGE_VERSION, d->conf->socket);
+	for (;;) {
+		n = read(event_pipe[0], &event, 1);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n != 1 || event == EVENT_MILTER_DONE)
+			break;
+		if (event == EVENT_RELOAD)
+			reload(d);
+		else
+			smfi_stop();
+	}
+	pthread_join(d->milter_thread, NULL);
+	syslog(LOG_INFO, "stopped");
+	return d->milter_result == MI_SUCCESS ? 0 : 1;
+}
+
+static int
+start_services(struct daemon *d)
+{
+	sigset_t old;
+
+	/* store and jlog start their threads inside */
+	block_control_signals(&old);
+	d->jlog = jlog_new(d->conf->json_log);
+	d->store = store_new(warn_to_syslog, NULL);
+	if (d->store != NULL && (store_load(d->store, d->conf) == -1 ||
+	    store_start(d->store) == -1)) {
+		store_free(d->store);
+		d->store = NULL;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (d->jlog == NULL || d->store == NULL) {
+		syslog(LOG_ERR, "cannot start the log writer or the store");
+		return -1;
+	}
+	callbacks_attach(d->store, d->jlog);
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct daemon d = { .conf_path = DEFAULT_CONF };
+	struct passwd *pw;
+	int	ch, check_only = 0, status;
+
+	while ((ch = getopt(argc, argv, "c:fnV")) != -1) {
+		switch (ch) {
+		case 'c':
+			d.conf_path = optarg;
+			break;
+		case 'f':
+			d.foreground = 1;
+			break;
+		case 'n':
+			check_only = 1;
+			break;
+		case 'V':
+			printf("mtasts-milter %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if ((d.conf = conf_load(d.conf_path, error_to_stderr, NULL)) == NULL)
+		return 1;
+	if (check_only) {
+		printf("%s: configuration OK\n", d.conf_path);
+		conf_unref(d.conf);
+		return 0;
+	}
+	umask(007);
+	open_syslog(&d);
+	if (lookup_user(d.conf, &pw) == -1 || install_signal_handlers() == -1 ||
+	    callbacks_register() == -1 ||
+	    open_milter_socket(d.conf, pw) == -1)
+		return 1;
+	if (!d.foreground && daemonize() == -1)
+		return 1;
+	write_pidfile(d.conf->pidfile);
+	if (drop_privileges(pw) == -1 || start_services(&d) == -1)
+		return 1;
+	status = serve(&d);
+	store_free(d.store);
+	jlog_free(d.jlog);
+	if (d.conf->pidfile[0] != '\0')
+		unlink(d.conf->pidfile);
+	conf_unref(d.conf);
+	return status;
+}

@@ -1,0 +1,166 @@
+#!/bin/bash
+# tests/lab/test-milter-lab.sh - end-to-end test of mtasts-milter behind a real
+# Postfix: mail arrives in plaintext and over TLS 1.0, 1.1, 1.2, 1.3 and 1.3
+# with a client certificate; each delivered message must carry the
+# MTA-STS-Audit verdict of the draft policies (DESIGN §6-§7) and the JSON log
+# must hold one matching record per message (DESIGN §8). A forged
+# MTA-STS-Audit header sent by the client must not survive.
+#
+# Exit: 0 pass, 1 fail, 77 skip (not root, a tool or the milter binary missing).
+set -eu
+
+. "$(dirname "$0")/lib.sh"
+
+FAILURES=0
+DOMAIN=example.test        # draft, mode enforce, id lab1
+TDOMAIN=testing.example    # draft, mode testing, default id "draft"
+
+# check DESCRIPTION COMMAND...: run one assertion, count failures, go on.
+check() {
+	local what=$1
+	shift
+	if "$@"; then
+		printf 'ok   %s\n' "$what"
+	else
+		printf 'FAIL %s\n' "$what"
+		FAILURES=$((FAILURES + 1))
+	fi
+}
+
+# expected_field DOMAIN RESULT REASONS MODE ID TLS: the unfolded header value.
+expected_field() {
+	local reasons=
+	[ -z "$3" ] || reasons=" reasons=$3;"
+	printf '%s; domain=%s; result=%s;%s mode=%s; id=%s; source=draft; tls=%s; mx=%s' \
+		"$LAB_MX" "$1" "$2" "$reasons" "$4" "$5" "$6" "$LAB_MX"
+}
+
+# has_field FILE VALUE: the message carries exactly this MTA-STS-Audit value.
+has_field() {
+	lab_header_values "$1" MTA-STS-Audit | grep -qxF -- "$2"
+}
+
+field_count_is() {
+	[ "$(lab_header_values "$1" MTA-STS-Audit | wc -l)" -eq "$2" ]
+}
+
+# json_is QUEUE_ID JQ-FILTER [ARGS...]: the message's log line satisfies FILTER.
+json_is() {
+	local qid=$1 filter=$2
+	shift 2
+	lab_json "$qid" | jq -e "$@" "$filter" >/dev/null
+}
+
+# no_forged_field CASE: none of the client's forged fields reached the mailbox.
+no_forged_field() {
+	local msg
+	msg=$(lab_message "$1")
+	[ -n "$msg" ] && ! lab_header_values "$msg" MTA-STS-Audit | grep -q forged
+}
+
+json_messages_are() {
+	[ "$(jq -c 'select(.event == "message")' "$LAB/sessions.jsonl" | wc -l)" -eq "$1" ]
+}
+
+json_one_line() { [ "$(lab_json "$1" | wc -l)" -eq 1 ]; }
+
+# json_domain QUEUE_ID DOMAIN RESULT REASONS MODE ID: one domains[] entry.
+json_domain() {
+	json_is "$1" '[.domains[] | select(.domain == $d)] | length == 1 and
+		(.[0] | .result == $r and (.reasons // [] | join(",")) == $why and
+		 .policy.mode == $m and .policy.id == $id and .policy.source == "draft")' \
+		--arg d "$2" --arg r "$3" --arg why "$4" --arg m "$5" --arg id "$6"
+}
+
+# verify CASE QUEUE_ID TLS CERT-SUBJECT "DOMAIN RESULT REASONS MODE ID"...:
+# the delivered message and its JSON record for one case.
+verify() {
+	local case=$1 qid=$2 tls=$3 subject=$4 msg ndom spec d r why m id
+	shift 4
+	ndom=$#
+	msg=$(lab_message "$case")
+	printf -- '--- %s (queue id %s, %s)\n' "$case" "$qid" "$tls"
+	check "$case: delivered" test -n "$msg"
+	[ -n "$msg" ] || return 0
+	lab_header_values "$msg" MTA-STS-Audit | sed 's/^/     MTA-STS-Audit: /'
+	check "$case: $ndom MTA-STS-Audit field(s)" field_count_is "$msg" "$ndom"
+	check "$case: one JSON log line" json_one_line "$qid"
+	check "$case: JSON event, mx" json_is "$qid" \
+		'.event == "message" and .mx.name == $mx and (.domains | length) == $n' \
+		--arg mx "$LAB_MX" --argjson n "$ndom"
+	if [ "$tls" = none ]; then
+		check "$case: JSON tls is null" json_is "$qid" '.tls == null'
+	else
+		check "$case: JSON tls.version $tls, cipher, bits" json_is "$qid" \
+			'.tls.version == $v and (.tls.cipher | type) == "string" and (.tls.bits | type) == "number"' \
+			--arg v "$tls"
+		if [ -n "$subject" ]; then
+			check "$case: JSON client_cert_subject" json_is "$qid" \
+				'.tls.client_cert_subject == $s' --arg s "$subject"
+		else
+			check "$case: JSON client_cert_subject null" json_is "$qid" '.tls.client_cert_subject == null'
+		fi
+	fi
+	for spec in "$@"; do
+		read -r d r why m id <<<"$spec"
+		[ "$why" != - ] || why=
+		check "$case: header for $d: result=$r ${why:+reasons=$why }mode=$m id=$id tls=$tls" \
+			has_field "$msg" "$(expected_field "$d" "$r" "$why" "$m" "$id" "$tls")"
+		check "$case: JSON domain $d" json_domain "$qid" "$d" "$r" "$why" "$m" "$id"
+	done
+}
+
+# dns_txt_ok, https_policy_ok: dnsmasq and nginx answer for example.test (the live
+# discovery path; the draft policies take precedence in the checks above).
+dns_txt_ok() {
+	dig @127.0.0.1 -p "$LAB_DNS_PORT" +short +time=2 TXT "_mta-sts.$DOMAIN" | grep -q 'v=STSv1; id=20240101'
+}
+https_policy_ok() {
+	curl -fsS --cacert "$LAB/pki/ca.crt" --connect-to "mta-sts.$DOMAIN:443:127.0.0.1:$LAB_HTTPS_PORT" \
+		"https://mta-sts.$DOMAIN/.well-known/mta-sts.txt" | grep -q '^mode: enforce'
+}
+
+main() {
+	local q_plain q_tls10 q_tls11 q_tls12 q_tls13 q_cert msg
+	lab_require
+	lab_init lab
+	lab_start
+
+	q_plain=$(lab_send plain plain --to "a@$DOMAIN")
+	q_tls10=$(lab_send tls10 TLSv1 --to "b@$DOMAIN,t@$TDOMAIN")
+	q_tls11=$(lab_send tls11 TLSv1.1 --to "c@$DOMAIN" \
+		--add-header "MTA-STS-Audit: forged.example; domain=$DOMAIN; result=pass; mode=enforce; id=lab1; source=draft; tls=TLSv1.3; mx=$LAB_MX" \
+		--add-header "mta-sts-audit: forged.example; domain=$DOMAIN; result=pass")
+	q_tls12=$(lab_send tls12 TLSv1.2 --to "d@$DOMAIN")
+	q_tls13=$(lab_send tls13 TLSv1.3 --to "e@$DOMAIN")
+	q_cert=$(lab_send tls13-cert TLSv1.3-cert --to "f@$DOMAIN")
+	# 7 files: the TLSv1 message has two recipients.
+	lab_wait_mail 7 || lab_die "not every message was delivered (see $LAB/maillog)"
+
+	verify plain "$q_plain" none "" "$DOMAIN would-fail starttls-not-supported enforce lab1"
+	verify tls10 "$q_tls10" TLSv1 "" "$DOMAIN would-fail tls-version enforce lab1" \
+		"$TDOMAIN would-fail tls-version testing draft"
+	verify tls11 "$q_tls11" TLSv1.1 "" "$DOMAIN would-fail tls-version enforce lab1"
+	verify tls12 "$q_tls12" TLSv1.2 "" "$DOMAIN pass - enforce lab1"
+	verify tls13 "$q_tls13" TLSv1.3 "" "$DOMAIN pass - enforce lab1"
+	verify tls13-cert "$q_cert" TLSv1.3 client.example.test "$DOMAIN pass - enforce lab1"
+
+	check "tls11: the client sent forged MTA-STS-Audit fields" grep -qi '^ [~-]> mta-sts-audit: forged' "$LAB/swaks-tls11.log"
+	check "tls11: forged MTA-STS-Audit fields removed" no_forged_field tls11
+	check "JSON log: one message line per message (6)" json_messages_are 6
+
+	if command -v dig >/dev/null; then
+		check "dnsmasq: TXT _mta-sts.$DOMAIN" dns_txt_ok
+	fi
+	if command -v curl >/dev/null; then
+		check "nginx: https://mta-sts.$DOMAIN/.well-known/mta-sts.txt" https_policy_ok
+	fi
+
+	if [ "$FAILURES" -ne 0 ]; then
+		lab_log "$FAILURES check(s) failed; lab files kept in $LAB (maillog, milter.log, sessions.jsonl, mail/)"
+		exit 1
+	fi
+	lab_log "all checks passed"
+}
+
+main "$@"

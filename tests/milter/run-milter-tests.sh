@@ -1,0 +1,239 @@
+#!/bin/sh
+# run-milter-tests.sh - end-to-end tests of the mtasts-milter daemon with
+# miltertest: builds a test CA and MX certificate with the openssl CLI,
+# writes draft policies and configs into the build directory, runs the Lua
+# scripts against the built daemon, checks reload by signal and -n, and
+# checks the JSON log the sessions left with jq. Exit 77 = skipped.
+set -u
+
+srcdir=${srcdir:-.}
+srcdir=$(cd "$srcdir" && pwd)
+daemon=${MTASTS_MILTER:-$(pwd)/../../milter/mtasts-milter}
+MILTERTEST=${MILTERTEST:-miltertest}
+OPENSSL=${OPENSSL_BIN:-openssl}
+JQ=${JQ:-jq}
+
+for tool in "$MILTERTEST" "$OPENSSL" "$JQ"; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		echo "SKIP: $tool not found"
+		exit 77
+	fi
+done
+test -x "$daemon" || { echo "FAIL: $daemon not built"; exit 1; }
+
+# The socket lives in the build directory unless its path is too long.
+work=$(pwd)/milter-work
+case ${#work} in
+?|??|???|????|?????|??????|???????|????????) ;;
+*) work=$(mktemp -d "${TMPDIR:-/tmp}/mtasts-mt.XXXXXX") ;;
+esac
+rm -rf "$work"
+mkdir -p "$work" || exit 1
+failed=0
+pass() { echo "PASS: $*"; }
+fail() { echo "FAIL: $*"; failed=1; }
+
+make_pki() {
+	(cd "$work" &&
+	"$OPENSSL" req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt \
+	    -days 3650 -subj "/CN=mtasts-milter test CA" \
+	    -addext "basicConstraints=critical,CA:TRUE" \
+	    -addext "keyUsage=critical,keyCertSign,cRLSign" &&
+	"$OPENSSL" req -newkey rsa:2048 -nodes -keyout mx1.key -out mx1.csr \
+	    -subj "/CN=mx1.example.test" &&
+	printf 'subjectAltName=DNS:mx1.example.test\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >mx1.ext &&
+	"$OPENSSL" x509 -req -in mx1.csr -CA ca.crt -CAkey ca.key \
+	    -CAcreateserial -out mx1.crt -days 825 -sha256 -extfile mx1.ext &&
+	cat mx1.crt ca.crt >mx1.pem) >"$work/pki.log" 2>&1
+}
+
+# write_conf NAME [EXTRA-LINE...]
+write_conf() {
+	name=$1
+	shift
+	{
+		echo "# written by run-milter-tests.sh"
+		echo "socket = \"unix:$work/milter.sock\""
+		echo "pidfile = \"$work/milter.pid\""
+		echo "json_log = \"$work/sessions.jsonl\""
+		echo "mx_name = \"mx1.example.test\""
+		echo "tls_cert_file = \"$work/mx1.pem\""
+		echo "ca_file = \"$work/ca.crt\""
+		echo "draft \"Example.TEST\" { policy_file = \"$work/example.test.txt\" id = \"next1\" }"
+		echo "draft \"example.net\" { policy_file = \"$work/example.net.txt\" }"
+		for line in "$@"; do
+			echo "$line"
+		done
+	} >"$work/$name"
+}
+
+# A daemon left behind by a crashed miltertest is stopped through its pid file.
+stop_leftover() {
+	if [ -s "$work/milter.pid" ]; then
+		kill "$(cat "$work/milter.pid")" 2>/dev/null
+		rm -f "$work/milter.pid"
+	fi
+}
+
+run_lua() {
+	script=$1
+	shift
+	if "$MILTERTEST" -D binary="$daemon" -D sock="$work/milter.sock" \
+	    -D srcdir="$srcdir" "$@" -s "$srcdir/$script" >"$work/$script.out" 2>&1; then
+		pass "$script $*"
+	else
+		fail "$script $*"
+		cat "$work/$script.out"
+	fi
+	case "$*" in *expect=*) ;; *) stop_leftover ;; esac
+}
+
+# check_json DESCRIPTION JQ-EXPRESSION: true on the slurped log
+check_json() {
+	if cat "$work/sessions.jsonl.1" "$work/sessions.jsonl" |
+	    "$JQ" -e -s "$2" >/dev/null 2>&1; then
+		pass "json: $1"
+	else
+		fail "json: $1 ($2)"
+	fi
+}
+
+wait_for() {
+	i=0
+	while [ $i -lt 100 ]; do
+		grep -q "$1" "$work/daemon.log" 2>/dev/null && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+make_pki || { cat "$work/pki.log"; echo "FAIL: cannot make the test PKI"; exit 1; }
+printf 'version: STSv1\nmode: enforce\nmx: mx1.example.test\nmax_age: 86400\n' \
+    >"$work/example.test.txt"
+printf 'version: STSv1\r\nmode: testing\r\nmx: *.example.net\r\nmax_age: 86400\r\n' \
+    >"$work/example.net.txt"
+printf 'version: STSv1\nmode: enforce\nmx: mx1..example.test\nmax_age: 86400\n' \
+    >"$work/broken-policy.txt"
+
+# -n: a good config passes, broken ones fail naming file:line and the fix.
+write_conf default.conf
+if "$daemon" -n -c "$work/default.conf" >/dev/null 2>&1; then
+	pass "-n good config"
+else
+	fail "-n good config"
+fi
+if "$daemon" -n -c "$srcdir/../../etc/mtasts-milter.conf" >/dev/null 2>&1; then
+	pass "-n sample config"
+else
+	fail "-n sample config"
+fi
+# expect_bad_conf NAME PATTERN... : -n exits 1 and prints every PATTERN
+expect_bad_conf() {
+	name=$1
+	shift
+	out=$("$daemon" -n -c "$work/$name" 2>&1)
+	if [ $? -ne 1 ]; then
+		fail "-n $name: exit status is not 1"
+		return
+	fi
+	for pattern in "$@"; do
+		if ! echo "$out" | grep -q -- "$pattern"; then
+			fail "-n $name: no [$pattern] in: $out"
+			return
+		fi
+	done
+	pass "-n $name"
+}
+write_conf bad-value.conf 'add_header = "sometimes"'
+expect_bad_conf bad-value.conf \
+    "bad-value.conf:10: add_header = \"sometimes\" is not valid; use"
+write_conf bad-key.conf 'refresh_interval = 0' '# comment' 'no_such_key = 1'
+expect_bad_conf bad-key.conf "bad-key.conf:10: refresh_interval = 0 is too small" \
+    "bad-key.conf:12: .*no_such_key"
+write_conf bad-draft.conf "draft \"example.org\" { policy_file = \"$work/broken-policy.txt\" }"
+expect_bad_conf bad-draft.conf "broken-policy.txt:3: error: " \
+    "bad-draft.conf:10: draft \"example.org\": policy_file"
+write_conf bad-socket.conf 'socket = "inet:8891"'
+expect_bad_conf bad-socket.conf "bad-socket.conf:10: socket"
+
+# miltertest scripts, each starting the daemon with its own config.
+rm -f "$work/sessions.jsonl"
+run_lua t-headers.lua -D conf="$work/default.conf"
+write_conf always.conf 'add_header = "always"' 'authserv_id = "audit.example.test"'
+run_lua t-always.lua -D conf="$work/always.conf"
+write_conf never.conf 'add_header = "never"'
+run_lua t-never.lua -D conf="$work/never.conf"
+
+# Reload: SIGHUP applies a new config, SIGUSR1 with a broken one keeps it.
+cp "$work/never.conf" "$work/reload.conf"
+"$daemon" -f -c "$work/reload.conf" >"$work/daemon.log" 2>&1 &
+pid=$!
+if wait_for "started"; then
+	run_lua t-reload.lua -D conf=unused -D expect=none -D qid=R1
+	cp "$work/default.conf" "$work/reload.conf"
+	echo 'add_header = "always"' >>"$work/reload.conf"
+	kill -HUP $pid
+	wait_for "configuration reloaded" || fail "no reload after SIGHUP"
+	run_lua t-reload.lua -D conf=unused -D expect=header -D qid=R2
+	echo 'add_header = "bogus"' >>"$work/reload.conf"
+	mv "$work/sessions.jsonl" "$work/sessions.jsonl.1"	# as logrotate does
+	kill -USR1 $pid
+	wait_for "running configuration stays in use" || fail "bad reload not reported"
+	run_lua t-reload.lua -D conf=unused -D expect=header -D qid=R3
+	kill -TERM $pid
+	if wait $pid; then
+		pass "SIGTERM stops cleanly"
+	else
+		fail "exit status after SIGTERM"
+	fi
+	test -e "$work/milter.pid" && fail "pid file left behind"
+else
+	fail "daemon did not start"
+	cat "$work/daemon.log"
+	kill $pid 2>/dev/null
+fi
+
+# The JSON log: one line per message (and per message-less connection).
+check_json "valid JSON, expected line count" 'length == 16'
+check_json "one line per queue id" \
+    '[.[] | select(.queue_id != null) | .queue_id] | (length == (unique | length))'
+check_json "TLSv1.3 pass" \
+    '.[] | select(.queue_id == "H1") | .domains == [{"domain":"example.test","rcpts":1,"result":"pass","reasons":[],"policy":{"mode":"enforce","id":"next1","source":"draft"}}]'
+check_json "client certificate: xtext DN decoded, CN kept" \
+    '.[] | select(.queue_id == "H1") | .tls.client_cert_subject == "/C=US/CN=client.sender.test" and .tls.client_cert_issuer == "Sender CA+2B1"'
+check_json "TLSv1.1 would-fail" \
+    '.[] | select(.queue_id == "H2") | .domains[0].result == "would-fail" and .domains[0].reasons == ["tls-version"] and .tls.version == "TLSv1.1" and .tls.bits == 256'
+check_json "plaintext: tls null, null sender" \
+    '.[] | select(.queue_id == "H3") | .tls == null and .mail_from_domain == null and .domains[0].reasons == ["starttls-not-supported"]'
+check_json "two messages on one connection" \
+    '[.[] | select(.queue_id == "H4" or .queue_id == "H5")] | length == 2 and .[1].domains[0].rcpts == 2'
+check_json "TLS at MAIL only" \
+    '.[] | select(.queue_id == "H6") | .tls.version == "TLSv1.2" and .domains[0].result == "pass"'
+check_json "multi-domain counts and results" \
+    '.[] | select(.queue_id == "H7") | [.domains[] | [.domain, .rcpts, .result]] == [["example.test",3,"pass"],["example.net",2,"would-fail"],["example.org",1,"no-policy"]] and .domains[2].policy == null'
+check_json "abort" \
+    '.[] | select(.queue_id == "H8") | .aborted == true and .domains[0].result == "would-fail"'
+check_json "sni" \
+    '.[] | select(.queue_id == "H9") | .mx == {"name":"mx2.example.test","source":"sni"} and .tls.sni == "mx2.example.test"'
+check_json "hostile macros made printable and bounded" \
+    '.[] | select(.queue_id == "H10") | (.tls.version == "TLSv1.3??X-Injected: 1") and (.tls.cipher | length) == 255 and (.tls.client_cert_subject | test("^/CN=[?]{4}s+$")) and .tls.bits == null and (.host | length) == 255'
+check_json "connection without message" \
+    '[.[] | select(.event == "connection")] | length == 1 and .[0].tls.version == "TLSv1.2" and .[0].mx.source == "config"'
+check_json "add_header=always run" \
+    '.[] | select(.queue_id == "A1") | .host == "audit.example.test"'
+check_json "reload kept logging" \
+    '[.[] | select(.queue_id == "R1" or .queue_id == "R2" or .queue_id == "R3")] | length == 3'
+
+if [ "$("$JQ" -r .queue_id "$work/sessions.jsonl" 2>/dev/null)" = R3 ]; then
+	pass "json log reopened on reload"
+else
+	fail "json log not reopened on reload"
+fi
+
+if [ $failed -eq 0 ]; then
+	rm -rf "$work"
+	exit 0
+fi
+echo "work files kept in $work"
+exit 1
