@@ -360,6 +360,7 @@ note_policy(struct dom_stat *d, const struct rec *r,
 	d->policy_ts = r->ts;
 	memcpy(d->mode, e->mode, sizeof(d->mode));
 	memcpy(d->id, e->id, sizeof(d->id));
+	memcpy(d->source, e->source, sizeof(d->source));
 }
 
 static int
@@ -654,7 +655,9 @@ agg_readiness(const struct agg *a, const struct dom_stat *d,
 {
 	unsigned long msgs = agg_total(d->msgs);
 
-	v->status = strcmp(d->mode, "enforce") == 0 ? ENFORCED : READY;
+	/* A draft is a what-if: its senders are not yet asked to enforce. */
+	v->status = strcmp(d->mode, "enforce") == 0 &&
+	    strcmp(d->source, "draft") != 0 ? ENFORCED : READY;
 	if (d->sessions[VERDICT_WOULD_FAIL] == 0 &&
 	    d->sessions[VERDICT_POLICY_ERROR] > 0) {
 		v->status = POLICY_BROKEN;

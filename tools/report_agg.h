@@ -64,6 +64,7 @@ struct dom_stat {
 	size_t		 ndays, days_cap;
 	char		 mode[REC_SHORT_MAX];	/* latest policy seen */
 	char		 id[REC_SHORT_MAX];
+	char		 source[REC_SHORT_MAX];
 	long long	 policy_ts;
 	struct strmap	 rpt;		/* values: struct rpt_policy */
 };

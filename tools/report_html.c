@@ -289,6 +289,8 @@ domain(FILE *f, const struct agg *a, const struct dom_stat *d,
 		esc(f, d->mode);
 		fputs(", id ", f);
 		esc(f, d->id);
+		fputs(", source ", f);
+		esc(f, d->source[0] != '\0' ? d->source : "unknown");
 		fputs("</p>\n", f);
 	}
 	fprintf(f, "<p class=\"verdict %s\">", agg_readiness_name(v.status));

@@ -154,7 +154,8 @@ domain(const struct agg *a, const struct dom_stat *d,
 	free(f);
 	agg_readiness(a, d, &v);
 	policy = d->mode[0] != '\0' || d->id[0] != '\0' ?
-	    json_pack("{ss ss}", "mode", d->mode, "id", d->id) : json_null();
+	    json_pack("{ss ss ss}", "mode", d->mode, "id", d->id,
+	    "source", d->source) : json_null();
 	return json_pack("{ss so s{ss ss} so so sI s{sI sI} s{so so} so sI "
 	    "so so}",
 	    "domain", d->name, "policy", policy,

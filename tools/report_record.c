@@ -114,10 +114,11 @@ policy(struct jscan *js, struct rec_domain *d)
 {
 	const struct text_field f[] = {
 		{ "mode", d->mode, sizeof(d->mode) },
-		{ "id", d->id, sizeof(d->id) }
+		{ "id", d->id, sizeof(d->id) },
+		{ "source", d->source, sizeof(d->source) }
 	};
 
-	return (d->has_policy = text_members(js, f, 2)) == -1 ? -1 : 0;
+	return (d->has_policy = text_members(js, f, 3)) == -1 ? -1 : 0;
 }
 
 static unsigned

@@ -34,6 +34,7 @@ struct rec_domain {
 	int		has_policy;
 	char		mode[REC_SHORT_MAX];
 	char		id[REC_SHORT_MAX];
+	char		source[REC_SHORT_MAX];	/* published, cached, draft */
 };
 
 struct rec {

@@ -156,7 +156,8 @@ domain(FILE *f, const struct agg *a, const struct dom_stat *d,
 		return -1;
 	fprintf(f, "\n%s", d->name);
 	if (d->mode[0] != '\0')
-		fprintf(f, "  (policy mode %s, id %s)", d->mode, d->id);
+		fprintf(f, "  (policy mode %s, id %s, %s)", d->mode, d->id,
+		    d->source[0] != '\0' ? d->source : "source unknown");
 	agg_readiness(a, d, &v);
 	fprintf(f, "\n  verdict: %s\n", v.text);
 	results(f, d, n);

@@ -44,6 +44,12 @@ B='.domains[] | select(.domain == "b.example")'
 expect_jq "$J" "$B | [.verdict.status, .policy.mode, .messages.no_policy] | @csv" \
     '"enforced","enforce",1' "b.example enforced"
 
+# A draft in mode enforce is a what-if: its would-fail senders mean "not ready".
+printf '%s\n' '{"ts":"2026-03-01T10:00:00Z","event":"message","client":{"ip":"192.0.2.1","ptr":null,"helo":"h"},"mail_from_domain":"s.example","tls":{"version":"TLSv1.1"},"mx":{"name":"mx1.d.example"},"domains":[{"domain":"d.example","rcpts":1,"result":"would-fail","reasons":["tls-version"],"policy":{"mode":"enforce","id":"next","source":"draft"}}]}' > "$T/draft.jsonl"
+expect_rc 0 "draft log" "$R" -f json -o "$T/draft.json" "$T/draft.jsonl"
+expect_jq "$T/draft.json" '.domains[0] | [.verdict.status, .policy.source] | @csv' \
+    '"not-ready","draft"' "draft enforce policy is a what-if, not enforced"
+
 expect_rc 0 "window of one day" "$R" -f json --since 2026-03-02 --until 2026-03-02 \
     -o "$T/w.json" "$F"
 expect_jq "$T/w.json" '[.input.outside_window, (.domains[0].messages.total), .window.days] | @csv' \
