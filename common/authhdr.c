@@ -4,7 +4,10 @@
  * The value is a list of "key=value;" tokens after the authserv-id, in the
  * contract order. It is folded between tokens with "\n\t" (never CR: the
  * MTA supplies the CR) once a line would pass 78 columns; tokens are
- * bounded, so no line comes near the 998-byte limit of RFC 5322.
+ * bounded, so no line comes near the 998-byte limit of RFC 5322. Values
+ * may come from the peer ({tls_sni}, HELO-derived names): besides being made
+ * printable, a space, ';', quote, parenthesis or backslash in one becomes
+ * '?', so a value can never add a key or a comment to the field.
  */
 #include <stdio.h>
 #include <string.h>
@@ -48,13 +51,25 @@ fold_append(struct fold *f, const char *token)
 	f->column = (slen == 2 ? TAB_WIDTH : f->column + slen) + tlen;
 }
 
-/* Append "key=value" (plus ';' unless last) with value made printable. */
+/* value as one printable token of the field (see the top of the file). */
+static void
+token_copy(char *dst, size_t size, const char *value)
+{
+	char	*p;
+
+	printable_copy(dst, size, value);
+	for (p = dst; *p != '\0'; p++)
+		if (strchr(" ;\"()\\", *p) != NULL)
+			*p = '?';
+}
+
+/* Append "key=value" (plus ';' unless last) with value made a token. */
 static void
 fold_pair(struct fold *f, const char *key, const char *value, int last)
 {
 	char	safe[256], token[TOKEN_MAX];
 
-	printable_copy(safe, sizeof(safe), value);
+	token_copy(safe, sizeof(safe), value);
 	snprintf(token, sizeof(token), "%s=%s%s", key, safe, last ? "" : ";");
 	fold_append(f, token);
 }
@@ -69,7 +84,7 @@ authhdr_format(const struct authhdr_fields *h, size_t name_len, char *buf,
 	if (size == 0)
 		return -1;
 	buf[0] = '\0';
-	printable_copy(safe, sizeof(safe), h->authserv_id);
+	token_copy(safe, sizeof(safe), h->authserv_id);
 	snprintf(token, sizeof(token), "%s;", safe);
 	fold_append(&f, token);
 	fold_pair(&f, "domain", h->domain, 0);

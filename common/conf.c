@@ -23,6 +23,7 @@
 #include "diag.h"
 #include "mxmatch.h"
 #include "policy.h"
+#include "printable.h"
 
 #define CONF_ERROR_MAX		1024
 #define CONF_DRAFT_MAX		1024
@@ -68,6 +69,18 @@ static const char *const add_header_names[] = {
 	[ADD_HEADER_NEVER] = "never",
 };
 
+/*
+ * Hand one message to the caller as one printable line: libconfuse quotes
+ * the offending text, which may hold a newline or control bytes.
+ */
+static void
+emit(char *line, size_t size)
+{
+	printable_copy(line, size, line);
+	parsing->failed = 1;
+	parsing->error(parsing->arg, line);
+}
+
 static void
 report_error(cfg_t *cfg, const char *fmt, va_list ap)
 {
@@ -84,8 +97,7 @@ report_error(cfg_t *cfg, const char *fmt, va_list ap)
 		    cfg->line, msg, hint);
 	else
 		snprintf(line, sizeof(line), "%s: %s%s", parsing->path, msg, hint);
-	parsing->failed = 1;
-	parsing->error(parsing->arg, line);
+	emit(line, sizeof(line));
 }
 
 /* An error not tied to a libconfuse position: "path:line: ..." or "path: ...". */
@@ -102,8 +114,7 @@ report_at(const char *path, unsigned line, const char *fmt, ...)
 		snprintf(out, sizeof(out), "%s:%u: %s", path, line, msg);
 	else
 		snprintf(out, sizeof(out), "%s: %s", path, msg);
-	parsing->failed = 1;
-	parsing->error(parsing->arg, out);
+	emit(out, sizeof(out));
 }
 
 static const char *
@@ -468,6 +479,7 @@ conf_parser_new(void)
 		CFG_STR("authserv_id", "", CFGF_NONE),
 		CFG_INT("refresh_interval", 3600, CFGF_NONE),
 		CFG_INT("max_domains", 10000, CFGF_NONE),
+		CFG_INT("fetch_timeout", 60, CFGF_NONE),
 		CFG_END()
 	};
 	static const struct {
@@ -485,6 +497,7 @@ conf_parser_new(void)
 		{ "authserv_id", validate_authserv_id },
 		{ "refresh_interval", validate_positive },
 		{ "max_domains", validate_positive },
+		{ "fetch_timeout", validate_positive },
 		{ "listener", validate_listener },
 		{ "draft", validate_draft },
 	};
@@ -664,6 +677,7 @@ scalars_fill(struct conf *c, cfg_t *cfg, const char *path)
 	c->connect_to = list_dup(cfg, "connect_to", &c->connect_to_count, 0);
 	c->refresh_interval = cfg_getint(cfg, "refresh_interval");
 	c->max_domains = cfg_getint(cfg, "max_domains");
+	c->fetch_timeout = cfg_getint(cfg, "fetch_timeout");
 	facility_from_name(cfg_getstr(cfg, "syslog_facility"),
 	    &c->syslog_facility);
 	add_header_from_name(cfg_getstr(cfg, "add_header"), &c->add_header);

@@ -61,6 +61,7 @@ struct conf {
 	char		*authserv_id;
 	long		 refresh_interval;
 	long		 max_domains;
+	long		 fetch_timeout;		/* seconds per policy fetch */
 };
 
 /* Receives one complete error line (no newline). */

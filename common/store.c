@@ -10,6 +10,8 @@
  * The re-check thread judges certificates again when their file changes
  * (a renewed certificate shows up without a reload) and judges MX names
  * that the callbacks met in traffic but the configuration did not name.
+ * Discovery hands over what it learnt about recipient domains; the store
+ * keeps a copy so that a reload can rebuild with it.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -22,9 +24,12 @@
 #include "store.h"
 
 struct store {
-	pthread_mutex_t	 lock;
+	pthread_mutex_t	 lock;		/* current, wanted: held briefly */
+	pthread_mutex_t	 build_lock;	/* one snapshot builder at a time */
 	pthread_cond_t	 wake;
 	struct store_snapshot *current;
+	struct store_domain *discovered;	/* sorted by domain */
+	size_t		 discovered_count;
 	char		*wanted[STORE_LEARNED_MX_MAX];
 	size_t		 wanted_count;
 	size_t		 learned_count;	/* names ever asked for */
@@ -50,6 +55,52 @@ domain_clear(struct store_domain *d)
 	free(d->id);
 	if (d->has_policy)
 		policy_free(&d->policy);
+	if (d->published != NULL) {
+		domain_clear(d->published);
+		free(d->published);
+	}
+	memset(d, 0, sizeof(*d));
+}
+
+static void
+domains_free(struct store_domain *d, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		domain_clear(&d[i]);
+	free(d);
+}
+
+static int
+domain_copy(struct store_domain *d, const struct store_domain *src)
+{
+	memset(d, 0, sizeof(*d));
+	d->source = src->source;
+	d->error_reasons = src->error_reasons;
+	d->pending = src->pending;
+	d->body_changed = src->body_changed;
+	if ((d->domain = strdup(src->domain)) == NULL ||
+	    (src->id != NULL && (d->id = strdup(src->id)) == NULL))
+		goto fail;
+	if (src->has_policy) {
+		if (policy_copy(&d->policy, &src->policy) == -1)
+			goto fail;
+		d->has_policy = 1;
+	}
+	if (src->published != NULL) {
+		if ((d->published = malloc(sizeof(*d->published))) == NULL)
+			goto fail;
+		if (domain_copy(d->published, src->published) == -1) {
+			free(d->published);
+			d->published = NULL;
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	domain_clear(d);
+	return -1;
 }
 
 static void
@@ -57,13 +108,11 @@ snapshot_free(struct store_snapshot *s)
 {
 	size_t	i;
 
-	for (i = 0; i < s->domain_count; i++)
-		domain_clear(&s->domains[i]);
+	domains_free(s->domains, s->domain_count);
 	for (i = 0; i < s->mx_count; i++) {
 		free(s->mx[i].name);
 		free(s->mx[i].cert_file);
 	}
-	free(s->domains);
 	free(s->mx);
 	conf_unref(s->conf);
 	free(s);
@@ -109,22 +158,9 @@ builder_add_domain(struct builder *b, const struct store_domain *src)
 	}
 	s->domains = arr;
 	d = &arr[s->domain_count];
-	d->domain = strdup(src->domain);
-	d->id = strdup(src->id);
-	d->source = src->source;
-	d->error_reasons = src->error_reasons;
-	if (d->domain == NULL || d->id == NULL) {
-		domain_clear(d);
+	if (domain_copy(d, src) == -1) {
 		b->failed = 1;
 		return;
-	}
-	if (src->has_policy) {
-		if (policy_copy(&d->policy, &src->policy) == -1) {
-			domain_clear(d);
-			b->failed = 1;
-			return;
-		}
-		d->has_policy = 1;
 	}
 	s->domain_count++;
 }
@@ -253,8 +289,31 @@ add_config_mx(struct store *st, struct builder *b, const struct conf *c)
 	}
 }
 
+static const struct store_domain *
+find_discovered(const struct store *st, const char *domain)
+{
+	struct store_domain key = { .domain = (char *)domain };
+
+	if (st->discovered_count == 0)
+		return NULL;
+	return bsearch(&key, st->discovered, st->discovered_count,
+	    sizeof(key), cmp_domain);
+}
+
+static int
+is_draft(const struct conf *c, const char *domain)
+{
+	size_t	i;
+
+	for (i = 0; i < c->draft_count; i++)
+		if (strcmp(c->drafts[i].domain, domain) == 0)
+			return 1;
+	return 0;
+}
+
+/* Drafts win; a discovered view of a draft domain rides along with it. */
 static void
-add_drafts(struct builder *b, const struct conf *c)
+add_domains(struct store *st, struct builder *b, const struct conf *c)
 {
 	struct store_domain d;
 	size_t	i;
@@ -266,8 +325,13 @@ add_drafts(struct builder *b, const struct conf *c)
 		d.source = POLICY_SOURCE_DRAFT;
 		d.policy = c->drafts[i].policy;
 		d.has_policy = 1;
+		d.published = (struct store_domain *)find_discovered(st,
+		    d.domain);
 		builder_add_domain(b, &d);
 	}
+	for (i = 0; i < st->discovered_count; i++)
+		if (!is_draft(c, st->discovered[i].domain))
+			builder_add_domain(b, &st->discovered[i]);
 }
 
 struct store *
@@ -278,6 +342,7 @@ store_new(store_warn_fn *warn, void *arg)
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return NULL;
 	pthread_mutex_init(&st->lock, NULL);
+	pthread_mutex_init(&st->build_lock, NULL);
 	pthread_cond_init(&st->wake, NULL);
 	st->warn = warn;
 	st->warn_arg = arg;
@@ -303,17 +368,84 @@ store_load(struct store *st, struct conf *conf)
 	struct builder b;
 	struct store_snapshot *snap;
 
-	if (builder_init(&b, conf) == -1)
+	pthread_mutex_lock(&st->build_lock);
+	if (builder_init(&b, conf) == -1) {
+		pthread_mutex_unlock(&st->build_lock);
 		return -1;
-	add_drafts(&b, conf);
+	}
+	add_domains(st, &b, conf);
 	add_config_mx(st, &b, conf);
-	if ((snap = builder_finish(&b)) == NULL)
+	if ((snap = builder_finish(&b)) == NULL) {
+		pthread_mutex_unlock(&st->build_lock);
 		return -1;
+	}
 	pthread_mutex_lock(&st->lock);
 	st->learned_count = 0;	/* names learned under the old config may return */
 	pthread_mutex_unlock(&st->lock);
 	store_publish(st, snap);
+	pthread_mutex_unlock(&st->build_lock);
 	return 0;
+}
+
+static void
+mx_copy_judgement(struct store_mx *m, const struct store_mx *old)
+{
+	m->cert_mtime = old->cert_mtime;
+	m->health = old->health;
+	m->not_after = old->not_after;
+}
+
+/* The new discovered list, sorted, or NULL when out of memory. */
+static struct store_domain *
+discovered_copy(const struct store_domain *src, size_t n)
+{
+	struct store_domain *d;
+	size_t	i;
+
+	if ((d = calloc(n > 0 ? n : 1, sizeof(*d))) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (domain_copy(&d[i], &src[i]) == -1) {
+			domains_free(d, i);
+			return NULL;
+		}
+	}
+	qsort(d, n, sizeof(*d), cmp_domain);
+	return d;
+}
+
+int
+store_set_discovered(struct store *st, const struct store_domain *src,
+    size_t n)
+{
+	struct store_snapshot *cur, *snap;
+	struct store_domain *list;
+	struct store_mx *m;
+	struct builder b;
+	size_t	i;
+
+	if ((list = discovered_copy(src, n)) == NULL)
+		return -1;
+	pthread_mutex_lock(&st->build_lock);
+	domains_free(st->discovered, st->discovered_count);
+	st->discovered = list;
+	st->discovered_count = n;
+	if ((cur = store_acquire(st)) == NULL ||
+	    builder_init(&b, cur->conf) == -1) {
+		store_release(cur);
+		pthread_mutex_unlock(&st->build_lock);
+		return cur == NULL ? 0 : -1;
+	}
+	add_domains(st, &b, cur->conf);
+	for (i = 0; i < cur->mx_count; i++)
+		if ((m = builder_add_mx(&b, cur->mx[i].name,
+		    cur->mx[i].cert_file)) != NULL)
+			mx_copy_judgement(m, &cur->mx[i]);
+	store_release(cur);
+	if ((snap = builder_finish(&b)) != NULL)
+		store_publish(st, snap);
+	pthread_mutex_unlock(&st->build_lock);
+	return snap != NULL ? 0 : -1;
 }
 
 struct store_snapshot *
@@ -408,11 +540,8 @@ rebuild(struct store *st, struct store_snapshot *cur, char **wanted,
 		if (file_mtime(old->cert_file) != old->cert_mtime) {
 			judge_mx(st, m, cur->conf->ca_file);
 			changed = 1;
-		} else {
-			m->cert_mtime = old->cert_mtime;
-			m->health = old->health;
-			m->not_after = old->not_after;
-		}
+		} else
+			mx_copy_judgement(m, old);
 	}
 	for (i = 0; i < nwanted; i++)
 		if ((m = builder_add_mx(&b, wanted[i],
@@ -428,24 +557,12 @@ recheck_once(struct store *st, char **wanted, size_t nwanted)
 {
 	struct store_snapshot *cur, *next;
 
-	if ((cur = store_acquire(st)) == NULL)
-		return;
-	next = rebuild(st, cur, wanted, nwanted);
-	if (next == NULL) {
-		store_release(cur);
-		return;
-	}
-	pthread_mutex_lock(&st->lock);
-	/* A reload that happened meanwhile wins: it judged everything afresh. */
-	if (st->current == cur) {
-		st->current = next;
-		next = NULL;
-		store_release(cur);
-	}
-	pthread_mutex_unlock(&st->lock);
+	pthread_mutex_lock(&st->build_lock);
+	if ((cur = store_acquire(st)) != NULL &&
+	    (next = rebuild(st, cur, wanted, nwanted)) != NULL)
+		store_publish(st, next);
 	store_release(cur);
-	if (next != NULL)
-		store_release(next);
+	pthread_mutex_unlock(&st->build_lock);
 }
 
 static void *
@@ -508,7 +625,9 @@ store_free(struct store *st)
 		free(st->wanted[i]);
 	if (st->current != NULL)
 		store_release(st->current);
+	domains_free(st->discovered, st->discovered_count);
 	pthread_mutex_destroy(&st->lock);
+	pthread_mutex_destroy(&st->build_lock);
 	pthread_cond_destroy(&st->wake);
 	free(st);
 }

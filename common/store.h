@@ -6,8 +6,9 @@
  * milter callback takes a reference to the current snapshot (a few
  * instructions under a short mutex), reads it without locks and releases it.
  * Anything that learns something new (config load, the certificate
- * re-check thread, and later live MTA-STS discovery) builds a new snapshot
- * and publishes it with store_publish(); callbacks never change.
+ * re-check thread, live MTA-STS discovery) builds a new snapshot and
+ * publishes it; callbacks never change. Builders take turns, so none of
+ * them loses what another one published meanwhile.
  */
 #ifndef MTASTS_STORE_H
 #define MTASTS_STORE_H
@@ -28,9 +29,13 @@ struct store_domain {
 	char		*domain;	/* lower case */
 	struct sts_policy policy;
 	int		 has_policy;
-	char		*id;
+	char		*id;		/* NULL when no TXT id is known yet */
 	enum policy_source source;
 	unsigned	 error_reasons;	/* REASON_STS_* when no usable policy */
+	int		 pending;	/* not looked up or fetched yet */
+	int		 body_changed;	/* new body served under the same id */
+	/* For a draft: what discovery found for the domain, or NULL. */
+	struct store_domain *published;
 };
 
 struct store_mx {
@@ -67,6 +72,16 @@ void		 store_free(struct store *);
 int		 store_load(struct store *, struct conf *);
 /* Start the thread that re-judges certificates whose file changed. */
 int		 store_start(struct store *);
+
+/*
+ * Replace what discovery knows: n domains with the policy a sender would
+ * apply now (published or cached), or why there is none. Drafts from the
+ * configuration still win for evaluation; the discovered view of a draft
+ * domain goes to its "published" member. Deep-copies everything. Returns 0,
+ * or -1 when out of memory (the current snapshot stays).
+ */
+int		 store_set_discovered(struct store *,
+		    const struct store_domain *, size_t n);
 
 struct store_snapshot *store_acquire(struct store *);
 void		 store_release(struct store_snapshot *);

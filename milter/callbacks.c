@@ -7,6 +7,8 @@
  * filter must never cost a message); no file or network I/O here, only the
  * in-memory store snapshot and the log queue; the TLS macros are read at
  * HELO and MAIL FROM, where the MTA has them, never at end of message.
+ * A recipient domain that discovery has not looked up yet is evaluated as
+ * pending (policy-error) at once, and handed to discovery afterwards.
  */
 #include "config.h"
 
@@ -36,6 +38,14 @@
 
 static struct store *store;
 static struct jlog *jlog;
+static struct discovery *discovery;
+
+/* A domain the snapshot does not know yet: announced-or-not is unknown. */
+static const struct store_domain pending_domain = {
+	.source = POLICY_SOURCE_PUBLISHED,
+	.error_reasons = REASON_STS_POLICY_FETCH_ERROR,
+	.pending = 1,
+};
 
 /* The facts of one finished message or connection, ready to report. */
 struct report {
@@ -155,20 +165,57 @@ record_new(const struct report *r)
 	return o;
 }
 
-static json_t *
-domain_json(const struct rcpt_domain *d, const struct verdict *v,
-    const struct store_domain *sd)
+/* Without a policy (policy-error) there is no mode to name. */
+static const char *
+mode_name(const struct verdict *v)
 {
-	json_t	*policy = json_null();
+	return v->mode == STS_MODE_UNSET ? "unknown" : sts_mode_name(v->mode);
+}
 
-	if (sd != NULL && v->result != VERDICT_NO_POLICY)
-		policy = json_pack("{s:s, s:s, s:s}",
-		    "mode", sts_mode_name(v->mode), "id", sd->id,
-		    "source", policy_source_name(sd->source));
-	return json_pack("{s:s, s:I, s:s, s:o, s:o}",
-	    "domain", d->domain, "rcpts", (json_int_t)d->rcpts,
-	    "result", verdict_result_name(v->result),
-	    "reasons", reasons_json(v->reasons), "policy", policy);
+static json_t *
+policy_json(const struct verdict *v, const struct store_domain *sd)
+{
+	json_t	*policy;
+
+	if (v->result == VERDICT_NO_POLICY)
+		return json_null();
+	policy = json_pack("{s:s, s:o, s:s}", "mode", mode_name(v),
+	    "id", json_str_or_null(sd->id),
+	    "source", policy_source_name(sd->source));
+	if (policy != NULL && sd->pending)
+		json_object_set_new(policy, "pending", json_true());
+	if (policy != NULL && sd->body_changed)
+		json_object_set_new(policy, "body_changed", json_true());
+	return policy;
+}
+
+/* One recipient domain's verdict, with the policy it was judged against. */
+struct evaluated {
+	const struct rcpt_domain *d;
+	const struct store_domain *sd;
+	struct verdict	 v;
+	struct verdict	 published;	/* with sd->published, for a draft */
+};
+
+static json_t *
+domain_json(const struct evaluated *e)
+{
+	const struct store_domain *pub = e->sd->published;
+	json_t	*o;
+
+	o = json_pack("{s:s, s:I, s:s, s:o, s:o}",
+	    "domain", e->d->domain, "rcpts", (json_int_t)e->d->rcpts,
+	    "result", verdict_result_name(e->v.result),
+	    "reasons", reasons_json(e->v.reasons),
+	    "policy", policy_json(&e->v, e->sd));
+	/* The draft's what-if next to what senders apply today, once known. */
+	if (o != NULL && pub != NULL && !pub->pending &&
+	    e->published.result != VERDICT_NO_POLICY)
+		json_object_set_new(o, "published", json_pack("{s:s, s:o, s:o}",
+		    "result", verdict_result_name(e->published.result),
+		    "reasons", reasons_json(e->published.reasons),
+		    "policy", policy_json(&e->published, pub)));
+	return o;
 }
 
 static void
@@ -180,7 +227,7 @@ insert_header(SMFICTX *ctx, const struct report *r,
 	struct authhdr_fields h = {
 		.authserv_id = r->authserv_id, .domain = d->domain,
 		.result = v->result, .reasons = v->reasons,
-		.mode = sts_mode_name(v->mode), .id = sd->id,
+		.mode = mode_name(v), .id = sd->id != NULL ? sd->id : "none",
 		.source = policy_source_name(sd->source),
 		.tls = r->c->tls.version, .mx = r->mx_name,
 	};
@@ -223,29 +270,30 @@ syslog_verdict(const struct report *r, const struct rcpt_domain *d,
 	    r->mx_name[0] != '\0' ? r->mx_name : "unknown");
 }
 
-/* One recipient domain's verdict, with the policy it was judged against. */
-struct evaluated {
-	const struct rcpt_domain *d;
-	const struct store_domain *sd;
-	struct verdict	 v;
-};
+static void
+evaluate_view(const struct report *r, const struct store_domain *sd,
+    struct verdict *v)
+{
+	struct policy_view pv = {
+		.policy = sd->has_policy ? &sd->policy : NULL,
+		.id = sd->id, .source = sd->source,
+		.error_reasons = sd->error_reasons,
+	};
+
+	verdict_eval(r->c->tls.present ? r->c->tls.version : NULL,
+	    r->mx_name[0] != '\0' ? r->mx_name : NULL, r->cert, &pv, v);
+}
 
 static void
 evaluate_domain(const struct report *r, const struct rcpt_domain *d,
     struct evaluated *e)
 {
-	struct policy_view pv = { NULL, NULL, POLICY_SOURCE_PUBLISHED, 0 };
-
 	e->d = d;
-	e->sd = snapshot_domain(r->snap, d->domain);
-	if (e->sd != NULL) {
-		pv.policy = e->sd->has_policy ? &e->sd->policy : NULL;
-		pv.id = e->sd->id;
-		pv.source = e->sd->source;
-		pv.error_reasons = e->sd->error_reasons;
-	}
-	verdict_eval(r->c->tls.present ? r->c->tls.version : NULL,
-	    r->mx_name[0] != '\0' ? r->mx_name : NULL, r->cert, &pv, &e->v);
+	if ((e->sd = snapshot_domain(r->snap, d->domain)) == NULL)
+		e->sd = &pending_domain;
+	evaluate_view(r, e->sd, &e->v);
+	if (e->sd->published != NULL)
+		evaluate_view(r, e->sd->published, &e->published);
 	syslog_verdict(r, d, &e->v);
 }
 
@@ -294,7 +342,7 @@ add_headers(SMFICTX *ctx, const struct report *r, const struct evaluated *ev,
 	remove_forged_headers(ctx, r->c, conf);
 	/* Each field goes to the top: insert backwards to keep rcpt order. */
 	while (n-- > 0)
-		if (ev[n].sd != NULL && header_wanted(conf, &ev[n].v))
+		if (header_wanted(conf, &ev[n].v))
 			insert_header(ctx, r, ev[n].d, &ev[n].v, ev[n].sd);
 }
 
@@ -308,8 +356,7 @@ log_record(const struct report *r, const struct evaluated *ev, size_t n)
 		return;
 	domains = json_object_get(rec, "domains");
 	for (i = 0; domains != NULL && i < n; i++)
-		json_array_append_new(domains, domain_json(ev[i].d, &ev[i].v,
-		    ev[i].sd));
+		json_array_append_new(domains, domain_json(&ev[i]));
 	jlog_record(jlog, rec);
 }
 
@@ -334,6 +381,9 @@ finish(SMFICTX *ctx, struct conn_ctx *c, const char *event, int aborted)
 		add_headers(ctx, &r, ev, n);
 	log_record(&r, ev, n);
 	store_release(snap);
+	/* After evaluating: a first message is pending whatever DNS does. */
+	for (i = 0; i < n; i++)
+		discovery_want(discovery, ev[i].d->domain);
 }
 
 static sfsistat
@@ -484,10 +534,11 @@ cb_close(SMFICTX *ctx)
 }
 
 void
-callbacks_attach(struct store *s, struct jlog *j)
+callbacks_attach(struct store *s, struct jlog *j, struct discovery *d)
 {
 	store = s;
 	jlog = j;
+	discovery = d;
 }
 
 int

@@ -4,6 +4,7 @@
 #ifndef MTASTS_CALLBACKS_H
 #define MTASTS_CALLBACKS_H
 
+#include "discovery.h"
 #include "jlog.h"
 #include "store.h"
 
@@ -11,7 +12,10 @@
 
 /* Register the callbacks with libmilter (once, before smfi_opensocket). */
 int	callbacks_register(void);
-/* Give the callbacks the store they read and the log they write (before smfi_main). */
-void	callbacks_attach(struct store *, struct jlog *);
+/*
+ * Give the callbacks the store they read, the log they write and the
+ * discovery they tell about recipient domains (before smfi_main).
+ */
+void	callbacks_attach(struct store *, struct jlog *, struct discovery *);
 
 #endif

@@ -4,13 +4,13 @@
  *
  * TLS facts are replaced wholesale at every capture: a second EHLO after
  * STARTTLS brings the TLS macros, and a capture that finds none means the
- * session is in plaintext. Addresses are parsed just far enough to find the
- * domain: "<>" has none, a source route "<@a,@b:u@d>" is skipped, and an
- * '@' inside a quoted local part does not count.
+ * session is in plaintext. The parsing of addresses, names and DNs lives in
+ * common/addr.c; this file only decides what goes where.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "context.h"
 #include "printable.h"
 
@@ -39,27 +39,6 @@ ctx_free(struct conn_ctx *c)
 	free(c);
 }
 
-static void
-lower_in_place(char *s)
-{
-	for (; *s != '\0'; s++)
-		if (*s >= 'A' && *s <= 'Z')
-			*s = (char)(*s - 'A' + 'a');
-}
-
-/* A host name as the peer or MTA gave it: printable, lower case, no final dot. */
-static void
-copy_name(char *dst, size_t size, const char *src)
-{
-	size_t	len;
-
-	printable_copy(dst, size, src);
-	lower_in_place(dst);
-	len = strlen(dst);
-	if (len > 0 && dst[len - 1] == '.')
-		dst[len - 1] = '\0';
-}
-
 void
 ctx_set_client(struct conn_ctx *c, const char *hostname, const char *ip,
     const char *client_ptr, const char *client_addr)
@@ -67,10 +46,12 @@ ctx_set_client(struct conn_ctx *c, const char *hostname, const char *ip,
 	printable_copy(c->client_ip, sizeof(c->client_ip),
 	    ip != NULL && ip[0] != '\0' ? ip : client_addr);
 	if (client_ptr != NULL && client_ptr[0] != '\0')
-		copy_name(c->client_ptr, sizeof(c->client_ptr), client_ptr);
+		addr_host_copy(c->client_ptr, sizeof(c->client_ptr),
+		    client_ptr);
 	else if (hostname != NULL && hostname[0] != '[' &&
 	    strcmp(hostname, "unknown") != 0)
-		copy_name(c->client_ptr, sizeof(c->client_ptr), hostname);
+		addr_host_copy(c->client_ptr, sizeof(c->client_ptr),
+		    hostname);
 	else
 		c->client_ptr[0] = '\0';
 }
@@ -79,7 +60,7 @@ void
 ctx_set_connect_macros(struct conn_ctx *c, const char *j,
     const char *daemon_addr, const char *if_addr)
 {
-	copy_name(c->j, sizeof(c->j), j);
+	addr_host_copy(c->j, sizeof(c->j), j);
 	printable_copy(c->daemon_addr, sizeof(c->daemon_addr), daemon_addr);
 	printable_copy(c->if_addr, sizeof(c->if_addr), if_addr);
 }
@@ -105,17 +86,6 @@ parse_bits(const char *s)
 	return v;
 }
 
-/* Sendmail sends the whole DN ("/C=.../CN=...") xtext-encoded; Postfix a bare CN. */
-static void
-copy_dn(char *dst, size_t size, const char *src)
-{
-	char	decoded[CTX_TEXT_MAX];
-
-	if (src != NULL && src[0] == '/' && strchr(src, '+') != NULL)
-		src = xtext_decode(decoded, sizeof(decoded), src);
-	printable_copy(dst, size, src);
-}
-
 void
 ctx_capture_tls(struct conn_ctx *c, const char *version, const char *cipher,
     const char *bits, const char *subject, const char *issuer, const char *sni)
@@ -130,9 +100,9 @@ ctx_capture_tls(struct conn_ctx *c, const char *version, const char *cipher,
 	printable_copy(t->version, sizeof(t->version), version);
 	printable_copy(t->cipher, sizeof(t->cipher), cipher);
 	t->bits = parse_bits(bits);
-	copy_dn(t->cert_subject, sizeof(t->cert_subject), subject);
-	copy_dn(t->cert_issuer, sizeof(t->cert_issuer), issuer);
-	copy_name(t->sni, sizeof(t->sni), sni);
+	addr_dn_copy(t->cert_subject, sizeof(t->cert_subject), subject);
+	addr_dn_copy(t->cert_issuer, sizeof(t->cert_issuer), issuer);
+	addr_host_copy(t->sni, sizeof(t->sni), sni);
 }
 
 void
@@ -140,7 +110,7 @@ ctx_message_begin(struct conn_ctx *c, const char *mail_from)
 {
 	memset(&c->msg, 0, sizeof(c->msg));
 	c->msg.active = 1;
-	c->msg.has_from_domain = address_domain(mail_from, c->msg.from_domain,
+	c->msg.has_from_domain = addr_domain(mail_from, c->msg.from_domain,
 	    sizeof(c->msg.from_domain));
 	c->messages++;
 }
@@ -152,7 +122,7 @@ ctx_add_rcpt(struct conn_ctx *c, const char *rcpt)
 	char	domain[CTX_NAME_MAX];
 	size_t	i;
 
-	if (!address_domain(rcpt, domain, sizeof(domain)))
+	if (!addr_domain(rcpt, domain, sizeof(domain)))
 		return;
 	for (i = 0; i < m->domain_count; i++) {
 		if (strcmp(m->domains[i].domain, domain) == 0) {
@@ -219,91 +189,4 @@ const char *
 mx_source_name(enum mx_source s)
 {
 	return mx_source_names[s];
-}
-
-/* Index just past the local part's last unquoted '@', or 0 when none. */
-static size_t
-domain_start(const char *s, size_t len)
-{
-	size_t	i, at = 0;
-	int	quoted = 0;
-
-	for (i = 0; i < len; i++) {
-		if (quoted && s[i] == '\\' && i + 1 < len)
-			i++;
-		else if (s[i] == '"')
-			quoted = !quoted;
-		else if (s[i] == '@' && !quoted)
-			at = i + 1;
-	}
-	return at;
-}
-
-int
-address_domain(const char *addr, char *out, size_t size)
-{
-	const char *s = addr, *colon;
-	size_t	len, at, dlen;
-
-	if (size == 0)
-		return 0;
-	out[0] = '\0';
-	if (s == NULL)
-		return 0;
-	while (*s == ' ' || *s == '\t')
-		s++;
-	if (*s == '<')
-		s++;
-	if (*s == '@') {
-		if ((colon = strchr(s, ':')) == NULL)
-			return 0;
-		s = colon + 1;
-	}
-	len = strlen(s);
-	while (len > 0 && (s[len - 1] == '>' || s[len - 1] == ' '))
-		len--;
-	if ((at = domain_start(s, len)) == 0)
-		return 0;
-	dlen = len - at;
-	if (dlen > 0 && s[len - 1] == '.')
-		dlen--;
-	if (dlen == 0 || dlen >= size || dlen >= CTX_NAME_MAX)
-		return 0;
-	memcpy(out, s + at, dlen);
-	out[dlen] = '\0';
-	lower_in_place(out);
-	printable_copy(out, size, out);
-	return 1;
-}
-
-static int
-hex_value(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	return -1;
-}
-
-char *
-xtext_decode(char *out, size_t size, const char *in)
-{
-	size_t	o = 0;
-	int	hi, lo;
-
-	if (size == 0)
-		return out;
-	while (*in != '\0' && o + 1 < size) {
-		if (in[0] == '+' && (hi = hex_value(in[1])) >= 0 &&
-		    (lo = hex_value(in[2])) >= 0) {
-			out[o++] = (char)(hi * 16 + lo);
-			in += 3;
-		} else
-			out[o++] = *in++;
-	}
-	out[o] = '\0';
-	return out;
 }

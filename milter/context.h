@@ -4,8 +4,8 @@
  *
  * Everything here is a bounded, printable copy of what the MTA sent: macro
  * pointers from libmilter do not survive the callback, and macro text comes
- * from the SMTP peer. No libmilter types appear here, so the parsing can be
- * tested on its own.
+ * from the SMTP peer. No libmilter types appear here; the parsing of
+ * addresses and macro text is in common/addr.h.
  */
 #ifndef MTASTS_CONTEXT_H
 #define MTASTS_CONTEXT_H
@@ -97,14 +97,5 @@ void	ctx_message_end(struct conn_ctx *);
 const char *ctx_mx_name(const struct conn_ctx *, const struct conf *,
 	    enum mx_source *source);
 const char *mx_source_name(enum mx_source);
-
-/*
- * The domain of an SMTP address ("<u@D>", "u@D", "<@a,@b:u@D>",
- * "<\"a@b\"@D>"), lower case without a trailing dot, into out. Returns 1
- * when there is one, 0 for "<>", a bare local part or a malformed address.
- */
-int	address_domain(const char *addr, char *out, size_t size);
-/* Decode Sendmail xtext ("+2F" -> "/") into out, bounded. Returns out. */
-char	*xtext_decode(char *out, size_t size, const char *in);
 
 #endif

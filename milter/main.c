@@ -36,6 +36,7 @@
 
 #include "callbacks.h"
 #include "conf.h"
+#include "discovery.h"
 #include "jlog.h"
 #include "store.h"
 
@@ -57,6 +58,7 @@ struct daemon {
 	int		 foreground;
 	struct conf	*conf;
 	struct store	*store;
+	struct discovery *discovery;
 	struct jlog	*jlog;
 	pthread_t	 milter_thread;
 	int		 milter_result;
@@ -88,6 +90,13 @@ warn_to_syslog(void *arg, const char *message)
 {
 	(void)arg;
 	syslog(LOG_WARNING, "%s", message);
+}
+
+static void
+log_to_syslog(void *arg, int priority, const char *message)
+{
+	(void)arg;
+	syslog(priority, "%s", message);
 }
 
 static void
@@ -306,6 +315,7 @@ reload(struct daemon *d)
 		conf_unref(next);
 		return;
 	}
+	discovery_configure(d->discovery, next);
 	warn_restart_needed(d->conf, next);
 	conf_unref(d->conf);
 	d->conf = next;
@@ -367,12 +377,22 @@ start_services(struct daemon *d)
 		store_free(d->store);
 		d->store = NULL;
 	}
+	if (d->store != NULL &&
+	    (d->discovery = discovery_new(d->store, log_to_syslog, NULL)) !=
+	    NULL) {
+		discovery_configure(d->discovery, d->conf);
+		if (discovery_start(d->discovery) == -1) {
+			discovery_free(d->discovery);
+			d->discovery = NULL;
+		}
+	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (d->jlog == NULL || d->store == NULL) {
-		syslog(LOG_ERR, "cannot start the log writer or the store");
+	if (d->jlog == NULL || d->store == NULL || d->discovery == NULL) {
+		syslog(LOG_ERR, "cannot start the log writer, the store or "
+		    "policy discovery");
 		return -1;
 	}
-	callbacks_attach(d->store, d->jlog);
+	callbacks_attach(d->store, d->jlog, d->discovery);
 	return 0;
 }
 
@@ -422,6 +442,7 @@ main(int argc, char *argv[])
 	if (drop_privileges(pw) == -1 || start_services(&d) == -1)
 		return 1;
 	status = serve(&d);
+	discovery_free(d.discovery);
 	store_free(d.store);
 	jlog_free(d.jlog);
 	if (d.conf->pidfile[0] != '\0')

@@ -110,15 +110,22 @@ next_item(struct jscan *js, unsigned char close)
 	return 1;
 }
 
-/* Append n bytes to buf unless a previous piece did not fit. */
+/*
+ * Append n bytes to buf unless a previous piece did not fit. A piece that
+ * does not fit is cut when it is an ASCII run (any cut is a UTF-8
+ * boundary), dropped whole when it is one encoded character.
+ */
 static void
-put(char *buf, size_t size, size_t *len, int *full, const void *src, size_t n)
+put(char *buf, size_t size, size_t *len, int *full, const void *src, size_t n,
+    int ascii)
 {
 	if (*full || buf == NULL)
 		return;
 	if (*len + n >= size) {
 		*full = 1;
-		return;
+		if (!ascii || size == 0)
+			return;
+		n = size - 1 - *len;
 	}
 	memcpy(buf + *len, src, n);
 	*len += n;
@@ -248,7 +255,7 @@ scan_string(struct jscan *js, char *buf, size_t size)
 		while (js->p < js->end && *js->p >= 0x20 && *js->p < 0x80 &&
 		    *js->p != '"' && *js->p != '\\')
 			js->p++;
-		put(buf, size, &len, &full, run, (size_t)(js->p - run));
+		put(buf, size, &len, &full, run, (size_t)(js->p - run), 1);
 		if (js->p >= js->end)
 			return fail(js, "unterminated string");
 		if (*js->p == '"')
@@ -259,12 +266,12 @@ scan_string(struct jscan *js, char *buf, size_t size)
 			js->p++;
 			if (scan_escape(js, esc, &n) == -1)
 				return -1;
-			put(buf, size, &len, &full, esc, n);
+			put(buf, size, &len, &full, esc, n, 0);
 			continue;
 		}
 		if ((n = utf8_valid(js->p, js->end)) == 0)
 			return fail(js, "invalid UTF-8");
-		put(buf, size, &len, &full, js->p, n);
+		put(buf, size, &len, &full, js->p, n, 0);
 		js->p += n;
 	}
 	js->p++;
@@ -283,7 +290,27 @@ scan_digits(struct jscan *js)
 	return js->p > s ? 0 : fail(js, "invalid number");
 }
 
-/* Range check the way jansson does: long long, or a finite double. */
+/*
+ * Range check the way jansson does: long long, or a finite double. Whether
+ * a real is finite can hang on its every digit, so one too long for tmp
+ * (never seen in a log the milter wrote) is checked from a heap copy.
+ */
+static int
+real_range(struct jscan *js, const unsigned char *s, size_t n)
+{
+	char tmp[128], *text = tmp, *endp;
+	int inf;
+
+	if (n >= sizeof(tmp) && (text = malloc(n + 1)) == NULL)
+		return fail(js, "out of memory");
+	memcpy(text, s, n);
+	text[n] = '\0';
+	inf = isinf(strtod(text, &endp));
+	if (text != tmp)
+		free(text);
+	return inf ? fail(js, "number out of range") : 0;
+}
+
 static int
 number_range(struct jscan *js, const unsigned char *s, int real)
 {
@@ -291,13 +318,12 @@ number_range(struct jscan *js, const unsigned char *s, int real)
 	size_t n = (size_t)(js->p - s);
 	char *endp;
 
+	if (real)
+		return real_range(js, s, n);
 	if (n >= sizeof(tmp))
-		return real ? 0 : fail(js, "integer out of range");
+		return fail(js, "integer out of range");
 	memcpy(tmp, s, n);
 	tmp[n] = '\0';
-	if (real)
-		return isinf(strtod(tmp, &endp)) ?
-		    fail(js, "number out of range") : 0;
 	errno = 0;
 	(void)strtoll(tmp, &endp, 10);
 	return errno == ERANGE ? fail(js, "integer out of range") : 0;

@@ -6,7 +6,8 @@
  * about 160k lines/s, under twice jq's speed; the report must read a million
  * lines many times faster than jq. The scanner checks the whole grammar
  * (strings, escapes and surrogate pairs, UTF-8, numbers, literals, depth)
- * and decodes only the values the caller asks for. jansson still writes
+ * and decodes only the values the caller asks for (it allocates only to
+ * range-check a real number over 127 bytes long). jansson still writes
  * every JSON output, and the unit test checks that this scanner accepts
  * exactly what json_loadb() accepts.
  */

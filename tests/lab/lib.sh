@@ -26,6 +26,11 @@ LAB_DNS_PORT=5353
 LAB_HTTPS_PORT=8443
 LAB_LOCK=/tmp/mtasts-milter-lab.lock
 LAB_MX=mx1.example.test
+# Policy domains of the discovery test, each CASE.example.test: one per way
+# publishing can go wrong, plus good, changing, draft and never-seen ones.
+LAB_DISCOVERY_CASES="notxt twotxt badid multi none notfound html redirect
+wrongname expired untrusted invalid oversize slow changed idchange removed
+drafted fresh"
 LAB_PIDS=()
 LAB_POSTFIX_STARTED=no
 
@@ -34,6 +39,20 @@ LAB_POSTFIX_STARTED=no
 lab_log() { printf '%s: %s\n' "${LAB_NAME:-lab}" "$*" >&2; }
 lab_die() { lab_log "error: $*"; exit 1; }
 lab_skip() { lab_log "SKIP: $*"; exit 77; }
+
+# check DESCRIPTION COMMAND...: run one assertion, count failures in
+# FAILURES, go on.
+FAILURES=0
+check() {
+	local what=$1
+	shift
+	if "$@"; then
+		printf 'ok   %s\n' "$what"
+	else
+		printf 'FAIL %s\n' "$what"
+		FAILURES=$((FAILURES + 1))
+	fi
+}
 
 # --- prerequisites ----------------------------------------------------------
 
@@ -225,6 +244,42 @@ lab_mkpki() {
 	chmod 644 "$d"/*.crt "$d"/*.pem
 }
 
+# lab_issue_dated NAME SAN STARTDATE ENDDATE: a server certificate from the
+# lab CA through `openssl ca`, whose validity may lie in the past.
+lab_issue_dated() {
+	local d=$LAB/pki
+	mkdir -p "$d/newcerts"
+	[ -f "$d/index.txt" ] || : >"$d/index.txt"
+	[ -f "$d/serial.dated" ] || echo 2000 >"$d/serial.dated"
+	printf '[ca]\ndefault_ca=lab\n[lab]\ndatabase=%s\nnew_certs_dir=%s\nserial=%s\ndefault_md=sha256\npolicy=any\nunique_subject=no\n[any]\ncommonName=supplied\n' \
+		"$d/index.txt" "$d/newcerts" "$d/serial.dated" >"$d/dated.cnf"
+	printf 'subjectAltName=%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' "$2" >"$d/$1.ext"
+	openssl req -newkey rsa:2048 -nodes -keyout "$d/$1.key" -out "$d/$1.csr" -subj "/CN=$1" 2>/dev/null &&
+		openssl ca -batch -notext -config "$d/dated.cnf" -cert "$d/ca.crt" -keyfile "$d/ca.key" \
+			-in "$d/$1.csr" -out "$d/$1.crt" -extfile "$d/$1.ext" -startdate "$3" -enddate "$4" \
+			>>"$LAB/openssl.log" 2>&1 || lab_die "openssl could not issue $1 (see $LAB/openssl.log)"
+	cat "$d/$1.crt" "$d/ca.crt" >"$d/$1.chain.pem"
+	chmod 644 "$d/$1.crt" "$d/$1.chain.pem"
+}
+
+# lab_discovery_pki: the discovery policy hosts' certificates: one for every
+# good host, an expired one, and a self-signed one that nobody trusts.
+lab_discovery_pki() {
+	local d=$LAB/pki c sans=DNS:mta-sts.example.test
+	for c in $LAB_DISCOVERY_CASES; do
+		case $c in wrongname | expired | untrusted) continue ;; esac
+		sans="$sans,DNS:mta-sts.$c.example.test"
+	done
+	lab_issue mta-sts-lab "$sans" serverAuth || lab_die "openssl could not issue mta-sts-lab"
+	lab_issue_dated mta-sts.expired.example.test DNS:mta-sts.expired.example.test \
+		20200101000000Z 20200201000000Z
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/untrusted.key" \
+		-out "$d/untrusted.chain.pem" -days 30 -subj /CN=mta-sts.untrusted.example.test \
+		-addext subjectAltName=DNS:mta-sts.untrusted.example.test 2>/dev/null ||
+		lab_die "openssl could not make the untrusted certificate"
+	chmod 644 "$d"/*.pem
+}
+
 # --- Postfix ----------------------------------------------------------------
 
 # lab_postfix_main_cf: a private instance delivering every recipient of the lab
@@ -245,7 +300,8 @@ inet_protocols = ipv4
 myhostname = $LAB_MX
 mydomain = example.test
 myorigin = \$mydomain
-mydestination = example.test, testing.example, \$myhostname
+mydestination = example.test, testing.example, \$myhostname,
+	$(lab_discovery_domains)
 mynetworks = 127.0.0.0/8
 smtpd_banner = \$myhostname ESMTP mtasts-milter lab
 biff = no
@@ -356,6 +412,33 @@ txt-record=_smtp._tls.example.test,"v=TLSRPTv1; rua=mailto:tlsrpt@example.test"
 log-queries
 log-facility=-
 EOF
+	lab_discovery_dns
+}
+
+# lab_discovery_domains: the discovery test domains, comma-separated.
+lab_discovery_domains() {
+	local c out=""
+	for c in $LAB_DISCOVERY_CASES; do out="$out${out:+, }$c.example.test"; done
+	printf '%s' "$out"
+}
+
+# lab_discovery_dns: the _mta-sts records of the discovery domains. A test
+# changes LAB_IDCHANGE_ID or LAB_REMOVED_TXT, then restarts dnsmasq.
+lab_discovery_dns() {
+	local c
+	for c in $LAB_DISCOVERY_CASES; do
+		case $c in
+		notxt | fresh) ;;
+		twotxt) printf 'txt-record=_mta-sts.twotxt.example.test,"v=STSv1; id=%s"\n' twotxt1 twotxt2 ;;
+		badid) printf 'txt-record=_mta-sts.badid.example.test,"v=STSv1; id=bad-id!"\n' ;;
+		multi) printf 'txt-record=_mta-sts.multi.example.test,"v=STSv1; id=","multi1"\n' ;;
+		idchange) printf 'txt-record=_mta-sts.idchange.example.test,"v=STSv1; id=%s"\n' \
+			"${LAB_IDCHANGE_ID:-idchange1}" ;;
+		removed) [ "${LAB_REMOVED_TXT:-yes}" = no ] ||
+			printf 'txt-record=_mta-sts.removed.example.test,"v=STSv1; id=removed1"\n' ;;
+		*) printf 'txt-record=_mta-sts.%s.example.test,"v=STSv1; id=%s1"\n' "$c" "$c" ;;
+		esac
+	done
 }
 
 lab_nginx_conf() {
@@ -384,8 +467,74 @@ http {
 		location = /.well-known/mta-sts.txt { default_type text/plain; types { } charset off; }
 		location / { return 404; }
 	}
-}
 EOF
+	lab_discovery_nginx
+	echo "}"
+}
+
+# lab_discovery_server CASE CERT [LOCATION]: the policy host of
+# CASE.example.test; LOCATION replaces how the policy file is served.
+lab_discovery_server() {
+	local serve='default_type text/plain; types { } charset off;'
+	[ $# -lt 3 ] || serve=$3
+	cat <<EOF
+	server {
+		listen 127.0.0.1:$LAB_HTTPS_PORT ssl;
+		server_name mta-sts.$1.example.test;
+		ssl_certificate $LAB/pki/$2.chain.pem;
+		ssl_certificate_key $LAB/pki/$2.key;
+		ssl_protocols TLSv1.2 TLSv1.3;
+		root $LAB/nginx/sites/$1;
+		location = /.well-known/mta-sts.txt { $serve }
+		location / { return 404; }
+	}
+EOF
+}
+
+lab_discovery_nginx() {
+	local c
+	for c in $LAB_DISCOVERY_CASES; do
+		case $c in
+		wrongname) lab_discovery_server "$c" mta-sts.example.test ;;
+		expired) lab_discovery_server "$c" mta-sts.expired.example.test ;;
+		untrusted) lab_discovery_server "$c" untrusted ;;
+		html) lab_discovery_server "$c" mta-sts-lab "default_type text/html; types { }" ;;
+		redirect) lab_discovery_server "$c" mta-sts-lab \
+			"return 301 https://mta-sts.example.test/.well-known/mta-sts.txt;" ;;
+		slow) lab_discovery_server "$c" mta-sts-lab \
+			"default_type text/plain; types { } sendfile off; limit_rate 8;" ;;
+		*) lab_discovery_server "$c" mta-sts-lab ;;
+		esac
+	done
+}
+
+# lab_discovery_policy CASE FORMAT: serve the printf FORMAT as the policy of
+# CASE.example.test (nginx reads the file at every request).
+lab_discovery_policy() {
+	local dir=$LAB/nginx/sites/$1/.well-known
+	mkdir -p "$dir"
+	# shellcheck disable=SC2059
+	printf "$2" >"$dir/mta-sts.txt.new"
+	chmod 644 "$dir/mta-sts.txt.new"
+	mv "$dir/mta-sts.txt.new" "$dir/mta-sts.txt"
+}
+
+# lab_discovery_policies: the first policy of every discovery domain.
+lab_discovery_policies() {
+	local c good="version: STSv1\nmode: enforce\nmx: $LAB_MX\nmax_age: 86400\n"
+	for c in $LAB_DISCOVERY_CASES; do
+		case $c in
+		notfound) mkdir -p "$LAB/nginx/sites/$c" ;;
+		none) lab_discovery_policy "$c" 'version: STSv1\nmode: none\nmax_age: 86400\n' ;;
+		invalid) lab_discovery_policy "$c" "version: STSv1\nmode: sometimes\nmx: $LAB_MX\nmax_age: 86400\n" ;;
+		oversize) lab_discovery_policy "$c" "$good"
+			head -c 70000 /dev/zero | tr '\0' x >>"$LAB/nginx/sites/$c/.well-known/mta-sts.txt" ;;
+		changed) lab_discovery_policy "$c" "version: STSv1\nmode: enforce\nmx: $LAB_MX\nmax_age: 20\n" ;;
+		idchange | drafted) lab_discovery_policy "$c" "version: STSv1\nmode: testing\nmx: $LAB_MX\nmax_age: 86400\n" ;;
+		*) lab_discovery_policy "$c" "$good" ;;
+		esac
+	done
+	chmod -R a+rX "$LAB/nginx/sites"
 }
 
 lab_dns_start() {
@@ -408,6 +557,7 @@ lab_https_start() {
 	printf 'version: STSv1\r\nmode: enforce\r\nmx: %s\r\nmax_age: 86400\r\n' "$LAB_MX" \
 		>"$LAB/nginx/html/.well-known/mta-sts.txt"
 	chmod -R a+rX "$LAB/nginx/html"
+	[ -d "$LAB/nginx/sites" ] || lab_discovery_policies
 	lab_nginx_conf >"$LAB/nginx/nginx.conf"
 	nginx -p "$LAB/nginx" -c "$LAB/nginx/nginx.conf" -e "$LAB/nginx/error.log" \
 		>>"$LAB/nginx/stdout.log" 2>&1 9>&- &
@@ -428,9 +578,10 @@ lab_policies() {
 		>"$LAB/draft-testing.example.txt"
 }
 
-lab_milter_conf() {
+# lab_milter_conf_common: the keys every lab milter configuration shares:
+# its files under $LAB, the lab MX and its certificate, the lab CA and DNS.
+lab_milter_conf_common() {
 	cat <<EOF
-# mtasts-milter.conf for the lab (generated by tests/lab/lib.sh)
 socket        = "unix:$LAB/milter.sock"
 user          = ""
 pidfile       = "$LAB/milter.pid"
@@ -440,8 +591,15 @@ mx_name       = "$LAB_MX"
 tls_cert_file = "$LAB/pki/$LAB_MX.chain.pem"
 ca_file       = "$LAB/pki/ca.crt"
 dns_servers   = "127.0.0.1:$LAB_DNS_PORT"
-connect_to    = {"mta-sts.example.test:443:127.0.0.1:$LAB_HTTPS_PORT"}
 add_header    = "always"
+EOF
+}
+
+lab_milter_conf() {
+	echo "# mtasts-milter.conf for the lab (generated by tests/lab/lib.sh)"
+	lab_milter_conf_common
+	cat <<EOF
+connect_to    = {"mta-sts.example.test:443:127.0.0.1:$LAB_HTTPS_PORT"}
 draft "example.test" { policy_file = "$LAB/draft-example.test.txt" id = "lab1" }
 draft "testing.example" { policy_file = "$LAB/draft-testing.example.txt" }
 EOF
@@ -465,9 +623,32 @@ lab_milter_ready() {
 	[ -S "$LAB/milter.sock" ]
 }
 
+# lab_tracked NAME: the PID of the newest tracked process called NAME.
+lab_tracked() {
+	local i entry
+	for ((i = ${#LAB_PIDS[@]} - 1; i >= 0; i--)); do
+		entry=${LAB_PIDS[$i]}
+		[ "${entry%%:*}" != "$1" ] || { printf '%s\n' "${entry#*:}"; return 0; }
+	done
+	return 1
+}
+
+# lab_dns_stop, lab_https_stop: stop the published side (by PID).
+lab_dns_stop() { lab_stop_pid dnsmasq "$(lab_tracked dnsmasq)"; }
+lab_https_stop() { lab_stop_pid nginx "$(lab_tracked nginx)"; }
+
+# lab_dns_restart: dnsmasq rereads only hosts files on SIGHUP, so changed
+# records need a new process.
+lab_dns_restart() {
+	lab_dns_stop
+	: >"$LAB/dnsmasq.log"
+	lab_dns_start
+}
+
 # lab_start: everything, in dependency order.
 lab_start() {
 	lab_mkpki
+	lab_discovery_pki
 	lab_dns_start
 	lab_https_start
 	lab_milter_start

@@ -11,21 +11,8 @@ set -eu
 
 . "$(dirname "$0")/lib.sh"
 
-FAILURES=0
 DOMAIN=example.test        # draft, mode enforce, id lab1
 TDOMAIN=testing.example    # draft, mode testing, default id "draft"
-
-# check DESCRIPTION COMMAND...: run one assertion, count failures, go on.
-check() {
-	local what=$1
-	shift
-	if "$@"; then
-		printf 'ok   %s\n' "$what"
-	else
-		printf 'FAIL %s\n' "$what"
-		FAILURES=$((FAILURES + 1))
-	fi
-}
 
 # expected_field DOMAIN RESULT REASONS MODE ID TLS: the unfolded header value.
 expected_field() {

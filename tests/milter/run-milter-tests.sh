@@ -64,6 +64,9 @@ write_conf() {
 		for line in "$@"; do
 			echo "$line"
 		done
+		# discovery: state in the work directory, DNS to a closed port
+		echo "state_dir = \"$work\""
+		echo "dns_servers = \"127.0.0.1:9\""
 	} >"$work/$name"
 }
 
@@ -211,7 +214,7 @@ check_json "two messages on one connection" \
 check_json "TLS at MAIL only" \
     '.[] | select(.queue_id == "H6") | .tls.version == "TLSv1.2" and .domains[0].result == "pass"'
 check_json "multi-domain counts and results" \
-    '.[] | select(.queue_id == "H7") | [.domains[] | [.domain, .rcpts, .result]] == [["example.test",3,"pass"],["example.net",2,"would-fail"],["example.org",1,"no-policy"]] and .domains[2].policy == null'
+    '.[] | select(.queue_id == "H7") | [.domains[] | [.domain, .rcpts, .result]] == [["example.test",3,"pass"],["example.net",2,"would-fail"],["example.org",1,"policy-error"]] and .domains[2].policy == {"mode":"unknown","id":null,"source":"published","pending":true}'
 check_json "abort" \
     '.[] | select(.queue_id == "H8") | .aborted == true and .domains[0].result == "would-fail"'
 check_json "sni" \

@@ -1,0 +1,107 @@
+/*
+ * fuzz_report_line.c - differential libFuzzer target for the mtasts-report
+ * log line decoder (tools/report_jscan.c, tools/report_record.c).
+ *
+ * jansson is the reference: the scanner must accept exactly the objects
+ * json_loadb() accepts, except that it rejects nesting deeper than
+ * JS_DEPTH_MAX (its documented limit), and any NUL byte: RFC 8259 allows
+ * none, but jansson 2.14 skips one right after a number or a literal
+ * (akheron/jansson#331, "n_multidigit_number_then_00"). rec_parse() may
+ * refuse a valid object for what it holds, never accept an invalid one,
+ * and what it keeps must agree with jansson's reading. Any disagreement
+ * aborts.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "printable.h"
+#include "report_jscan.h"
+#include "report_record.h"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+/* Nesting depth of a jansson value: 0 for a scalar. */
+static int
+depth(const json_t *j)
+{
+	const char *key;
+	json_t	*v;
+	size_t	i;
+	int	d, max = 0;
+
+	if (json_is_object(j)) {
+		json_object_foreach((json_t *)j, key, v)
+			if ((d = depth(v)) > max)
+				max = d;
+		return max + 1;
+	}
+	if (json_is_array(j)) {
+		json_array_foreach(j, i, v)
+			if ((d = depth(v)) > max)
+				max = d;
+		return max + 1;
+	}
+	return 0;
+}
+
+static int
+scanner_accepts(const uint8_t *data, size_t size)
+{
+	struct jscan js;
+
+	js_init(&js, (const char *)data, size);
+	return js_peek(&js) == JS_OBJECT && js_skip(&js) == 0 &&
+	    js_finish(&js) == 0;
+}
+
+/* An ASCII "host" jansson read must come out of rec_parse() the same. */
+static void
+check_host(const json_t *j, const struct rec *r)
+{
+	const char *host = json_string_value(json_object_get(j, "host"));
+	char	want[REC_NAME_MAX];
+	size_t	i;
+
+	if (host == NULL)
+		return;
+	for (i = 0; host[i] != '\0'; i++)
+		if ((unsigned char)host[i] >= 0x80)
+			return;
+	printable_copy(want, sizeof(want), host);
+	if (strcmp(want, r->host) != 0)
+		abort();
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	json_error_t error;
+	json_t	*j;
+	struct rec *r;
+	char	err[REC_ERROR_MAX] = "";
+	int	valid, scanned;
+
+	j = json_loadb((const char *)data, size, 0, &error);
+	valid = j != NULL && json_is_object(j);
+	scanned = scanner_accepts(data, size);
+	if (valid && (depth(j) > JS_DEPTH_MAX || memchr(data, '\0', size)))
+		valid = 0;
+	if (scanned != valid)
+		abort();
+	if ((r = malloc(sizeof(*r))) != NULL) {
+		if (rec_parse((const char *)data, size, r, err,
+		    sizeof(err)) == 0) {
+			if (!valid)
+				abort();
+			check_host(j, r);
+		}
+		if (strlen(err) >= sizeof(err))
+			abort();
+		free(r);
+	}
+	json_decref(j);
+	return 0;
+}

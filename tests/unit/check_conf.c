@@ -1,0 +1,424 @@
+/*
+ * check_conf.c - unit tests for conf_load: configuration texts written to a
+ * temporary directory either load into the values DESIGN.md 9 promises, or
+ * fail with every expected "FILE:LINE: what; the fix" message and no conf.
+ *
+ * A loaded conf is compared through a dump, one "key=value" per line, so a
+ * table row names only the lines it is about. "@DIR@" in a text stands for
+ * the temporary directory, "@FILE@" in a message for the config file.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "unit.h"
+
+#define NCASES(t)	((int)(sizeof(t) / sizeof((t)[0])))
+#define TEXT_MAX	4096
+#define DUMP_MAX	8192
+#define ERRORS_MAX	8192
+#define WANT_MAX	12
+
+static const char good_policy[] =
+    "version: STSv1\nmode: testing\nmx: mx1.example.com\nmx: *.example.net\n"
+    "max_age: 86400\n";
+static const char bad_policy[] = "version: STSv1\nmode: sometimes\n";
+
+struct fixture {
+	char	dir[64];
+	char	conf[128];
+	char	good[128];
+	char	bad[128];
+	char	errors[ERRORS_MAX];
+	size_t	nerrors;
+};
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE	*fp = fopen(path, "w");
+
+	ck_assert_msg(fp != NULL, "cannot write %s", path);
+	ck_assert_uint_eq(fwrite(text, 1, strlen(text), fp), strlen(text));
+	ck_assert_int_eq(fclose(fp), 0);
+}
+
+/* Copy src into dst replacing every from with to. */
+static void
+substitute(char *dst, size_t size, const char *src, const char *from,
+    const char *to)
+{
+	size_t	len = 0, flen = strlen(from), tlen = strlen(to);
+	const char *hit;
+
+	while ((hit = strstr(src, from)) != NULL) {
+		ck_assert_uint_lt(len + (size_t)(hit - src) + tlen, size);
+		memcpy(dst + len, src, (size_t)(hit - src));
+		len += (size_t)(hit - src);
+		memcpy(dst + len, to, tlen);
+		len += tlen;
+		src = hit + flen;
+	}
+	ck_assert_uint_lt(len + strlen(src), size);
+	memcpy(dst + len, src, strlen(src) + 1);
+}
+
+static void
+fixture_init(struct fixture *f)
+{
+	memset(f, 0, sizeof(*f));
+	snprintf(f->dir, sizeof(f->dir), "/tmp/check_conf.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(f->dir));
+	snprintf(f->conf, sizeof(f->conf), "%s/milter.conf", f->dir);
+	snprintf(f->good, sizeof(f->good), "%s/good.txt", f->dir);
+	snprintf(f->bad, sizeof(f->bad), "%s/bad.txt", f->dir);
+	write_file(f->good, good_policy);
+	write_file(f->bad, bad_policy);
+}
+
+static void
+fixture_done(struct fixture *f)
+{
+	unlink(f->conf);
+	unlink(f->good);
+	unlink(f->bad);
+	rmdir(f->dir);
+}
+
+static void
+collect_error(void *arg, const char *message)
+{
+	struct fixture *f = arg;
+	size_t	len = strlen(f->errors);
+
+	ck_assert_msg(strchr(message, '\n') == NULL, "newline in \"%s\"",
+	    message);
+	snprintf(f->errors + len, sizeof(f->errors) - len, "%s\n", message);
+	f->nerrors++;
+}
+
+/* Write text (after @DIR@ substitution) as the config file and load it. */
+static struct conf *
+load_text(struct fixture *f, const char *text)
+{
+	char	buf[TEXT_MAX];
+
+	substitute(buf, sizeof(buf), text, "@DIR@", f->dir);
+	write_file(f->conf, buf);
+	return conf_load(f->conf, collect_error, f);
+}
+
+static size_t
+dump_list(char *out, size_t size, const char *key, char **list, size_t n)
+{
+	size_t	len, i;
+
+	len = (size_t)snprintf(out, size, "%s=", key);
+	for (i = 0; i < n && len < size; i++)
+		len += (size_t)snprintf(out + len, size - len, "%s%s",
+		    i > 0 ? "," : "", list[i]);
+	if (len < size)
+		len += (size_t)snprintf(out + len, size - len, "\n");
+	return len;
+}
+
+static size_t
+dump_sections(char *out, size_t size, const struct conf *c)
+{
+	const struct conf_listener *l;
+	const struct conf_draft *d;
+	size_t	len = 0, i;
+
+	for (i = 0; i < c->listener_count && len < size; i++) {
+		l = &c->listeners[i];
+		len += (size_t)snprintf(out + len, size - len,
+		    "listener=%s,%s,%s,%s\n", l->addr,
+		    l->family == AF_INET6 ? "inet6" : "inet", l->mx_name,
+		    l->tls_cert_file);
+	}
+	for (i = 0; i < c->draft_count && len < size; i++) {
+		d = &c->drafts[i];
+		len += (size_t)snprintf(out + len, size - len,
+		    "draft=%s,%s,%s,%s,%zu\n", d->domain, d->policy_file,
+		    d->id, sts_mode_name(d->policy.mode), d->policy.mx_count);
+	}
+	return len;
+}
+
+/* Every field of c as "\nkey=value\n" lines; the directory shows as @DIR@. */
+static void
+dump(char *out, size_t size, const struct conf *c, const char *dir)
+{
+	char	raw[DUMP_MAX];
+	size_t	len;
+
+	len = (size_t)snprintf(raw, sizeof(raw), "\nsocket=%s\nuser=%s\n"
+	    "pidfile=%s\nsyslog_facility=%d\njson_log=%s\nstate_dir=%s\n"
+	    "header_name=%s\nadd_header=%s\nmx_name=%s\ntls_cert_file=%s\n"
+	    "ca_file=%s\ndns_servers=%s\nauthserv_id=%s\n"
+	    "refresh_interval=%ld\nmax_domains=%ld\nlisteners=%zu\n"
+	    "drafts=%zu\n", c->socket, c->user, c->pidfile,
+	    c->syslog_facility, c->json_log, c->state_dir, c->header_name,
+	    conf_add_header_name(c->add_header), c->mx_name, c->tls_cert_file,
+	    c->ca_file, c->dns_servers, c->authserv_id, c->refresh_interval,
+	    c->max_domains, c->listener_count, c->draft_count);
+	if (len < sizeof(raw))
+		len += dump_list(raw + len, sizeof(raw) - len, "domains",
+		    c->domains, c->domain_count);
+	if (len < sizeof(raw))
+		len += dump_list(raw + len, sizeof(raw) - len, "connect_to",
+		    c->connect_to, c->connect_to_count);
+	if (len < sizeof(raw))
+		dump_sections(raw + len, sizeof(raw) - len, c);
+	substitute(out, size, raw, dir, "@DIR@");
+}
+
+struct load_case {
+	const char	*name;
+	const char	*text;
+	const char	*want[WANT_MAX];	/* lines of the dump */
+};
+
+static const struct load_case load_cases[] = {
+	{ "empty file: every default of DESIGN.md 9", "", {
+	    "socket=unix:/run/mtasts-milter/mtasts-milter.sock", "user=",
+	    "pidfile=/run/mtasts-milter/mtasts-milter.pid",
+	    "json_log=/var/log/mtasts-milter/sessions.jsonl",
+	    "state_dir=/var/lib/mtasts-milter", "header_name=MTA-STS-Audit",
+	    "add_header=would-fail", "domains=", "mx_name=",
+	    "refresh_interval=3600", "max_domains=10000" } },
+	{ "more defaults", "\n\n", {
+	    "tls_cert_file=", "ca_file=", "dns_servers=", "authserv_id=",
+	    "connect_to=", "listeners=0", "drafts=0" } },
+	{ "syslog_facility default is mail", "", { "syslog_facility=16" } },
+	{ "every key set",
+	    "socket = \"inet:8891@127.0.0.1\"\nuser = \"mtasts\"\n"
+	    "pidfile = \"\"\nsyslog_facility = \"local3\"\n"
+	    "json_log = \"@DIR@/s.jsonl\"\nstate_dir = \"@DIR@\"\n"
+	    "header_name = \"X-Audit\"\nadd_header = \"always\"\n"
+	    "domains = {\"Example.COM\", \"example.net\"}\n"
+	    "mx_name = \"MX1.Example.com\"\ntls_cert_file = \"/etc/ssl/a.pem\"\n"
+	    "ca_file = \"/etc/ssl/ca.pem\"\ndns_servers = \"127.0.0.1:5353\"\n"
+	    "connect_to = {\"a.test:443:127.0.0.1:8443\", "
+	    "\"b.test:443:[::1]:8443\"}\n"
+	    "authserv_id = \"mx1.example.com\"\nrefresh_interval = 1\n"
+	    "max_domains = 5\n", {
+	    "socket=inet:8891@127.0.0.1", "user=mtasts", "pidfile=",
+	    "syslog_facility=152", "json_log=@DIR@/s.jsonl",
+	    "header_name=X-Audit", "add_header=always",
+	    "domains=example.com,example.net", "mx_name=mx1.example.com",
+	    "connect_to=a.test:443:127.0.0.1:8443,b.test:443:[::1]:8443",
+	    "refresh_interval=1", "max_domains=5" } },
+	{ "socket forms", "socket = \"unix:/run/m.sock\"\n",
+	    { "socket=unix:/run/m.sock" } },
+	{ "local socket", "socket = \"local:/run/m.sock\"\n",
+	    { "socket=local:/run/m.sock" } },
+	{ "inet6 socket", "socket = \"inet6:8891@[::1]\"\n",
+	    { "socket=inet6:8891@[::1]" } },
+	{ "add_header never", "add_header = \"never\"\n",
+	    { "add_header=never" } },
+	{ "listener sections",
+	    "listener \"203.0.113.10\" {\n mx_name = \"MX2.example.com\"\n"
+	    " tls_cert_file = \"/etc/ssl/mx2.pem\"\n}\n"
+	    "listener \"IPv6:2001:db8::1\" { }\n", {
+	    "listeners=2",
+	    "listener=203.0.113.10,inet,mx2.example.com,/etc/ssl/mx2.pem",
+	    "listener=IPv6:2001:db8::1,inet6,," } },
+	{ "draft sections",
+	    "draft \"Example.com\" {\n policy_file = \"@DIR@/good.txt\"\n"
+	    " id = \"next1\"\n}\n"
+	    "draft \"example.org\" { policy_file = \"@DIR@/good.txt\" }\n", {
+	    "drafts=2", "draft=example.com,@DIR@/good.txt,next1,testing,2",
+	    "draft=example.org,@DIR@/good.txt,draft,testing,2" } },
+	{ "comments of every kind",
+	    "# a comment\n// another\n/* a block\n over lines */\n"
+	    "domains = { \"a.test\", # first\n \"b.test\" // second\n}\n"
+	    "header_name = \"X-#-not-a-comment\" # trailing\n"
+	    "user = \"a//b\" /* inline */\n", {
+	    "domains=a.test,b.test", "header_name=X-#-not-a-comment",
+	    "user=a//b" } },
+};
+
+START_TEST(test_load)
+{
+	const struct load_case *lc = &load_cases[_i];
+	struct fixture f;
+	struct conf *c;
+	char	got[DUMP_MAX], want[512];
+	size_t	i;
+
+	fixture_init(&f);
+	c = load_text(&f, lc->text);
+	ck_assert_msg(c != NULL, "%s: not loaded:\n%s", lc->name, f.errors);
+	ck_assert_uint_eq(f.nerrors, 0);
+	dump(got, sizeof(got), c, f.dir);
+	for (i = 0; i < WANT_MAX && lc->want[i] != NULL; i++) {
+		snprintf(want, sizeof(want), "\n%s\n", lc->want[i]);
+		ck_assert_msg(strstr(got, want) != NULL, "%s: no \"%s\" in:%s",
+		    lc->name, lc->want[i], got);
+	}
+	conf_unref(c);
+	fixture_done(&f);
+}
+END_TEST
+
+struct error_case {
+	const char	*name;
+	const char	*text;
+	const char	*want[WANT_MAX];	/* substrings of the messages */
+};
+
+static const struct error_case error_cases[] = {
+	{ "unknown key", "user = \"a\"\nsokcet = \"unix:/x\"\n",
+	    { "@FILE@:2: ", "sokcet", "see mtasts-milter.conf(5)" } },
+	{ "bad add_header", "\nadd_header = \"sometimes\"\n",
+	    { "@FILE@:2: add_header = \"sometimes\" is not valid",
+	    "\"would-fail\", \"always\" or \"never\"" } },
+	{ "unknown socket type", "socket = \"tcp:25\"\n",
+	    { "@FILE@:1: socket = \"tcp:25\": unknown socket type",
+	    "unix:/ABSOLUTE/PATH" } },
+	{ "inet socket without host", "socket = \"inet:8891\"\n",
+	    { "@FILE@:1: ", "no @HOST" } },
+	{ "inet socket bad port", "socket = \"inet:0@127.0.0.1\"\n",
+	    { "@FILE@:1: ", "1 to 65535" } },
+	{ "relative unix socket", "socket = \"unix:run/m.sock\"\n",
+	    { "@FILE@:1: ", "must be absolute" } },
+	{ "refresh_interval 0", "\n\nrefresh_interval = 0\n",
+	    { "@FILE@:3: refresh_interval = 0 is too small; use 1 or more" } },
+	{ "negative max_domains", "max_domains = -1\n",
+	    { "@FILE@:1: max_domains = -1 is too small" } },
+	{ "bad facility", "syslog_facility = \"kern\"\n",
+	    { "@FILE@:1: syslog_facility = \"kern\" is unknown" } },
+	{ "header name with colon", "header_name = \"X-A:b\"\n",
+	    { "@FILE@:1: header_name = \"X-A:b\" is not a header field name" } },
+	{ "bad domain in list", "domains = {\"a.test\", \"b_c.test\"}\n",
+	    { "@FILE@:1: domains: \"b_c.test\" is not a domain name" } },
+	{ "bad mx_name", "mx_name = \"mx1.example.com.\"\n",
+	    { "@FILE@:1: mx_name = \"mx1.example.com.\" is not a host name" } },
+	{ "bad connect_to", "connect_to = {\"a.test:443:127.0.0.1\"}\n",
+	    { "@FILE@:1: connect_to: \"a.test:443:127.0.0.1\" is not valid" } },
+	{ "authserv_id with a space", "authserv_id = \"mx 1\"\n",
+	    { "@FILE@:1: authserv_id = \"mx 1\" is not valid" } },
+	{ "bad listener address", "listener \"mx1.example.com\" { }\n",
+	    { "@FILE@:1: listener \"mx1.example.com\": not a numeric IP "
+	    "address" } },
+	{ "bad listener mx_name",
+	    "listener \"192.0.2.1\" {\n mx_name = \"-bad\"\n}\n",
+	    { "@FILE@:2: mx_name = \"-bad\" is not a host name" } },
+	{ "draft file missing",
+	    "draft \"example.com\" {\n policy_file = \"@DIR@/nowhere.txt\"\n}\n",
+	    { "@FILE@:3: draft \"example.com\": cannot read policy_file",
+	    "nowhere.txt", "No such file or directory" } },
+	{ "draft policy invalid",
+	    "\ndraft \"example.com\" { policy_file = \"@DIR@/bad.txt\" }\n",
+	    { "/bad.txt:2: error: ", "@FILE@:2: draft \"example.com\": "
+	    "policy_file", "is not a valid MTA-STS policy" } },
+	{ "draft without policy_file", "draft \"example.com\" { id = \"x\" }\n",
+	    { "@FILE@:1: draft \"example.com\": policy_file is missing" } },
+	{ "draft bad id",
+	    "draft \"example.com\" {\n policy_file = \"@DIR@/good.txt\"\n"
+	    " id = \"not-alnum\"\n}\n",
+	    { "@FILE@:4: draft \"example.com\": id = \"not-alnum\" is not "
+	    "valid" } },
+	{ "draft bad domain",
+	    "draft \"*.example.com\" { policy_file = \"@DIR@/good.txt\" }\n",
+	    { "@FILE@:1: draft \"*.example.com\": not a domain name" } },
+	{ "line counted after comments",
+	    "# one\n# two\n/* three\n four */\nadd_header = \"x\"\n",
+	    { "@FILE@:5: add_header = \"x\"" } },
+	{ "every problem reported",
+	    "add_header = \"x\"\nrefresh_interval = 0\nsocket = \"x\"\n",
+	    { "@FILE@:1: add_header", "@FILE@:2: refresh_interval",
+	    "@FILE@:3: socket" } },
+	{ "syntax error", "user = \n", { "@FILE@" } },
+	{ "unterminated string", "user = \"abc\n", { "@FILE@" } },
+	{ "wrong type", "refresh_interval = \"soon\"\n", { "@FILE@:1: " } },
+	{ "newline in a quoted key stays one line", "\"a\nb\" = 1\n",
+	    { "@FILE@:2: no such option 'a?b'" } },
+	{ "control bytes in a value", "add_header = \"\x1b[2J\"\n",
+	    { "@FILE@:1: add_header = \"?[2J\" is not valid" } },
+};
+
+START_TEST(test_error)
+{
+	const struct error_case *ec = &error_cases[_i];
+	struct fixture f;
+	struct conf *c;
+	char	want[512];
+	size_t	i;
+
+	fixture_init(&f);
+	c = load_text(&f, ec->text);
+	ck_assert_msg(c == NULL, "%s: loaded", ec->name);
+	ck_assert_msg(f.nerrors > 0, "%s: NULL without a message", ec->name);
+	for (i = 0; i < WANT_MAX && ec->want[i] != NULL; i++) {
+		substitute(want, sizeof(want), ec->want[i], "@FILE@", f.conf);
+		ck_assert_msg(strstr(f.errors, want) != NULL,
+		    "%s: no \"%s\" in:\n%s", ec->name, want, f.errors);
+	}
+	fixture_done(&f);
+}
+END_TEST
+
+START_TEST(test_missing_file)
+{
+	struct fixture f;
+	char	want[256];
+
+	fixture_init(&f);
+	ck_assert_ptr_null(conf_load(f.conf, collect_error, &f));
+	snprintf(want, sizeof(want), "%s: cannot read: No such file", f.conf);
+	ck_assert_msg(strstr(f.errors, want) != NULL, "got %s", f.errors);
+	fixture_done(&f);
+}
+END_TEST
+
+/* The lookups the milter makes on a loaded conf. */
+START_TEST(test_lookups)
+{
+	struct fixture f;
+	struct conf *c;
+
+	fixture_init(&f);
+	c = load_text(&f, "domains = {\"a.test\"}\n"
+	    "listener \"192.0.2.1\" { mx_name = \"mx2.test\" }\n"
+	    "listener \"2001:db8::1\" { }\n");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(conf_domain_wanted(c, "a.test"), 1);
+	ck_assert_int_eq(conf_domain_wanted(c, "b.test"), 0);
+	ck_assert_ptr_eq(conf_find_listener(c, "192.0.2.1"), &c->listeners[0]);
+	ck_assert_ptr_eq(conf_find_listener(c, "IPv6:2001:DB8:0::1"),
+	    &c->listeners[1]);
+	ck_assert_ptr_null(conf_find_listener(c, "192.0.2.2"));
+	ck_assert_ptr_null(conf_find_listener(c, "garbage"));
+	ck_assert_ptr_null(conf_find_listener(c, NULL));
+	ck_assert_ptr_eq(conf_ref(c), c);
+	conf_unref(c);
+	conf_unref(c);
+	c = load_text(&f, "");
+	ck_assert_int_eq(conf_domain_wanted(c, "anything.test"), 1);
+	conf_unref(c);
+	fixture_done(&f);
+}
+END_TEST
+
+Suite *
+unit_suite(void)
+{
+	Suite	*s = suite_create("conf");
+	TCase	*tc = tcase_create("load");
+
+	tcase_add_loop_test(tc, test_load, 0, NCASES(load_cases));
+	tcase_add_loop_test(tc, test_error, 0, NCASES(error_cases));
+	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_lookups);
+	suite_add_tcase(s, tc);
+	return s;
+}
