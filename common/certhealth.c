@@ -218,10 +218,9 @@ done:
 }
 
 int
-certhealth_check_file(const char *chain_file, const char *ca_file,
+certhealth_check_chain(STACK_OF(X509) *chain, const char *ca_file,
     const char *mx_name, time_t now, struct certhealth_result *out)
 {
-	STACK_OF(X509) *chain;
 	X509_STORE *store;
 	int	ret = -1;
 
@@ -231,22 +230,40 @@ certhealth_check_file(const char *chain_file, const char *ca_file,
 		    "no MX name to check the certificate against");
 		return -1;
 	}
+	if (chain == NULL || sk_X509_num(chain) == 0) {
+		snprintf(out->error, sizeof(out->error), "no certificate");
+		return -1;
+	}
+	if ((store = load_store(ca_file, out)) == NULL)
+		return -1;
+	out->not_after = asn1_time_to_epoch(
+	    X509_get0_notAfter(sk_X509_value(chain, 0)));
+	if (verify_chain(store, chain, mx_name, now, out) == 0) {
+		out->health.known = 1;
+		ret = 0;
+	} else {
+		memset(&out->health, 0, sizeof(out->health));
+		out->detail[0] = '\0';
+		snprintf(out->error, sizeof(out->error),
+		    "cannot verify the chain (out of memory?)");
+	}
+	X509_STORE_free(store);
+	return ret;
+}
+
+int
+certhealth_check_file(const char *chain_file, const char *ca_file,
+    const char *mx_name, time_t now, struct certhealth_result *out)
+{
+	STACK_OF(X509) *chain;
+	int	ret;
+
+	memset(out, 0, sizeof(*out));
+	if (mx_name == NULL || *mx_name == '\0')
+		return certhealth_check_chain(NULL, ca_file, mx_name, now, out);
 	if ((chain = read_chain(chain_file, out)) == NULL)
 		return -1;
-	if ((store = load_store(ca_file, out)) != NULL) {
-		out->not_after = asn1_time_to_epoch(
-		    X509_get0_notAfter(sk_X509_value(chain, 0)));
-		if (verify_chain(store, chain, mx_name, now, out) == 0) {
-			out->health.known = 1;
-			ret = 0;
-		} else {
-			memset(&out->health, 0, sizeof(out->health));
-			out->detail[0] = '\0';
-			snprintf(out->error, sizeof(out->error),
-			    "cannot verify the chain in %s", chain_file);
-		}
-		X509_STORE_free(store);
-	}
+	ret = certhealth_check_chain(chain, ca_file, mx_name, now, out);
 	sk_X509_pop_free(chain, X509_free);
 	return ret;
 }

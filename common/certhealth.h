@@ -13,6 +13,8 @@
 
 #include <time.h>
 
+#include <openssl/x509.h>
+
 #include "verdict.h"
 
 struct certhealth_result {
@@ -28,6 +30,13 @@ struct certhealth_result {
  * read or holds no certificate (error says why; health.known = 0).
  */
 int	certhealth_check_file(const char *chain_file, const char *ca_file,
+	    const char *mx_name, time_t now, struct certhealth_result *out);
+/*
+ * The same judgement for a chain already in memory (leaf first), such as
+ * the one a TLS server sent. Returns 0 when judged, -1 when chain is empty,
+ * mx_name is missing or the trust store cannot be loaded (error says why).
+ */
+int	certhealth_check_chain(STACK_OF(X509) *chain, const char *ca_file,
 	    const char *mx_name, time_t now, struct certhealth_result *out);
 
 #endif

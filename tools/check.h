@@ -16,6 +16,7 @@ enum check_status {
 
 /* Options that only some subcommands take. */
 #define CHECK_OPT_MX	0x01		/* --mx HOST, repeatable */
+#define CHECK_OPT_ONLINE 0x02		/* domain: --dns-server ... --timeout */
 
 /* A subcommand's command line once its options are parsed. */
 struct check_args {
@@ -24,6 +25,12 @@ struct check_args {
 	size_t		  host_count;
 	char		**operands;	/* what follows the options */
 	size_t		  operand_count;
+	const char	 *dns_server;	/* --dns-server, NULL: system */
+	const char	 *ca_file;	/* --ca-file, NULL: system store */
+	const char	**connect_to;	/* --connect-to values, repeatable */
+	size_t		  connect_to_count;
+	const char	 *state_dir;	/* --state-dir, NULL: no comparison */
+	int		  timeout;	/* --timeout seconds, 0: default */
 };
 
 /*
@@ -39,6 +46,7 @@ void	check_args_free(struct check_args *);
 int	check_policy_main(int argc, char **argv);
 int	check_record_main(int argc, char **argv);
 int	check_tlsrpt_main(int argc, char **argv);
+int	check_domain_main(int argc, char **argv);
 
 /* Usage text for every subcommand. */
 void	check_usage(FILE *);

@@ -1,6 +1,6 @@
 /*
  * mtasts-check.c - the mtasts-check command: usage, version and dispatch to
- * the subcommands (check_policy.c, check_record.c).
+ * the subcommands (check_policy.c, check_record.c, check_domain.c).
  *
  * The subcommand comes first; each subcommand parses its own options, so
  * "mtasts-check policy FILE --json" and "mtasts-check policy --json FILE"
@@ -24,6 +24,7 @@ static const struct subcommand subcommands[] = {
 	{ "policy", check_policy_main },
 	{ "record", check_record_main },
 	{ "tlsrpt", check_tlsrpt_main },
+	{ "domain", check_domain_main },
 };
 
 void
@@ -33,6 +34,9 @@ check_usage(FILE *fp)
 	    "usage: mtasts-check policy FILE|- [--mx HOST]... [--json]\n"
 	    "       mtasts-check record TXT... [--json]\n"
 	    "       mtasts-check tlsrpt TXT... [--json]\n"
+	    "       mtasts-check domain DOMAIN [--json] [--dns-server ADDR[:PORT]]\n"
+	    "                    [--ca-file FILE] [--connect-to HOST:PORT:ADDR:PORT]...\n"
+	    "                    [--state-dir DIR] [--timeout SECONDS]\n"
 	    "       mtasts-check -h | --help\n"
 	    "       mtasts-check -V | --version\n"
 	    "\n"
@@ -40,6 +44,8 @@ check_usage(FILE *fp)
 	    "          --mx HOST: which mx pattern covers HOST (repeatable)\n"
 	    "  record  lint the _mta-sts TXT RRset, one argument per record\n"
 	    "  tlsrpt  lint the _smtp._tls TXT RRset, one argument per record\n"
+	    "  domain  self-check a domain online as a sending MTA sees it: TXT\n"
+	    "          records, policy fetch, certificates, MX coverage, STARTTLS\n"
 	    "  --json  one JSON object on standard output\n"
 	    "\n"
 	    "Exit status: 0 conforming (warnings allowed), 1 problems found,\n"
