@@ -115,18 +115,24 @@ wait_for(struct resolver *r, struct query_result *q)
 	ares_socket_t socks[ARES_GETSOCK_MAXNUM];
 	struct pollfd pfd[ARES_GETSOCK_MAXNUM];
 	struct timeval tv, *tvp;
-	int bits, i, n, timeout_ms;
+	unsigned bits, readable, writable;
+	int i, n, timeout_ms;
 
 	while (!q->done) {
-		bits = ares_getsock(r->channel, socks, ARES_GETSOCK_MAXNUM);
+		/*
+		 * c-ares's ARES_GETSOCK_WRITABLE shifts a signed 1 into the
+		 * sign bit for the last socket: test the bits unsigned.
+		 */
+		bits = (unsigned)ares_getsock(r->channel, socks,
+		    ARES_GETSOCK_MAXNUM);
 		for (i = n = 0; i < ARES_GETSOCK_MAXNUM; i++) {
-			if (!ARES_GETSOCK_READABLE(bits, i) &&
-			    !ARES_GETSOCK_WRITABLE(bits, i))
+			readable = bits & (1u << i);
+			writable = bits & (1u << (i + ARES_GETSOCK_MAXNUM));
+			if (!readable && !writable)
 				continue;
 			pfd[n].fd = socks[i];
-			pfd[n].events = (ARES_GETSOCK_READABLE(bits, i) ?
-			    POLLIN : 0) | (ARES_GETSOCK_WRITABLE(bits, i) ?
-			    POLLOUT : 0);
+			pfd[n].events = (readable ? POLLIN : 0) |
+			    (writable ? POLLOUT : 0);
 			pfd[n].revents = 0;
 			n++;
 		}

@@ -87,11 +87,12 @@ static json_t *
 policy_json(const struct stscache *c)
 {
 	char	 digest[2 * STSCACHE_DIGEST_LEN + 1];
-	json_t	*mx = json_array();
+	json_t	*mx;
 	size_t	 i;
 
 	if (!c->have_policy)
 		return json_null();
+	mx = json_array();
 	for (i = 0; mx != NULL && i < c->policy.mx_count; i++)
 		json_array_append_new(mx, json_string(c->policy.mx[i]));
 	hex_encode(digest, c->digest, STSCACHE_DIGEST_LEN);
