@@ -404,6 +404,17 @@ validate_positive(cfg_t *cfg, cfg_opt_t *opt)
 }
 
 static int
+validate_not_negative(cfg_t *cfg, cfg_opt_t *opt)
+{
+	unsigned n = cfg_opt_size(opt);
+
+	if (n > 0 && cfg_opt_getnint(opt, n - 1) < 0)
+		cfg_error(cfg, "%s = %ld is negative; use 0 to turn it off or "
+		    "a number of seconds", opt->name, cfg_opt_getnint(opt, n - 1));
+	return 0;
+}
+
+static int
 validate_listener(cfg_t *cfg, cfg_opt_t *opt)
 {
 	cfg_t	*sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
@@ -480,6 +491,7 @@ conf_parser_new(void)
 		CFG_INT("refresh_interval", 3600, CFGF_NONE),
 		CFG_INT("max_domains", 10000, CFGF_NONE),
 		CFG_INT("fetch_timeout", 60, CFGF_NONE),
+		CFG_INT("probe_interval", 3600, CFGF_NONE),
 		CFG_END()
 	};
 	static const struct {
@@ -498,6 +510,7 @@ conf_parser_new(void)
 		{ "refresh_interval", validate_positive },
 		{ "max_domains", validate_positive },
 		{ "fetch_timeout", validate_positive },
+		{ "probe_interval", validate_not_negative },
 		{ "listener", validate_listener },
 		{ "draft", validate_draft },
 	};
@@ -678,6 +691,7 @@ scalars_fill(struct conf *c, cfg_t *cfg, const char *path)
 	c->refresh_interval = cfg_getint(cfg, "refresh_interval");
 	c->max_domains = cfg_getint(cfg, "max_domains");
 	c->fetch_timeout = cfg_getint(cfg, "fetch_timeout");
+	c->probe_interval = cfg_getint(cfg, "probe_interval");
 	facility_from_name(cfg_getstr(cfg, "syslog_facility"),
 	    &c->syslog_facility);
 	add_header_from_name(cfg_getstr(cfg, "add_header"), &c->add_header);

@@ -62,6 +62,7 @@ struct conf {
 	long		 refresh_interval;
 	long		 max_domains;
 	long		 fetch_timeout;		/* seconds per policy fetch */
+	long		 probe_interval;	/* seconds between MX probes, 0 = off */
 };
 
 /* Receives one complete error line (no newline). */

@@ -1,12 +1,14 @@
 /*
- * discovery.c - the domain table and the refresher thread.
+ * discovery.c - what is known of each tracked domain, and the refresher
+ * thread.
  *
- * Ownership: the table (hash chains and the array of entries) changes only
- * under d->lock. Callbacks take the lock for a hash lookup, to mark an
- * entry used (an atomic store) or to append a new entry. Everything else
- * in an entry (its sender cache, schedule, counters) belongs to the thread,
- * which alone removes entries; so the thread reads and updates entries
- * without the lock and does its DNS and HTTPS work with the lock released.
+ * Ownership: the table (domtable: which domains, their last use, the rate
+ * of new lookups) changes only under d->lock. Callbacks take the lock for a
+ * lookup, to mark an entry used (an atomic store) or to append a new entry.
+ * Everything else in an entry (its sender cache, schedule, counters)
+ * belongs to the thread, which alone removes entries; so the thread reads
+ * and updates entries without the lock and does its DNS and HTTPS work
+ * with the lock released.
  * What callbacks evaluate against is never this table but the store's
  * immutable snapshot, which the thread republishes after every change and
  * whenever a cached policy expires.
@@ -16,8 +18,8 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,26 +29,27 @@
 #include <openssl/evp.h>
 
 #include "discovery.h"
+#include "domtable.h"
 #include "fetch.h"
 #include "record.h"
 #include "resolve.h"
 #include "statefile.h"
 #include "stscache.h"
 
-#define DISCOVERY_BUCKETS	16384	/* hash chains (a power of 2) */
 #define DISCOVERY_DNS_TRIES	2
 #define DISCOVERY_REVALIDATE	86400	/* refetch an unchanged id daily */
 #define DISCOVERY_BACKOFF_MAX	4	/* 5 min << 4 = 80 min */
 #define DISCOVERY_MAX_WAIT	60	/* seconds between wake-ups, at most */
 #define DISCOVERY_PUBLISH_GAP	1	/* seconds between mid-batch publishes */
 
+_Static_assert(DOMTABLE_NAME_MAX == STATEFILE_DOMAIN_MAX,
+    "a tracked domain is saved under its name");
+
 struct entry {
-	struct entry	*next;		/* hash chain */
+	struct domtable_entry t;	/* name (s.domain), use, configured */
 	struct statefile_domain s;
-	atomic_llong	 used;		/* last evaluated (callbacks write it) */
 	time_t		 next_check;	/* when to look at the TXT record */
 	int		 looked_up;	/* 0: new, waits for the rate limit */
-	int		 configured;	/* from domains or a draft: kept */
 	unsigned	 failures;	/* fetch failures of the current id */
 };
 
@@ -54,8 +57,7 @@ struct discovery {
 	pthread_mutex_t	 lock;
 	pthread_cond_t	 wake;
 	struct store	*store;
-	discovery_log_fn *log;
-	void		*log_arg;
+	struct log_sink	 log;
 	atomic_int	 stop;
 	int		 started;
 	pthread_t	 thread;
@@ -63,17 +65,12 @@ struct discovery {
 	/* under lock */
 	struct conf	*conf;		/* the latest configuration */
 	int		 reconfigure;
-	struct entry	*buckets[DISCOVERY_BUCKETS];
-	struct entry	**all;
-	size_t		 count, cap;
-	unsigned long	 dropped;	/* new domains refused: queue full */
+	struct domtable	*table;
 
 	/* the thread's own */
 	struct conf	*tconf;		/* configuration in use */
 	struct resolver	*res;
 	char		*res_servers;
-	double		 tokens;	/* new-domain rate limit */
-	time_t		 tokens_at;
 	time_t		 next_expiry;	/* earliest cached policy expiry ahead */
 	time_t		 last_publish;
 	time_t		 last_save;
@@ -84,101 +81,53 @@ struct discovery {
 	unsigned long	 dropped_logged;
 };
 
-static void note(struct discovery *, int, const char *, ...)
-	    __attribute__((format(printf, 3, 4)));
-
-static void
-note(struct discovery *d, int priority, const char *fmt, ...)
-{
-	char	msg[1024];
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	d->log(d->log_arg, priority, msg);
-}
-
 /* --- the table --------------------------------------------------------- */
 
-static unsigned
-hash(const char *s)
+static struct entry *
+entry_of(struct domtable_entry *t)
 {
-	unsigned h = 2166136261u;	/* FNV-1a */
+	return (struct entry *)(void *)((char *)t - offsetof(struct entry, t));
+}
 
-	while (*s != '\0')
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h & (DISCOVERY_BUCKETS - 1);
+static struct entry *
+entry_at(const struct discovery *d, size_t i)
+{
+	return entry_of(domtable_at(d->table, i));
 }
 
 static struct entry *
 lookup(struct discovery *d, const char *domain)
 {
-	struct entry *e;
+	struct domtable_entry *t = domtable_find(d->table, domain);
 
-	for (e = d->buckets[hash(domain)]; e != NULL; e = e->next)
-		if (strcmp(e->s.domain, domain) == 0)
-			return e;
-	return NULL;
+	return t != NULL ? entry_of(t) : NULL;
 }
 
 static struct entry *
 insert(struct discovery *d, const char *domain, time_t now)
 {
-	struct entry *e, **arr;
-	size_t	ncap;
-	unsigned h;
+	struct entry *e;
 
-	if (d->count == d->cap) {
-		ncap = d->cap == 0 ? 64 : d->cap * 2;
-		if ((arr = realloc(d->all, ncap * sizeof(*arr))) == NULL)
-			return NULL;
-		d->all = arr;
-		d->cap = ncap;
-	}
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		return NULL;
 	snprintf(e->s.domain, sizeof(e->s.domain), "%s", domain);
 	stscache_init(&e->s.cache);
-	atomic_init(&e->used, (long long)now);
-	h = hash(domain);
-	e->next = d->buckets[h];
-	d->buckets[h] = e;
-	d->all[d->count++] = e;
+	e->t.name = e->s.domain;
+	if (domtable_insert(d->table, &e->t, now) == -1) {
+		free(e);
+		return NULL;
+	}
 	return e;
 }
 
+/* Free what domtable_remove() or domtable_evict() handed back. */
 static void
-entry_remove(struct discovery *d, size_t idx)
+entry_free(struct domtable_entry *t)
 {
-	struct entry *e = d->all[idx], **pp;
+	struct entry *e = entry_of(t);
 
-	for (pp = &d->buckets[hash(e->s.domain)]; *pp != NULL;
-	    pp = &(*pp)->next) {
-		if (*pp == e) {
-			*pp = e->next;
-			break;
-		}
-	}
-	d->all[idx] = d->all[--d->count];
 	stscache_free(&e->s.cache);
 	free(e);
-}
-
-/* Domain names only: no address literals or odd bytes go to DNS. */
-static int
-domain_acceptable(const char *s)
-{
-	size_t	len = strlen(s), i;
-
-	if (len == 0 || len >= STATEFILE_DOMAIN_MAX)
-		return 0;
-	for (i = 0; i < len; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') ||
-		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
-		    s[i] == '.' || s[i] == '_'))
-			return 0;
-	return 1;
 }
 
 void
@@ -186,20 +135,16 @@ discovery_want(struct discovery *d, const char *domain)
 {
 	struct entry *e;
 	time_t	now = time(NULL);
-	long	max;
 
-	if (d == NULL || domain == NULL || !domain_acceptable(domain))
+	if (d == NULL || domain == NULL || !domtable_name_ok(domain))
 		return;
 	pthread_mutex_lock(&d->lock);
 	if ((e = lookup(d, domain)) != NULL)
-		atomic_store(&e->used, (long long)now);
-	else if (d->conf != NULL && d->conf->domain_count == 0) {
-		max = d->conf->max_domains;
-		if (d->count >= (size_t)max + DISCOVERY_QUEUE_MAX)
-			d->dropped++;
-		else if (insert(d, domain, now) != NULL)
-			pthread_cond_signal(&d->wake);
-	}
+		domtable_touch(&e->t, now);
+	else if (d->conf != NULL && d->conf->domain_count == 0 &&
+	    domtable_admit(d->table, (size_t)d->conf->max_domains) &&
+	    insert(d, domain, now) != NULL)
+		pthread_cond_signal(&d->wake);
 	pthread_mutex_unlock(&d->lock);
 }
 
@@ -233,11 +178,11 @@ apply_domains(struct discovery *d, const struct conf *c, time_t now)
 		if (conf_domain_wanted(c, c->drafts[i].domain) &&
 		    lookup(d, c->drafts[i].domain) == NULL)
 			insert(d, c->drafts[i].domain, now);
-	for (i = d->count; i-- > 0;) {
-		e = d->all[i];
-		e->configured = configured_domain(c, e->s.domain);
-		if (!e->configured && c->domain_count > 0) {
-			entry_remove(d, i);
+	for (i = domtable_count(d->table); i-- > 0;) {
+		e = entry_at(d, i);
+		e->t.configured = configured_domain(c, e->s.domain);
+		if (!e->t.configured && c->domain_count > 0) {
+			entry_free(domtable_remove(d->table, i));
 			d->view_dirty = d->state_dirty = 1;
 		}
 	}
@@ -263,7 +208,7 @@ take_configuration(struct discovery *d)
 		res = resolver_new(c->dns_servers, DISCOVERY_DNS_TIMEOUT_MS,
 		    DISCOVERY_DNS_TRIES, err, sizeof(err));
 		if (res == NULL)
-			note(d, LOG_ERR, "policy discovery: %s; DNS lookups "
+			log_sink_printf(&d->log, LOG_ERR, "policy discovery: %s; DNS lookups "
 			    "keep the previous resolver", err);
 	}
 	pthread_mutex_lock(&d->lock);
@@ -387,7 +332,7 @@ fetch_failed(struct discovery *d, struct entry *e, unsigned reason,
 
 	e->failures++;
 	stscache_observe_fetch_failure(c, c->txt_id, reason, text, now);
-	note(d, LOG_WARNING, "%s: policy id %s at %s: %s: %s; next try in "
+	log_sink_printf(&d->log, LOG_WARNING, "%s: policy id %s at %s: %s: %s; next try in "
 	    "%ld minutes%s", e->s.domain, c->txt_id, url,
 	    verdict_reason_name(reason), text,
 	    (long)retry_after(e->failures) / 60,
@@ -422,13 +367,13 @@ fetched(struct discovery *d, struct entry *e, const struct fetch_result *r,
 	policy_free(&p);
 	e->failures = 0;
 	if (c->body_changed && !was_changed)
-		note(d, LOG_WARNING, "%s: the policy at %s changed but the TXT "
+		log_sink_printf(&d->log, LOG_WARNING, "%s: the policy at %s changed but the TXT "
 		    "id is still %s: senders that cached it keep the old one "
 		    "until it expires; publish a new id with every policy "
 		    "change", e->s.domain, r->url, c->txt_id);
 	else if (!had || strcmp(old_id, c->policy_id) != 0 ||
 	    (was_changed && !c->body_changed))
-		note(d, LOG_INFO, "%s: policy id %s fetched: mode %s, max_age "
+		log_sink_printf(&d->log, LOG_INFO, "%s: policy id %s fetched: mode %s, max_age "
 		    "%llu, %zu mx pattern(s)", e->s.domain, c->policy_id,
 		    sts_mode_name(c->policy.mode),
 		    (unsigned long long)c->policy.max_age, c->policy.mx_count);
@@ -473,10 +418,10 @@ log_txt(struct discovery *d, const struct entry *e, enum txt_outcome was,
 	if (c->txt == was && strcmp(c->txt_id, was_id) == 0)
 		return;
 	if (c->txt == TXT_VALID)
-		note(d, LOG_INFO, "%s: _mta-sts TXT id %s", e->s.domain,
+		log_sink_printf(&d->log, LOG_INFO, "%s: _mta-sts TXT id %s", e->s.domain,
 		    c->txt_id);
 	else
-		note(d, c->txt == TXT_ABSENT ? LOG_INFO : LOG_WARNING,
+		log_sink_printf(&d->log, c->txt == TXT_ABSENT ? LOG_INFO : LOG_WARNING,
 		    "%s: _mta-sts TXT %s: %s%s", e->s.domain,
 		    txt_outcome_name(c->txt), why, c->have_policy &&
 		    time(NULL) < c->expires_at ?
@@ -560,11 +505,13 @@ static struct entry **
 entries_copy(struct discovery *d, size_t *n)
 {
 	struct entry **list;
+	size_t	i;
 
 	pthread_mutex_lock(&d->lock);
-	*n = d->count;
+	*n = domtable_count(d->table);
 	if ((list = malloc((*n > 0 ? *n : 1) * sizeof(*list))) != NULL)
-		memcpy(list, d->all, *n * sizeof(*list));
+		for (i = 0; i < *n; i++)
+			list[i] = entry_at(d, i);
 	pthread_mutex_unlock(&d->lock);
 	return list;
 }
@@ -616,7 +563,7 @@ save(struct discovery *d, time_t now)
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		list[i]->s.last_used = (time_t)atomic_load(&list[i]->used);
+		list[i]->s.last_used = domtable_used(&list[i]->t);
 		sd[i] = &list[i]->s;
 	}
 	d->last_save = now;
@@ -626,7 +573,7 @@ save(struct discovery *d, time_t now)
 		d->save_error[0] = '\0';
 	} else if (strcmp(err, d->save_error) != 0) {
 		/* Say it once per distinct problem, not at every change. */
-		note(d, LOG_ERR, "cannot save the policy state: %s; cached "
+		log_sink_printf(&d->log, LOG_ERR, "cannot save the policy state: %s; cached "
 		    "policies will not survive a restart", err);
 		snprintf(d->save_error, sizeof(d->save_error), "%s", err);
 	}
@@ -636,42 +583,15 @@ save(struct discovery *d, time_t now)
 
 /* --- the thread -------------------------------------------------------- */
 
-static void
-refill_tokens(struct discovery *d, time_t now)
-{
-	if (now > d->tokens_at) {
-		d->tokens += (double)(now - d->tokens_at) *
-		    DISCOVERY_NEW_PER_MINUTE / 60.0;
-		if (d->tokens > DISCOVERY_NEW_BURST)
-			d->tokens = DISCOVERY_NEW_BURST;
-	}
-	d->tokens_at = now;
-}
-
 /* Forget the least recently used learnt domains past max_domains. */
 static void
 evict(struct discovery *d)
 {
-	size_t	i, victim;
-	long long oldest;
-	int	found;
+	struct domtable_entry *t;
 
-	while (d->count > (size_t)d->tconf->max_domains) {
-		found = 0;
-		oldest = 0;
-		victim = 0;
-		for (i = 0; i < d->count; i++) {
-			if (d->all[i]->configured)
-				continue;
-			if (!found || atomic_load(&d->all[i]->used) < oldest) {
-				oldest = atomic_load(&d->all[i]->used);
-				victim = i;
-				found = 1;
-			}
-		}
-		if (!found)
-			return;
-		entry_remove(d, victim);
+	while ((t = domtable_evict(d->table,
+	    (size_t)d->tconf->max_domains)) != NULL) {
+		entry_free(t);
 		d->view_dirty = d->state_dirty = 1;
 	}
 }
@@ -687,13 +607,12 @@ next_due(struct discovery *d, time_t now, time_t *wake_at)
 	time_t	at, token_at;
 	size_t	i;
 
-	refill_tokens(d, now);
-	token_at = now + (time_t)(60 / DISCOVERY_NEW_PER_MINUTE + 1);
+	token_at = domtable_lookup_at(d->table, now);
 	*wake_at = now + DISCOVERY_MAX_WAIT;
-	for (i = 0; i < d->count; i++) {
-		e = d->all[i];
+	for (i = 0; i < domtable_count(d->table); i++) {
+		e = entry_at(d, i);
 		at = e->next_check;
-		if (!e->looked_up && !e->configured && d->tokens < 1.0)
+		if (!e->looked_up && !e->t.configured && token_at > now)
 			at = token_at;
 		if (at <= now && (best == NULL ||
 		    e->next_check < best->next_check))
@@ -701,21 +620,23 @@ next_due(struct discovery *d, time_t now, time_t *wake_at)
 		else if (at > now && at < *wake_at)
 			*wake_at = at;
 	}
-	if (best != NULL && !best->looked_up && !best->configured)
-		d->tokens -= 1.0;
+	if (best != NULL && !best->looked_up && !best->t.configured)
+		domtable_lookup_spend(d->table);
 	return best;
 }
 
 static void
 note_dropped(struct discovery *d)
 {
-	if (d->dropped == d->dropped_logged)
+	unsigned long dropped = domtable_refused(d->table);
+
+	if (dropped == d->dropped_logged)
 		return;
-	note(d, LOG_WARNING, "policy discovery: %lu new recipient domain(s) "
+	log_sink_printf(&d->log, LOG_WARNING, "policy discovery: %lu new recipient domain(s) "
 	    "not tracked: more than max_domains (%ld) plus %d waiting; they "
-	    "evaluate as pending", d->dropped - d->dropped_logged,
-	    d->tconf->max_domains, DISCOVERY_QUEUE_MAX);
-	d->dropped_logged = d->dropped;
+	    "evaluate as pending", dropped - d->dropped_logged,
+	    d->tconf->max_domains, DOMTABLE_WAITING_MAX);
+	d->dropped_logged = dropped;
 }
 
 /* Publish and save what changed; called without the lock. */
@@ -791,17 +712,19 @@ discovery_new(struct store *st, discovery_log_fn *log, void *arg)
 
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return NULL;
+	if ((d->table = domtable_new(time(NULL))) == NULL) {
+		free(d);
+		return NULL;
+	}
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_REALTIME);
 	pthread_cond_init(&d->wake, &ca);
 	pthread_condattr_destroy(&ca);
 	d->store = st;
-	d->log = log;
-	d->log_arg = arg;
+	d->log.fn = log;
+	d->log.arg = arg;
 	d->seed = (unsigned)time(NULL);
-	d->tokens = DISCOVERY_NEW_BURST;
-	d->tokens_at = time(NULL);
 	atomic_init(&d->stop, 0);
 	return d;
 }
@@ -811,7 +734,7 @@ state_warning(void *arg, const char *message)
 {
 	struct discovery *d = arg;
 
-	d->log(d->log_arg, LOG_WARNING, message);
+	d->log.fn(d->log.arg, LOG_WARNING, message);
 }
 
 /* A saved domain comes back; a domain no longer wanted is left out. */
@@ -823,7 +746,7 @@ restore(void *arg, struct statefile_domain *sd)
 	struct entry *e;
 	time_t	now = time(NULL);
 
-	if (!domain_acceptable(sd->domain) ||
+	if (!domtable_name_ok(sd->domain) ||
 	    (c->domain_count > 0 && !configured_domain(c, sd->domain)))
 		return -1;
 	/* A configured domain already has a fresh entry: fill that one. */
@@ -834,9 +757,9 @@ restore(void *arg, struct statefile_domain *sd)
 		return -1;
 	stscache_free(&e->s.cache);
 	e->s.cache = sd->cache;
-	atomic_store(&e->used, (long long)sd->last_used);
+	domtable_touch(&e->t, sd->last_used);
 	e->looked_up = 1;
-	e->configured = configured_domain(c, sd->domain);
+	e->t.configured = configured_domain(c, sd->domain);
 	/* Spread the first checks over one interval after a restart. */
 	e->next_check = sd->cache.txt_checked + c->refresh_interval;
 	if (e->next_check > now + c->refresh_interval)
@@ -863,7 +786,7 @@ discovery_start(struct discovery *d)
 	apply_domains(d, d->tconf, time(NULL));
 	pthread_mutex_unlock(&d->lock);
 	if (n > 0)
-		note(d, LOG_INFO, "policy discovery: %zu domain(s) restored "
+		log_sink_printf(&d->log, LOG_INFO, "policy discovery: %zu domain(s) restored "
 		    "from %s/%s", n, d->tconf->state_dir, STATEFILE_NAME);
 	publish(d, time(NULL));
 	sigfillset(&all);
@@ -887,9 +810,10 @@ discovery_free(struct discovery *d)
 		if (d->state_dirty)
 			save(d, time(NULL));
 	}
-	while (d->count > 0)
-		entry_remove(d, d->count - 1);
-	free(d->all);
+	while (domtable_count(d->table) > 0)
+		entry_free(domtable_remove(d->table,
+		    domtable_count(d->table) - 1));
+	domtable_free(d->table);
 	resolver_free(d->res);
 	free(d->res_servers);
 	if (d->tconf != NULL)

@@ -7,7 +7,8 @@
  * Domains come from the "domains" key (and drafts), or, when that list is
  * empty, from recipients seen in traffic: at most max_domains of them, the
  * least recently used one going first, and new names looked up at a bounded
- * rate so that random recipient domains cannot make the milter flood DNS.
+ * rate so that random recipient domains cannot make the milter flood DNS
+ * (the table and those bounds are domtable's).
  * Each domain's TXT record is checked every refresh_interval (with jitter);
  * the policy is fetched when the id changes, when the cached copy has lived
  * half its max_age (at most a day), and again after failures, no sooner
@@ -18,18 +19,16 @@
 #define MTASTS_DISCOVERY_H
 
 #include "conf.h"
+#include "logsink.h"
 #include "store.h"
 
-#define DISCOVERY_NEW_PER_MINUTE 60	/* new domains looked up per minute */
-#define DISCOVERY_NEW_BURST	30	/* ... of which at once */
-#define DISCOVERY_QUEUE_MAX	1024	/* new domains waiting past max_domains */
 #define DISCOVERY_SAVE_SECONDS	5	/* least time between state file writes */
 #define DISCOVERY_DNS_TIMEOUT_MS 2000	/* per try; two tries per query */
 
 struct discovery;
 
 /* Receives one log line with its syslog priority. */
-typedef void	discovery_log_fn(void *arg, int priority, const char *message);
+typedef log_sink_fn	discovery_log_fn;
 
 struct discovery *discovery_new(struct store *, discovery_log_fn *, void *arg);
 /*

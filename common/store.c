@@ -10,8 +10,9 @@
  * The re-check thread judges certificates again when their file changes
  * (a renewed certificate shows up without a reload) and judges MX names
  * that the callbacks met in traffic but the configuration did not name.
- * Discovery hands over what it learnt about recipient domains; the store
- * keeps a copy so that a reload can rebuild with it.
+ * Discovery hands over what it learnt about recipient domains, and the MX
+ * probe what the MX names really serve; the store keeps a copy of both so
+ * that every rebuild (reload, re-check) carries them over.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -30,6 +31,8 @@ struct store {
 	struct store_snapshot *current;
 	struct store_domain *discovered;	/* sorted by domain */
 	size_t		 discovered_count;
+	struct store_probe *probed;	/* sorted by name */
+	size_t		 probed_count;
 	char		*wanted[STORE_LEARNED_MX_MAX];
 	size_t		 wanted_count;
 	size_t		 learned_count;	/* names ever asked for */
@@ -176,15 +179,17 @@ builder_find_mx(struct builder *b, const char *name)
 	return NULL;
 }
 
-/* Add an entry whose certificate is still to be judged (or copied). */
+/*
+ * Add an entry whose certificate is still to be judged (or copied). It is
+ * added without a cert_file too: the probe may judge it.
+ */
 static struct store_mx *
 builder_add_mx(struct builder *b, const char *name, const char *cert_file)
 {
 	struct store_snapshot *s = b->snap;
 	struct store_mx *m, *arr;
 
-	if (name[0] == '\0' || cert_file[0] == '\0' ||
-	    builder_find_mx(b, name) != NULL)
+	if (name[0] == '\0' || builder_find_mx(b, name) != NULL)
 		return NULL;
 	arr = grow(s->mx, &b->mx_cap, s->mx_count + 1, sizeof(*arr));
 	if (arr == NULL) {
@@ -220,19 +225,21 @@ judge_mx(struct store *st, struct store_mx *m, const char *ca_file)
 	char	msg[1024];
 
 	memset(&res, 0, sizeof(res));
+	memset(&m->file_health, 0, sizeof(m->file_health));
+	m->file_not_after = 0;
+	if (m->cert_file[0] == '\0')
+		return;
 	m->cert_mtime = file_mtime(m->cert_file);
 	if (certhealth_check_file(m->cert_file, ca_file, m->name, time(NULL),
 	    &res) == -1) {
-		memset(&m->health, 0, sizeof(m->health));
-		m->not_after = 0;
 		snprintf(msg, sizeof(msg), "tls_cert_file \"%s\" for MX %s: %s; "
 		    "certificate reasons will not be reported for it",
 		    m->cert_file, m->name, res.error);
 		st->warn(st->warn_arg, msg);
 		return;
 	}
-	m->health = res.health;
-	m->not_after = res.not_after;
+	m->file_health = res.health;
+	m->file_not_after = res.not_after;
 	if (res.health.expired || res.health.host_mismatch ||
 	    res.health.not_trusted) {
 		snprintf(msg, sizeof(msg), "tls_cert_file \"%s\" for MX %s: a "
@@ -256,15 +263,52 @@ cmp_mx(const void *a, const void *b)
 	    ((const struct store_mx *)b)->name);
 }
 
+static int
+cmp_probe(const void *a, const void *b)
+{
+	return strcmp(((const struct store_probe *)a)->name,
+	    ((const struct store_probe *)b)->name);
+}
+
+/* Settle what verdict uses: the probe's judgement, else the file's. */
+static void
+apply_probe(const struct store *st, struct store_mx *m)
+{
+	const struct store_probe *p = NULL;
+	struct store_probe key;
+
+	if (st->probed_count > 0 &&
+	    strlen(m->name) < sizeof(key.name)) {
+		strcpy(key.name, m->name);
+		p = bsearch(&key, st->probed, st->probed_count,
+		    sizeof(key), cmp_probe);
+	}
+	m->probed = p != NULL;
+	if (p != NULL) {
+		m->probe_health = p->health;
+		m->probe_not_after = p->not_after;
+		m->health = p->health;
+		m->not_after = p->not_after;
+	} else {
+		memset(&m->probe_health, 0, sizeof(m->probe_health));
+		m->probe_not_after = 0;
+		m->health = m->file_health;
+		m->not_after = m->file_not_after;
+	}
+}
+
 static struct store_snapshot *
-builder_finish(struct builder *b)
+builder_finish(const struct store *st, struct builder *b)
 {
 	struct store_snapshot *s = b->snap;
+	size_t	i;
 
 	if (b->failed) {
 		snapshot_free(s);
 		return NULL;
 	}
+	for (i = 0; i < s->mx_count; i++)
+		apply_probe(st, &s->mx[i]);
 	qsort(s->domains, s->domain_count, sizeof(*s->domains), cmp_domain);
 	qsort(s->mx, s->mx_count, sizeof(*s->mx), cmp_mx);
 	return s;
@@ -375,7 +419,7 @@ store_load(struct store *st, struct conf *conf)
 	}
 	add_domains(st, &b, conf);
 	add_config_mx(st, &b, conf);
-	if ((snap = builder_finish(&b)) == NULL) {
+	if ((snap = builder_finish(st, &b)) == NULL) {
 		pthread_mutex_unlock(&st->build_lock);
 		return -1;
 	}
@@ -391,8 +435,21 @@ static void
 mx_copy_judgement(struct store_mx *m, const struct store_mx *old)
 {
 	m->cert_mtime = old->cert_mtime;
-	m->health = old->health;
-	m->not_after = old->not_after;
+	m->file_health = old->file_health;
+	m->file_not_after = old->file_not_after;
+}
+
+/* Carry cur's MX entries over as they were judged. */
+static void
+builder_copy_mx(struct builder *b, const struct store_snapshot *cur)
+{
+	struct store_mx *m;
+	size_t	i;
+
+	for (i = 0; i < cur->mx_count; i++)
+		if ((m = builder_add_mx(b, cur->mx[i].name,
+		    cur->mx[i].cert_file)) != NULL)
+			mx_copy_judgement(m, &cur->mx[i]);
 }
 
 /* The new discovered list, sorted, or NULL when out of memory. */
@@ -420,9 +477,7 @@ store_set_discovered(struct store *st, const struct store_domain *src,
 {
 	struct store_snapshot *cur, *snap;
 	struct store_domain *list;
-	struct store_mx *m;
 	struct builder b;
-	size_t	i;
 
 	if ((list = discovered_copy(src, n)) == NULL)
 		return -1;
@@ -437,15 +492,53 @@ store_set_discovered(struct store *st, const struct store_domain *src,
 		return cur == NULL ? 0 : -1;
 	}
 	add_domains(st, &b, cur->conf);
-	for (i = 0; i < cur->mx_count; i++)
-		if ((m = builder_add_mx(&b, cur->mx[i].name,
-		    cur->mx[i].cert_file)) != NULL)
-			mx_copy_judgement(m, &cur->mx[i]);
+	builder_copy_mx(&b, cur);
 	store_release(cur);
-	if ((snap = builder_finish(&b)) != NULL)
+	if ((snap = builder_finish(st, &b)) != NULL)
 		store_publish(st, snap);
 	pthread_mutex_unlock(&st->build_lock);
 	return snap != NULL ? 0 : -1;
+}
+
+/* A copy of the current snapshot with every MX judgement carried over. */
+static struct store_snapshot *
+copy_current(struct store *st)
+{
+	struct store_snapshot *cur;
+	struct builder b;
+	size_t	i;
+
+	if ((cur = store_acquire(st)) == NULL)
+		return NULL;
+	if (builder_init(&b, cur->conf) == -1) {
+		store_release(cur);
+		return NULL;
+	}
+	for (i = 0; i < cur->domain_count; i++)
+		builder_add_domain(&b, &cur->domains[i]);
+	builder_copy_mx(&b, cur);
+	store_release(cur);
+	return builder_finish(st, &b);
+}
+
+int
+store_set_probed(struct store *st, const struct store_probe *src, size_t n)
+{
+	struct store_snapshot *snap;
+	struct store_probe *list;
+
+	if ((list = calloc(n > 0 ? n : 1, sizeof(*list))) == NULL)
+		return -1;
+	memcpy(list, src, n * sizeof(*list));
+	qsort(list, n, sizeof(*list), cmp_probe);
+	pthread_mutex_lock(&st->build_lock);
+	free(st->probed);
+	st->probed = list;
+	st->probed_count = n;
+	if ((snap = copy_current(st)) != NULL)
+		store_publish(st, snap);
+	pthread_mutex_unlock(&st->build_lock);
+	return 0;
 }
 
 struct store_snapshot *
@@ -499,7 +592,8 @@ store_want_mx(struct store *st, const char *name)
 		return;
 	pthread_mutex_lock(&st->lock);
 	s = st->current;
-	if (s == NULL || s->conf->tls_cert_file[0] == '\0' ||
+	if (s == NULL || (s->conf->tls_cert_file[0] == '\0' &&
+	    s->conf->probe_interval == 0) ||
 	    st->learned_count >= STORE_LEARNED_MX_MAX ||
 	    snapshot_mx(s, name) != NULL)
 		goto out;
@@ -549,7 +643,7 @@ rebuild(struct store *st, struct store_snapshot *cur, char **wanted,
 			judge_mx(st, m, cur->conf->ca_file);
 	if (!changed)
 		b.failed = 1;
-	return builder_finish(&b);
+	return builder_finish(st, &b);
 }
 
 static void
@@ -626,6 +720,7 @@ store_free(struct store *st)
 	if (st->current != NULL)
 		store_release(st->current);
 	domains_free(st->discovered, st->discovered_count);
+	free(st->probed);
 	pthread_mutex_destroy(&st->lock);
 	pthread_mutex_destroy(&st->build_lock);
 	pthread_cond_destroy(&st->wake);

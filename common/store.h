@@ -38,11 +38,29 @@ struct store_domain {
 	struct store_domain *published;
 };
 
+/*
+ * An MX name the milter serves. Its certificate may be judged twice: from
+ * tls_cert_file, and by the background probe (mxprobe) from what the MX
+ * really serves. The probe wins when it has a result, because that is the
+ * chain a sender sees; health is what verdict uses.
+ */
 struct store_mx {
 	char		*name;		/* lower case */
-	char		*cert_file;
+	char		*cert_file;	/* "" when none is configured */
 	time_t		 cert_mtime;	/* of cert_file when judged */
-	struct cert_health health;	/* known = 0 when the file was unreadable */
+	struct cert_health file_health;	/* known = 0: no file, unreadable */
+	time_t		 file_not_after;
+	int		 probed;	/* the probe judged the served chain */
+	struct cert_health probe_health;
+	time_t		 probe_not_after;
+	struct cert_health health;	/* the probe's, else the file's */
+	time_t		 not_after;
+};
+
+/* One probe judgement of the chain an MX name serves (see mxprobe). */
+struct store_probe {
+	char		 name[256];	/* lower case */
+	struct cert_health health;
 	time_t		 not_after;
 };
 
@@ -83,6 +101,15 @@ int		 store_start(struct store *);
 int		 store_set_discovered(struct store *,
 		    const struct store_domain *, size_t n);
 
+/*
+ * Replace the probe judgements (n of them, names unique): entries of the
+ * snapshot whose name has one use it from now on, the others fall back to
+ * tls_cert_file. Returns 0, or -1 when out of memory (the current
+ * snapshot stays).
+ */
+int		 store_set_probed(struct store *, const struct store_probe *,
+		    size_t n);
+
 struct store_snapshot *store_acquire(struct store *);
 void		 store_release(struct store_snapshot *);
 /* Replace the current snapshot (takes over the caller's reference). */
@@ -95,7 +122,8 @@ const struct store_mx *snapshot_mx(const struct store_snapshot *,
 
 /*
  * Ask for the certificate of an MX name seen in traffic (the MTA's j or an
- * SNI) to be judged in the background. Cheap and non-blocking enough for a
+ * SNI) to be judged in the background (from tls_cert_file, and by the probe
+ * when probe_interval is set). Cheap and non-blocking enough for a
  * callback; bounded to STORE_LEARNED_MX_MAX names.
  */
 void		 store_want_mx(struct store *, const char *name);

@@ -26,6 +26,7 @@
 #include "authhdr.h"
 #include "callbacks.h"
 #include "context.h"
+#include "mxprobe.h"
 #include "verdict.h"
 
 #define MACROS_CONNECT	"j _ {daemon_name} {daemon_addr} {daemon_port} " \
@@ -526,7 +527,8 @@ cb_close(SMFICTX *ctx)
 		return SMFIS_CONTINUE;
 	if (c->msg.active)
 		finish(NULL, c, "message", 1);
-	else if (c->messages == 0 && c->client_ip[0] != '\0')
+	else if (c->messages == 0 && c->client_ip[0] != '\0' &&
+	    strcmp(c->helo, MXPROBE_EHLO_NAME) != 0)
 		finish(NULL, c, "connection", 0);
 	smfi_setpriv(ctx, NULL);
 	ctx_free(c);

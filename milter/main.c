@@ -38,6 +38,7 @@
 #include "conf.h"
 #include "discovery.h"
 #include "jlog.h"
+#include "mxprobe.h"
 #include "store.h"
 
 #ifndef SYSCONFDIR
@@ -59,6 +60,7 @@ struct daemon {
 	struct conf	*conf;
 	struct store	*store;
 	struct discovery *discovery;
+	struct mxprobe	*mxprobe;
 	struct jlog	*jlog;
 	pthread_t	 milter_thread;
 	int		 milter_result;
@@ -316,6 +318,7 @@ reload(struct daemon *d)
 		return;
 	}
 	discovery_configure(d->discovery, next);
+	mxprobe_kick(d->mxprobe);
 	warn_restart_needed(d->conf, next);
 	conf_unref(d->conf);
 	d->conf = next;
@@ -386,10 +389,17 @@ start_services(struct daemon *d)
 			d->discovery = NULL;
 		}
 	}
+	if (d->store != NULL &&
+	    (d->mxprobe = mxprobe_new(d->store, log_to_syslog, NULL)) != NULL &&
+	    mxprobe_start(d->mxprobe) == -1) {
+		mxprobe_free(d->mxprobe);
+		d->mxprobe = NULL;
+	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (d->jlog == NULL || d->store == NULL || d->discovery == NULL) {
-		syslog(LOG_ERR, "cannot start the log writer, the store or "
-		    "policy discovery");
+	if (d->jlog == NULL || d->store == NULL || d->discovery == NULL ||
+	    d->mxprobe == NULL) {
+		syslog(LOG_ERR, "cannot start the log writer, the store, "
+		    "policy discovery or the MX probe");
 		return -1;
 	}
 	callbacks_attach(d->store, d->jlog, d->discovery);
@@ -442,6 +452,7 @@ main(int argc, char *argv[])
 	if (drop_privileges(pw) == -1 || start_services(&d) == -1)
 		return 1;
 	status = serve(&d);
+	mxprobe_free(d.mxprobe);
 	discovery_free(d.discovery);
 	store_free(d.store);
 	jlog_free(d.jlog);

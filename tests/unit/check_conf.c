@@ -164,11 +164,12 @@ dump(char *out, size_t size, const struct conf *c, const char *dir)
 	    "header_name=%s\nadd_header=%s\nmx_name=%s\ntls_cert_file=%s\n"
 	    "ca_file=%s\ndns_servers=%s\nauthserv_id=%s\n"
 	    "refresh_interval=%ld\nmax_domains=%ld\nlisteners=%zu\n"
-	    "drafts=%zu\n", c->socket, c->user, c->pidfile,
+	    "drafts=%zu\nprobe_interval=%ld\n", c->socket, c->user, c->pidfile,
 	    c->syslog_facility, c->json_log, c->state_dir, c->header_name,
 	    conf_add_header_name(c->add_header), c->mx_name, c->tls_cert_file,
 	    c->ca_file, c->dns_servers, c->authserv_id, c->refresh_interval,
-	    c->max_domains, c->listener_count, c->draft_count);
+	    c->max_domains, c->listener_count, c->draft_count,
+	    c->probe_interval);
 	if (len < sizeof(raw))
 		len += dump_list(raw + len, sizeof(raw) - len, "domains",
 		    c->domains, c->domain_count);
@@ -193,7 +194,10 @@ static const struct load_case load_cases[] = {
 	    "json_log=/var/log/mtasts-milter/sessions.jsonl",
 	    "state_dir=/var/lib/mtasts-milter", "header_name=MTA-STS-Audit",
 	    "add_header=would-fail", "domains=", "mx_name=",
-	    "refresh_interval=3600", "max_domains=10000" } },
+	    "refresh_interval=3600", "max_domains=10000",
+	    "probe_interval=3600" } },
+	{ "probe_interval 0 turns the MX probe off", "probe_interval = 0\n",
+	    { "probe_interval=0" } },
 	{ "more defaults", "\n\n", {
 	    "tls_cert_file=", "ca_file=", "dns_servers=", "authserv_id=",
 	    "connect_to=", "listeners=0", "drafts=0" } },
@@ -292,6 +296,8 @@ static const struct error_case error_cases[] = {
 	    { "@FILE@:1: ", "must be absolute" } },
 	{ "refresh_interval 0", "\n\nrefresh_interval = 0\n",
 	    { "@FILE@:3: refresh_interval = 0 is too small; use 1 or more" } },
+	{ "negative probe_interval", "probe_interval = -5\n",
+	    { "@FILE@:1: probe_interval = -5 is negative; use 0" } },
 	{ "negative max_domains", "max_domains = -1\n",
 	    { "@FILE@:1: max_domains = -1 is too small" } },
 	{ "bad facility", "syslog_facility = \"kern\"\n",

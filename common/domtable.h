@@ -1,0 +1,89 @@
+/*
+ * domtable.h - the recipient domains policy discovery tracks, as data only:
+ * no threads, no DNS, and time is the caller's clock.
+ *
+ * A domain is either configured (the "domains" key, drafts) and kept, or
+ * learnt from traffic. Past max_domains the least recently used learnt
+ * domain goes first; at most DOMTABLE_WAITING_MAX learnt domains may wait
+ * beyond max_domains for that eviction, and further new ones are refused
+ * (and counted). Lookups of new learnt domains are paced by a token bucket
+ * so that random recipient domains cannot make the milter flood DNS.
+ *
+ * Entries belong to the caller: it embeds a struct domtable_entry in its
+ * own record, points name at storage that lives as long as the record, and
+ * frees what domtable_remove() and domtable_evict() hand back. Nothing here
+ * locks; only domtable_touch() may race with readers of the same entry.
+ */
+#ifndef MTASTS_DOMTABLE_H
+#define MTASTS_DOMTABLE_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <time.h>
+
+#define DOMTABLE_NAME_MAX	254	/* 253 octets + NUL */
+#define DOMTABLE_NEW_PER_MINUTE	60	/* new domains looked up per minute */
+#define DOMTABLE_NEW_BURST	30	/* ... of which at once */
+#define DOMTABLE_WAITING_MAX	1024	/* learnt domains waiting past max */
+
+struct domtable_entry {
+	struct domtable_entry *next;	/* hash chain */
+	const char	*name;		/* lower case; the caller's storage */
+	atomic_llong	 used;		/* last use: see domtable_touch() */
+	int		 configured;	/* from configuration: never evicted */
+};
+
+struct domtable;
+
+/*
+ * Whether name may go to DNS as a domain: 1 to 253 bytes of lower-case
+ * letters, digits, '-', '_' and '.'. Names are not normalised here: the
+ * milter hands over lower-case names without a trailing dot.
+ */
+int	domtable_name_ok(const char *name);
+
+/* An empty table whose token bucket is full at now; NULL: no memory. */
+struct domtable *domtable_new(time_t now);
+/* Frees the table only: remove (and free) the entries first. */
+void	domtable_free(struct domtable *);
+
+struct domtable_entry *domtable_find(const struct domtable *, const char *);
+/*
+ * Add e (e->name set, not in the table yet) as used at now. Returns 0, or
+ * -1 when there is no memory (e is then not in the table).
+ */
+int	domtable_insert(struct domtable *, struct domtable_entry *, time_t now);
+/* e was used at now: an atomic store, so any thread may call it. */
+void	domtable_touch(struct domtable_entry *e, time_t now);
+time_t	domtable_used(const struct domtable_entry *);
+
+/*
+ * Whether one more learnt domain may join a table that keeps max of them:
+ * 1, or 0 when DOMTABLE_WAITING_MAX already wait past max (the refusal is
+ * counted).
+ */
+int	domtable_admit(struct domtable *, size_t max);
+/* New domains domtable_admit() refused so far. */
+unsigned long domtable_refused(const struct domtable *);
+
+/* Entries by index, 0 to count - 1; removal moves the last one to i. */
+size_t	domtable_count(const struct domtable *);
+struct domtable_entry *domtable_at(const struct domtable *, size_t i);
+/* Take entry i out of the table and hand it back. */
+struct domtable_entry *domtable_remove(struct domtable *, size_t i);
+/*
+ * With more than max entries, take the least recently used learnt one out
+ * and hand it back; NULL when there are at most max or all are configured.
+ */
+struct domtable_entry *domtable_evict(struct domtable *, size_t max);
+
+/*
+ * When a new learnt domain may be looked up: now when the bucket holds a
+ * token, else the second it will (the bucket refills at
+ * DOMTABLE_NEW_PER_MINUTE and holds at most DOMTABLE_NEW_BURST).
+ */
+time_t	domtable_lookup_at(struct domtable *, time_t now);
+/* A new learnt domain is being looked up: spend a token, if there is one. */
+void	domtable_lookup_spend(struct domtable *);
+
+#endif
