@@ -309,8 +309,12 @@ builder_finish(const struct store *st, struct builder *b)
 	}
 	for (i = 0; i < s->mx_count; i++)
 		apply_probe(st, &s->mx[i]);
-	qsort(s->domains, s->domain_count, sizeof(*s->domains), cmp_domain);
-	qsort(s->mx, s->mx_count, sizeof(*s->mx), cmp_mx);
+	/* qsort's array may not be NULL, even for zero elements. */
+	if (s->domain_count > 1)
+		qsort(s->domains, s->domain_count, sizeof(*s->domains),
+		    cmp_domain);
+	if (s->mx_count > 1)
+		qsort(s->mx, s->mx_count, sizeof(*s->mx), cmp_mx);
 	return s;
 }
 
@@ -529,8 +533,10 @@ store_set_probed(struct store *st, const struct store_probe *src, size_t n)
 
 	if ((list = calloc(n > 0 ? n : 1, sizeof(*list))) == NULL)
 		return -1;
-	memcpy(list, src, n * sizeof(*list));
-	qsort(list, n, sizeof(*list), cmp_probe);
+	if (n > 0) {
+		memcpy(list, src, n * sizeof(*list));
+		qsort(list, n, sizeof(*list), cmp_probe);
+	}
 	pthread_mutex_lock(&st->build_lock);
 	free(st->probed);
 	st->probed = list;

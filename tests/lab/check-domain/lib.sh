@@ -164,21 +164,7 @@ EOF
 # nginx: this lab's own configuration (the shared one needs the other
 # labs' certificates).
 lab_nginx_conf() {
-	cat <<EOF
-# nginx for the mtasts-check domain lab (tests/lab/check-domain/lib.sh)
-daemon off;
-user nobody nogroup;
-worker_processes 1;
-pid $LAB/nginx/nginx.pid;
-error_log $LAB/nginx/error.log;
-events { worker_connections 64; }
-http {
-	access_log $LAB/nginx/access.log;
-EOF
-	local t
-	for t in client_body proxy fastcgi uwsgi scgi; do
-		printf '\t%s_temp_path %s;\n' "$t" "$LAB/nginx/tmp/${t%_body}"
-	done
+	lab_nginx_head "the mtasts-check domain lab (tests/lab/check-domain/lib.sh)"
 	cd_nginx_server _ web "" " default_server"
 	cd_nginx_server mta-sts.soon.test web-soon ""
 	cd_nginx_server mta-sts.badweb.test web-self ""
