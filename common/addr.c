@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "stslex.h"
 #include "mxmatch.h"
 #include "printable.h"
 
@@ -106,18 +107,6 @@ addr_host_copy(char *dst, size_t size, const char *src)
 	return dst;
 }
 
-static int
-hex_value(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	return -1;
-}
-
 char *
 addr_xtext_decode(char *out, size_t size, const char *in)
 {
@@ -127,8 +116,9 @@ addr_xtext_decode(char *out, size_t size, const char *in)
 	if (size == 0)
 		return out;
 	while (*in != '\0' && o + 1 < size) {
-		if (in[0] == '+' && (hi = hex_value(in[1])) >= 0 &&
-		    (lo = hex_value(in[2])) >= 0) {
+		if (in[0] == '+' &&
+		    (hi = lex_hex_value((unsigned char)in[1])) >= 0 &&
+		    (lo = lex_hex_value((unsigned char)in[2])) >= 0) {
 			out[o++] = (char)(hi * 16 + lo);
 			in += 3;
 		} else

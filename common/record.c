@@ -416,13 +416,6 @@ sts_record_select(const char *const *txt, const size_t *len, size_t n,
 
 /* --- TLS-RPT: rua --- */
 
-static int
-is_hex(unsigned char c)
-{
-	return lex_is_digit(c) || (c >= 'a' && c <= 'f') ||
-	    (c >= 'A' && c <= 'F');
-}
-
 /* RFC 3986 characters, "%" excepted (checked separately). */
 static int
 is_uri_char(unsigned char c)
@@ -460,8 +453,9 @@ check_uri_chars(struct txt_parse *tp, const char *u, size_t n)
 	for (i = 0; i < n; i++) {
 		c = (unsigned char)u[i];
 		if (c == '%') {
-			if (i + 2 >= n || !is_hex((unsigned char)u[i + 1]) ||
-			    !is_hex((unsigned char)u[i + 2])) {
+			if (i + 2 >= n ||
+			    lex_hex_value((unsigned char)u[i + 1]) < 0 ||
+			    lex_hex_value((unsigned char)u[i + 2]) < 0) {
 				diag_error(tp->diags, "tlsrpt-rua-percent", 0,
 				    "rua URI '%.*s' has a '%%' not followed "
 				    "by two hex digits: write a literal '%%' "

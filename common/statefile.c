@@ -57,16 +57,6 @@ hex_encode(char *out, const unsigned char *in, size_t len)
 }
 
 static int
-hex_value(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-static int
 hex_decode(unsigned char *out, size_t len, const char *in)
 {
 	size_t	i;
@@ -75,8 +65,8 @@ hex_decode(unsigned char *out, size_t len, const char *in)
 	if (strlen(in) != 2 * len)
 		return -1;
 	for (i = 0; i < len; i++) {
-		if ((hi = hex_value(in[2 * i])) < 0 ||
-		    (lo = hex_value(in[2 * i + 1])) < 0)
+		if ((hi = lex_hex_value((unsigned char)in[2 * i])) < 0 ||
+		    (lo = lex_hex_value((unsigned char)in[2 * i + 1])) < 0)
 			return -1;
 		out[i] = (unsigned char)(hi << 4 | lo);
 	}

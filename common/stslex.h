@@ -32,6 +32,19 @@ lex_is_alnum(unsigned char c)
 	    (c >= 'A' && c <= 'Z');
 }
 
+/* The value of a hex digit (either case), or -1. */
+static inline int
+lex_hex_value(unsigned char c)
+{
+	if (lex_is_digit(c))
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /* 1 when a[0..n) and b[0..n) are equal ignoring ASCII case. */
 int	lex_eq_nocase(const char *a, const char *b, size_t n);
 /*
