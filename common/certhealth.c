@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/err.h>
@@ -266,4 +267,58 @@ certhealth_check_file(const char *chain_file, const char *ca_file,
 	ret = certhealth_check_chain(chain, ca_file, mx_name, now, out);
 	sk_X509_pop_free(chain, X509_free);
 	return ret;
+}
+
+char **
+certhealth_leaf_names(const char *chain_file, size_t max, size_t *n)
+{
+	struct certhealth_result res;
+	STACK_OF(X509) *chain;
+	GENERAL_NAMES *gens;
+	const GENERAL_NAME *g;
+	char	**names;
+	int	 i, len;
+
+	*n = 0;
+	if ((chain = read_chain(chain_file, &res)) == NULL)
+		return NULL;
+	gens = X509_get_ext_d2i(sk_X509_value(chain, 0), NID_subject_alt_name,
+	    NULL, NULL);
+	sk_X509_pop_free(chain, X509_free);
+	if (gens == NULL)
+		return NULL;
+	if ((names = calloc(max > 0 ? max : 1, sizeof(*names))) == NULL) {
+		GENERAL_NAMES_free(gens);
+		return NULL;
+	}
+	for (i = 0; i < sk_GENERAL_NAME_num(gens) && *n < max; i++) {
+		g = sk_GENERAL_NAME_value(gens, i);
+		if (g->type != GEN_DNS)
+			continue;
+		len = ASN1_STRING_length(g->d.dNSName);
+		/* A name with a NUL in it matches nothing a sender asks for. */
+		if (len <= 0 || len > 253 || memchr(ASN1_STRING_get0_data(
+		    g->d.dNSName), '\0', (size_t)len) != NULL)
+			continue;
+		if ((names[*n] = strndup((const char *)ASN1_STRING_get0_data(
+		    g->d.dNSName), (size_t)len)) == NULL)
+			break;
+		(*n)++;
+	}
+	GENERAL_NAMES_free(gens);
+	if (*n == 0) {
+		free(names);
+		return NULL;
+	}
+	return names;
+}
+
+void
+certhealth_names_free(char **names, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; names != NULL && i < n; i++)
+		free(names[i]);
+	free(names);
 }

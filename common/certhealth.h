@@ -39,4 +39,14 @@ int	certhealth_check_file(const char *chain_file, const char *ca_file,
 int	certhealth_check_chain(STACK_OF(X509) *chain, const char *ca_file,
 	    const char *mx_name, time_t now, struct certhealth_result *out);
 
+/*
+ * The dNSName entries of the leaf certificate (the first one) in
+ * chain_file, at most max of them: the names this certificate lets the MX
+ * answer for. Returns a malloc'd array of malloc'd strings (free with
+ * certhealth_names_free) and sets *n; NULL with *n = 0 when the file cannot
+ * be read or names none.
+ */
+char	**certhealth_leaf_names(const char *chain_file, size_t max, size_t *n);
+void	 certhealth_names_free(char **names, size_t n);
+
 #endif

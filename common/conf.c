@@ -28,7 +28,6 @@
 #define CONF_ERROR_MAX		1024
 #define CONF_DRAFT_MAX		1024
 #define CONF_FILE_MAX		(1024 * 1024)
-#define HEADER_NAME_MAX		64
 #define AUTHSERV_ID_MAX		255
 #define DRAFT_ID_MAX		32
 #define SUN_PATH_MAX		107	/* sizeof sun_path - 1 on Linux */
@@ -477,6 +476,7 @@ conf_parser_new(void)
 		CFG_STR("state_dir", "/var/lib/mtasts-milter", CFGF_NONE),
 		CFG_STR("header_name", "MTA-STS-Audit", CFGF_NONE),
 		CFG_STR("add_header", "would-fail", CFGF_NONE),
+		CFG_BOOL("audit_authenticated", cfg_false, CFGF_NONE),
 		CFG_STR_LIST("domains", "{}", CFGF_NONE),
 		CFG_STR("mx_name", "", CFGF_NONE),
 		CFG_STR("tls_cert_file", "", CFGF_NONE),
@@ -695,6 +695,7 @@ scalars_fill(struct conf *c, cfg_t *cfg, const char *path)
 	facility_from_name(cfg_getstr(cfg, "syslog_facility"),
 	    &c->syslog_facility);
 	add_header_from_name(cfg_getstr(cfg, "add_header"), &c->add_header);
+	c->audit_authenticated = cfg_getbool(cfg, "audit_authenticated");
 	if (c->path == NULL || c->socket == NULL || c->user == NULL ||
 	    c->pidfile == NULL || c->json_log == NULL || c->state_dir == NULL ||
 	    c->header_name == NULL || c->mx_name == NULL ||

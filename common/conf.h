@@ -14,6 +14,8 @@
 
 #include "policy.h"
 
+#define HEADER_NAME_MAX		64	/* header_name, in bytes */
+
 enum add_header_mode {
 	ADD_HEADER_WOULD_FAIL = 0,
 	ADD_HEADER_ALWAYS,
@@ -46,6 +48,7 @@ struct conf {
 	char		*state_dir;
 	char		*header_name;
 	enum add_header_mode add_header;
+	int		 audit_authenticated;	/* judge mail of AUTH clients too */
 	char		**domains;		/* lower case */
 	size_t		 domain_count;
 	char		*mx_name;		/* lower case, "" = the MTA's j */

@@ -117,13 +117,13 @@ jlog_syslog(struct jlog *j, int priority, const char *fmt, ...)
 }
 
 static void
-writer_open(struct jlog *j)
+writer_open(struct jlog *j, int forced)
 {
 	time_t	now = time(NULL);
 
 	if (j->fd != -1 || j->path[0] == '\0' ||
 	    (j->last_open_attempt != 0 &&
-	    now - j->last_open_attempt < JLOG_REPORT_SECONDS && !j->reopen))
+	    now - j->last_open_attempt < JLOG_REPORT_SECONDS && !forced))
 		return;
 	j->last_open_attempt = now;
 	j->fd = open(j->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
@@ -142,7 +142,7 @@ writer_write(struct jlog *j, const struct jlog_entry *e)
 		syslog(e->priority, "%s", e->text);
 		return;
 	}
-	writer_open(j);
+	writer_open(j, 0);
 	if (j->fd == -1)
 		return;
 	n = write(j->fd, e->text, e->len);
@@ -183,9 +183,8 @@ writer_reopen(struct jlog *j, char *new_path)
 		free(j->path);
 		j->path = new_path;
 	}
-	j->reopen = 1;
-	writer_open(j);
-	j->reopen = 0;
+	/* j->reopen belongs to the lock: a request made meanwhile must stay. */
+	writer_open(j, 1);
 }
 
 static void *

@@ -14,8 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <syslog.h>
 #include <time.h>
+
+#include <openssl/rand.h>
 
 #include "mxprobe.h"
 #include "tlsprobe.h"
@@ -149,7 +152,7 @@ probe_due(struct mxprobe *p, const struct conf *c, int full, time_t now)
 	opt.connect_to = (const char *const *)c->connect_to;
 	opt.connect_to_count = c->connect_to_count;
 	opt.timeout_ms = MXPROBE_TIMEOUT_MS;
-	opt.ehlo_name = MXPROBE_EHLO_NAME;
+	opt.ehlo_name = mxprobe_ehlo_name();
 	if (tlsprobe_run(hosts, n, &opt, res) == -1) {
 		log_sink_printf(&p->log, LOG_ERR, "MX probe: cannot start probing");
 		n = 0;
@@ -332,4 +335,42 @@ mxprobe_free(struct mxprobe *p)
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->wake);
 	free(p);
+}
+
+static char	 probe_ehlo[64];
+static pthread_once_t probe_ehlo_once = PTHREAD_ONCE_INIT;
+
+static void
+probe_ehlo_init(void)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char rnd[16];
+	char	*p;
+	size_t	 i;
+
+	/* Without randomness there is no name to recognise: none matches. */
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+		return;
+	p = probe_ehlo + snprintf(probe_ehlo, sizeof(probe_ehlo),
+	    "mtasts-milter-probe-");
+	for (i = 0; i < sizeof(rnd); i++) {
+		*p++ = hex[rnd[i] >> 4];
+		*p++ = hex[rnd[i] & 15];
+	}
+	strcpy(p, ".invalid");
+}
+
+const char *
+mxprobe_ehlo_name(void)
+{
+	pthread_once(&probe_ehlo_once, probe_ehlo_init);
+	return probe_ehlo[0] != '\0' ? probe_ehlo : "mtasts-milter-probe.invalid";
+}
+
+int
+mxprobe_is_probe(const char *helo)
+{
+	pthread_once(&probe_ehlo_once, probe_ehlo_init);
+	return helo != NULL && probe_ehlo[0] != '\0' &&
+	    strcasecmp(helo, probe_ehlo) == 0;
 }

@@ -28,13 +28,17 @@
 struct mxprobe;
 
 /* Receives one log line with its syslog priority. */
-/*
- * The EHLO name of probe sessions: the milter sees its own probes arrive
- * through the MTA and leaves them out of the JSON log (they carry no mail).
- */
-#define MXPROBE_EHLO_NAME	"mtasts-milter-probe.invalid"
-
 typedef log_sink_fn	mxprobe_log_fn;
+
+/*
+ * The EHLO name of this process's probe sessions. The milter sees its own
+ * probes arrive through the MTA and leaves them out of the JSON log (they
+ * carry no mail); the name holds 128 random bits drawn once per process,
+ * so a client cannot claim to be the probe and keep itself out of the log.
+ */
+const char	*mxprobe_ehlo_name(void);
+/* 1 when helo is this process's probe EHLO name (case-insensitive). */
+int		 mxprobe_is_probe(const char *helo);
 
 struct mxprobe	*mxprobe_new(struct store *, mxprobe_log_fn *, void *arg);
 /* Start the thread; its first turn probes every name at once. */

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 
 #include "certhealth.h"
+#include "mxmatch.h"
 #include "store.h"
 
 struct store {
@@ -115,6 +116,8 @@ snapshot_free(struct store_snapshot *s)
 	for (i = 0; i < s->mx_count; i++) {
 		free(s->mx[i].name);
 		free(s->mx[i].cert_file);
+		certhealth_names_free(s->mx[i].cert_names,
+		    s->mx[i].cert_name_count);
 	}
 	free(s->mx);
 	conf_unref(s->conf);
@@ -227,9 +230,15 @@ judge_mx(struct store *st, struct store_mx *m, const char *ca_file)
 	memset(&res, 0, sizeof(res));
 	memset(&m->file_health, 0, sizeof(m->file_health));
 	m->file_not_after = 0;
+	certhealth_names_free(m->cert_names, m->cert_name_count);
+	m->cert_names = NULL;
+	m->cert_name_count = 0;
 	if (m->cert_file[0] == '\0')
 		return;
 	m->cert_mtime = file_mtime(m->cert_file);
+	if (m->configured)
+		m->cert_names = certhealth_leaf_names(m->cert_file,
+		    STORE_CERT_NAMES_MAX, &m->cert_name_count);
 	if (certhealth_check_file(m->cert_file, ca_file, m->name, time(NULL),
 	    &res) == -1) {
 		snprintf(msg, sizeof(msg), "tls_cert_file \"%s\" for MX %s: %s; "
@@ -325,15 +334,19 @@ add_config_mx(struct store *st, struct builder *b, const struct conf *c)
 	struct store_mx *m;
 	size_t	i;
 
-	if ((m = builder_add_mx(b, c->mx_name, c->tls_cert_file)) != NULL)
+	if ((m = builder_add_mx(b, c->mx_name, c->tls_cert_file)) != NULL) {
+		m->configured = 1;
 		judge_mx(st, m, c->ca_file);
+	}
 	for (i = 0; i < c->listener_count; i++) {
 		l = &c->listeners[i];
 		m = builder_add_mx(b, l->mx_name[0] != '\0' ? l->mx_name :
 		    c->mx_name, l->tls_cert_file[0] != '\0' ? l->tls_cert_file :
 		    c->tls_cert_file);
-		if (m != NULL)
+		if (m != NULL) {
+			m->configured = 1;
 			judge_mx(st, m, c->ca_file);
+		}
 	}
 }
 
@@ -427,20 +440,39 @@ store_load(struct store *st, struct conf *conf)
 		pthread_mutex_unlock(&st->build_lock);
 		return -1;
 	}
+	/*
+	 * Names learned under the old configuration may return; the queue
+	 * keeps its own bound (wanted_count), which this does not touch.
+	 */
 	pthread_mutex_lock(&st->lock);
-	st->learned_count = 0;	/* names learned under the old config may return */
+	st->learned_count = 0;
 	pthread_mutex_unlock(&st->lock);
 	store_publish(st, snap);
 	pthread_mutex_unlock(&st->build_lock);
 	return 0;
 }
 
-static void
+/* Copy old's judgement into m; -1 when out of memory. */
+static int
 mx_copy_judgement(struct store_mx *m, const struct store_mx *old)
 {
+	size_t	i;
+
+	m->configured = old->configured;
 	m->cert_mtime = old->cert_mtime;
 	m->file_health = old->file_health;
 	m->file_not_after = old->file_not_after;
+	if (old->cert_name_count == 0)
+		return 0;
+	if ((m->cert_names = calloc(old->cert_name_count,
+	    sizeof(*m->cert_names))) == NULL)
+		return -1;
+	for (i = 0; i < old->cert_name_count; i++) {
+		if ((m->cert_names[i] = strdup(old->cert_names[i])) == NULL)
+			return -1;
+		m->cert_name_count++;
+	}
+	return 0;
 }
 
 /* Carry cur's MX entries over as they were judged. */
@@ -452,8 +484,9 @@ builder_copy_mx(struct builder *b, const struct store_snapshot *cur)
 
 	for (i = 0; i < cur->mx_count; i++)
 		if ((m = builder_add_mx(b, cur->mx[i].name,
-		    cur->mx[i].cert_file)) != NULL)
-			mx_copy_judgement(m, &cur->mx[i]);
+		    cur->mx[i].cert_file)) != NULL &&
+		    mx_copy_judgement(m, &cur->mx[i]) == -1)
+			b->failed = 1;
 }
 
 /* The new discovered list, sorted, or NULL when out of memory. */
@@ -588,8 +621,24 @@ snapshot_mx(const struct store_snapshot *s, const char *name)
 	return bsearch(&key, s->mx, s->mx_count, sizeof(key), cmp_mx);
 }
 
+int
+snapshot_covers(const struct store_snapshot *s, const char *name)
+{
+	const struct store_mx *m;
+	size_t	i, j;
+
+	for (i = 0; s != NULL && i < s->mx_count; i++) {
+		m = &s->mx[i];
+		for (j = 0; m->configured && j < m->cert_name_count; j++)
+			if (mx_match(m->cert_names[j], name))
+				return 1;
+	}
+	return 0;
+}
+
 void
-store_want_mx(struct store *st, const char *name)
+store_want_mx(struct store *st, const char *name,
+    enum store_name_origin origin)
 {
 	struct store_snapshot *s;
 	size_t	i;
@@ -601,7 +650,9 @@ store_want_mx(struct store *st, const char *name)
 	if (s == NULL || (s->conf->tls_cert_file[0] == '\0' &&
 	    s->conf->probe_interval == 0) ||
 	    st->learned_count >= STORE_LEARNED_MX_MAX ||
-	    snapshot_mx(s, name) != NULL)
+	    st->wanted_count >= STORE_LEARNED_MX_MAX ||
+	    snapshot_mx(s, name) != NULL ||
+	    (origin == STORE_NAME_CLIENT && !snapshot_covers(s, name)))
 		goto out;
 	for (i = 0; i < st->wanted_count; i++)
 		if (strcmp(st->wanted[i], name) == 0)
@@ -638,10 +689,11 @@ rebuild(struct store *st, struct store_snapshot *cur, char **wanted,
 		if ((m = builder_add_mx(&b, old->name, old->cert_file)) == NULL)
 			continue;
 		if (file_mtime(old->cert_file) != old->cert_mtime) {
+			m->configured = old->configured;
 			judge_mx(st, m, cur->conf->ca_file);
 			changed = 1;
-		} else
-			mx_copy_judgement(m, old);
+		} else if (mx_copy_judgement(m, old) == -1)
+			b.failed = 1;
 	}
 	for (i = 0; i < nwanted; i++)
 		if ((m = builder_add_mx(&b, wanted[i],

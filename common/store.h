@@ -24,6 +24,7 @@
 
 #define STORE_RECHECK_SECONDS	60	/* certificate file mtime check */
 #define STORE_LEARNED_MX_MAX	64	/* MX names learned from traffic */
+#define STORE_CERT_NAMES_MAX	256	/* dNSNames kept per configured certificate */
 
 struct store_domain {
 	char		*domain;	/* lower case */
@@ -47,6 +48,9 @@ struct store_domain {
 struct store_mx {
 	char		*name;		/* lower case */
 	char		*cert_file;	/* "" when none is configured */
+	int		 configured;	/* named by the configuration */
+	char		**cert_names;	/* configured: cert_file's dNSNames */
+	size_t		 cert_name_count;
 	time_t		 cert_mtime;	/* of cert_file when judged */
 	struct cert_health file_health;	/* known = 0: no file, unreadable */
 	time_t		 file_not_after;
@@ -120,12 +124,25 @@ const struct store_domain *snapshot_domain(const struct store_snapshot *,
 const struct store_mx *snapshot_mx(const struct store_snapshot *,
 		    const char *name);
 
+/* Where an MX name seen in traffic comes from. */
+enum store_name_origin {
+	STORE_NAME_MTA,		/* the MTA's own name (j): ours */
+	STORE_NAME_CLIENT	/* SNI: the sending client chose it */
+};
+
 /*
- * Ask for the certificate of an MX name seen in traffic (the MTA's j or an
- * SNI) to be judged in the background (from tls_cert_file, and by the probe
- * when probe_interval is set). Cheap and non-blocking enough for a
- * callback; bounded to STORE_LEARNED_MX_MAX names.
+ * Ask for the certificate of an MX name seen in traffic to be judged in the
+ * background (from tls_cert_file, and by the probe when probe_interval is
+ * set). A name a client chose is taken only when a configured certificate
+ * covers it (one of its dNSNames matches), so that clients cannot make the
+ * milter probe or judge names that are not ours. Cheap and non-blocking
+ * enough for a callback: no I/O, bounded to STORE_LEARNED_MX_MAX names
+ * between two reloads and as many queued at once.
  */
-void		 store_want_mx(struct store *, const char *name);
+void		 store_want_mx(struct store *, const char *name,
+		    enum store_name_origin);
+/* 1 when a configured certificate of s names (or wildcard-covers) name. */
+int		 snapshot_covers(const struct store_snapshot *s,
+		    const char *name);
 
 #endif

@@ -149,6 +149,8 @@ verdict_result_name(enum verdict_result result)
 		return "no-policy";
 	case VERDICT_POLICY_ERROR:
 		return "policy-error";
+	case VERDICT_PENDING:
+		return "pending";
 	}
 	return "unknown";
 }

@@ -15,7 +15,9 @@ enum verdict_result {
 	VERDICT_PASS = 0,
 	VERDICT_WOULD_FAIL,
 	VERDICT_NO_POLICY,
-	VERDICT_POLICY_ERROR
+	VERDICT_POLICY_ERROR,
+	/* Discovery has not answered yet: nothing to judge (no header). */
+	VERDICT_PENDING
 };
 
 /* Reason bits; verdict_reason_name() gives the contract names, in this order. */

@@ -7,8 +7,10 @@
  * filter must never cost a message); no file or network I/O here, only the
  * in-memory store snapshot and the log queue; the TLS macros are read at
  * HELO and MAIL FROM, where the MTA has them, never at end of message.
- * A recipient domain that discovery has not looked up yet is evaluated as
- * pending (policy-error) at once, and handed to discovery afterwards.
+ * A recipient domain that discovery has not looked up yet is pending (no
+ * header, "result":"pending" in the log) and handed to discovery
+ * afterwards. Mail of authenticated clients is outbound: it is not judged
+ * (unless audit_authenticated is set) and its domains are not looked up.
  */
 #include "config.h"
 
@@ -23,6 +25,7 @@
 #include <jansson.h>
 #include <libmilter/mfapi.h>
 
+#include "audit.h"
 #include "authhdr.h"
 #include "callbacks.h"
 #include "context.h"
@@ -40,13 +43,7 @@
 static struct store *store;
 static struct jlog *jlog;
 static struct discovery *discovery;
-
-/* A domain the snapshot does not know yet: announced-or-not is unknown. */
-static const struct store_domain pending_domain = {
-	.source = POLICY_SOURCE_PUBLISHED,
-	.error_reasons = REASON_STS_POLICY_FETCH_ERROR,
-	.pending = 1,
-};
+static struct pendrec *pendrec;
 
 /* The facts of one finished message or connection, ready to report. */
 struct report {
@@ -54,9 +51,10 @@ struct report {
 	struct store_snapshot *snap;
 	const char	*mx_name;
 	enum mx_source	 mx_source;
-	const struct cert_health *cert;
+	struct audit_session session;	/* TLS, MX name and its certificate */
 	const char	*authserv_id;
 	const char	*event;		/* "message" or "connection" */
+	const char	*skipped;	/* why the message was not judged */
 	int		 aborted;
 };
 
@@ -86,12 +84,6 @@ context_of(SMFICTX *ctx)
 	return c;
 }
 
-static json_t *
-json_str_or_null(const char *s)
-{
-	return s != NULL && s[0] != '\0' ? json_string(s) : json_null();
-}
-
 static void
 utc_timestamp(char *buf, size_t size)
 {
@@ -109,24 +101,11 @@ tls_json(const struct tls_facts *t)
 		return json_null();
 	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}",
 	    "version", t->version,
-	    "cipher", json_str_or_null(t->cipher),
+	    "cipher", audit_str_or_null(t->cipher),
 	    "bits", t->bits >= 0 ? json_integer(t->bits) : json_null(),
-	    "client_cert_subject", json_str_or_null(t->cert_subject),
-	    "client_cert_issuer", json_str_or_null(t->cert_issuer),
-	    "sni", json_str_or_null(t->sni));
-}
-
-static json_t *
-reasons_json(unsigned reasons)
-{
-	json_t	*a = json_array();
-	unsigned bit;
-
-	for (bit = 1; a != NULL && bit < (1u << REASON_COUNT); bit <<= 1)
-		if ((reasons & bit) != 0)
-			json_array_append_new(a,
-			    json_string(verdict_reason_name(bit)));
-	return a;
+	    "client_cert_subject", audit_str_or_null(t->cert_subject),
+	    "client_cert_issuer", audit_str_or_null(t->cert_issuer),
+	    "sni", audit_str_or_null(t->sni));
 }
 
 static json_t *
@@ -138,27 +117,30 @@ record_new(const struct report *r)
 
 	utc_timestamp(ts, sizeof(ts));
 	o = json_pack("{s:s, s:o, s:s}", "ts", ts,
-	    "host", json_str_or_null(r->authserv_id), "event", r->event);
+	    "host", audit_str_or_null(r->authserv_id), "event", r->event);
 	if (o == NULL)
 		return NULL;
 	if (c->msg.active)
 		json_object_set_new(o, "queue_id",
-		    json_str_or_null(c->msg.queue_id));
+		    audit_str_or_null(c->msg.queue_id));
 	json_object_set_new(o, "client", json_pack("{s:o, s:o, s:o}",
-	    "ip", json_str_or_null(c->client_ip),
-	    "ptr", json_str_or_null(c->client_ptr),
-	    "helo", json_str_or_null(c->helo)));
+	    "ip", audit_str_or_null(c->client_ip),
+	    "ptr", audit_str_or_null(c->client_ptr),
+	    "helo", audit_str_or_null(c->helo)));
 	if (c->msg.active)
 		json_object_set_new(o, "mail_from_domain",
 		    c->msg.has_from_domain ? json_string(c->msg.from_domain) :
 		    json_null());
 	json_object_set_new(o, "tls", tls_json(&c->tls));
 	json_object_set_new(o, "mx", json_pack("{s:o, s:s}",
-	    "name", json_str_or_null(r->mx_name),
+	    "name", audit_str_or_null(r->mx_name),
 	    "source", mx_source_name(r->mx_source)));
 	if (c->msg.active) {
 		json_object_set_new(o, "domains", json_array());
 		json_object_set_new(o, "aborted", json_boolean(r->aborted));
+		if (r->skipped != NULL)
+			json_object_set_new(o, "skipped",
+			    json_string(r->skipped));
 		if (c->msg.domains_dropped > 0)
 			json_object_set_new(o, "domains_dropped",
 			    json_integer((json_int_t)c->msg.domains_dropped));
@@ -166,84 +148,32 @@ record_new(const struct report *r)
 	return o;
 }
 
-/* Without a policy (policy-error) there is no mode to name. */
-static const char *
-mode_name(const struct verdict *v)
-{
-	return v->mode == STS_MODE_UNSET ? "unknown" : sts_mode_name(v->mode);
-}
-
-static json_t *
-policy_json(const struct verdict *v, const struct store_domain *sd)
-{
-	json_t	*policy;
-
-	if (v->result == VERDICT_NO_POLICY)
-		return json_null();
-	policy = json_pack("{s:s, s:o, s:s}", "mode", mode_name(v),
-	    "id", json_str_or_null(sd->id),
-	    "source", policy_source_name(sd->source));
-	if (policy != NULL && sd->pending)
-		json_object_set_new(policy, "pending", json_true());
-	if (policy != NULL && sd->body_changed)
-		json_object_set_new(policy, "body_changed", json_true());
-	return policy;
-}
-
-/* One recipient domain's verdict, with the policy it was judged against. */
-struct evaluated {
-	const struct rcpt_domain *d;
-	const struct store_domain *sd;
-	struct verdict	 v;
-	struct verdict	 published;	/* with sd->published, for a draft */
-};
-
-static json_t *
-domain_json(const struct evaluated *e)
-{
-	const struct store_domain *pub = e->sd->published;
-	json_t	*o;
-
-	o = json_pack("{s:s, s:I, s:s, s:o, s:o}",
-	    "domain", e->d->domain, "rcpts", (json_int_t)e->d->rcpts,
-	    "result", verdict_result_name(e->v.result),
-	    "reasons", reasons_json(e->v.reasons),
-	    "policy", policy_json(&e->v, e->sd));
-	/* The draft's what-if next to what senders apply today, once known. */
-	if (o != NULL && pub != NULL && !pub->pending &&
-	    e->published.result != VERDICT_NO_POLICY)
-		json_object_set_new(o, "published", json_pack("{s:s, s:o, s:o}",
-		    "result", verdict_result_name(e->published.result),
-		    "reasons", reasons_json(e->published.reasons),
-		    "policy", policy_json(&e->published, pub)));
-	return o;
-}
-
 static void
 insert_header(SMFICTX *ctx, const struct report *r,
-    const struct rcpt_domain *d, const struct verdict *v,
-    const struct store_domain *sd)
+    const struct audit_domain *e)
 {
-	const struct conf *conf = r->snap->conf;
+	const struct verdict *v = &e->v;
 	struct authhdr_fields h = {
-		.authserv_id = r->authserv_id, .domain = d->domain,
+		.authserv_id = r->authserv_id, .domain = e->domain,
 		.result = v->result, .reasons = v->reasons,
-		.mode = mode_name(v), .id = sd->id != NULL ? sd->id : "none",
-		.source = policy_source_name(sd->source),
+		.mode = audit_mode_name(v),
+		.id = e->sd->id != NULL ? e->sd->id : "none",
+		.source = policy_source_name(e->sd->source),
 		.tls = r->c->tls.version, .mx = r->mx_name,
 	};
 	char	value[AUTHHDR_MAX];
 
-	if (authhdr_format(&h, strlen(conf->header_name), value,
+	/* The name forged fields were removed under, even across a reload. */
+	if (authhdr_format(&h, strlen(r->c->msg.audit_name), value,
 	    sizeof(value)) == -1)
 		return;
-	smfi_insheader(ctx, 0, conf->header_name, value);
+	smfi_insheader(ctx, 0, (char *)r->c->msg.audit_name, value);
 }
 
 static int
 header_wanted(const struct conf *conf, const struct verdict *v)
 {
-	if (v->result == VERDICT_NO_POLICY)
+	if (v->result == VERDICT_NO_POLICY || v->result == VERDICT_PENDING)
 		return 0;
 	switch (conf->add_header) {
 	case ADD_HEADER_ALWAYS:
@@ -253,49 +183,6 @@ header_wanted(const struct conf *conf, const struct verdict *v)
 	default:
 		return 0;
 	}
-}
-
-static void
-syslog_verdict(const struct report *r, const struct rcpt_domain *d,
-    const struct verdict *v)
-{
-	char	reasons[256];
-
-	jlog_syslog(jlog, v->result == VERDICT_NO_POLICY ? LOG_DEBUG : LOG_INFO,
-	    "%s: domain=%s result=%s reasons=%s client=%s tls=%s mx=%s",
-	    r->c->msg.queue_id[0] != '\0' ? r->c->msg.queue_id : "NOQUEUE",
-	    d->domain, verdict_result_name(v->result),
-	    v->reasons != 0 ? verdict_reasons_format(v->reasons, reasons,
-	    sizeof(reasons)) : "none", r->c->client_ip,
-	    r->c->tls.present ? r->c->tls.version : "none",
-	    r->mx_name[0] != '\0' ? r->mx_name : "unknown");
-}
-
-static void
-evaluate_view(const struct report *r, const struct store_domain *sd,
-    struct verdict *v)
-{
-	struct policy_view pv = {
-		.policy = sd->has_policy ? &sd->policy : NULL,
-		.id = sd->id, .source = sd->source,
-		.error_reasons = sd->error_reasons,
-	};
-
-	verdict_eval(r->c->tls.present ? r->c->tls.version : NULL,
-	    r->mx_name[0] != '\0' ? r->mx_name : NULL, r->cert, &pv, v);
-}
-
-static void
-evaluate_domain(const struct report *r, const struct rcpt_domain *d,
-    struct evaluated *e)
-{
-	e->d = d;
-	if ((e->sd = snapshot_domain(r->snap, d->domain)) == NULL)
-		e->sd = &pending_domain;
-	evaluate_view(r, e->sd, &e->v);
-	if (e->sd->published != NULL)
-		evaluate_view(r, e->sd->published, &e->published);
-	syslog_verdict(r, d, &e->v);
 }
 
 static void
@@ -309,9 +196,13 @@ report_begin(struct report *r, struct conn_ctx *c, struct store_snapshot *snap)
 	r->snap = snap;
 	r->mx_name = ctx_mx_name(c, conf, &r->mx_source);
 	m = snapshot_mx(snap, r->mx_name);
-	r->cert = m != NULL ? &m->health : NULL;
-	if (m == NULL)
-		store_want_mx(store, r->mx_name);
+	r->session.tls_version = c->tls.present ? c->tls.version : NULL;
+	r->session.mx_name = r->mx_name[0] != '\0' ? r->mx_name : NULL;
+	r->session.cert = m != NULL ? &m->health : NULL;
+	if (m == NULL && r->mx_source == MX_SOURCE_MACRO)
+		store_want_mx(store, r->mx_name, STORE_NAME_MTA);
+	else if (m == NULL && r->mx_source == MX_SOURCE_SNI)
+		store_want_mx(store, r->mx_name, STORE_NAME_CLIENT);
 	if (conf->authserv_id[0] != '\0')
 		r->authserv_id = conf->authserv_id;
 	else if (c->j[0] != '\0')
@@ -320,44 +211,52 @@ report_begin(struct report *r, struct conn_ctx *c, struct store_snapshot *snap)
 		r->authserv_id = r->mx_name[0] != '\0' ? r->mx_name : "localhost";
 }
 
+/* Every incoming field under the name the message began with goes. */
 static void
-remove_forged_headers(SMFICTX *ctx, const struct conn_ctx *c,
-    const struct conf *conf)
+remove_forged_headers(SMFICTX *ctx, const struct conn_ctx *c)
 {
 	int	i;
 
-	if (!c->can_edit_headers)
-		return;
 	for (i = (int)c->msg.forged_headers; i >= 1; i--)
-		smfi_chgheader(ctx, conf->header_name, i, NULL);
+		smfi_chgheader(ctx, (char *)c->msg.audit_name, i, NULL);
 }
 
 static void
-add_headers(SMFICTX *ctx, const struct report *r, const struct evaluated *ev,
-    size_t n)
+add_headers(SMFICTX *ctx, const struct report *r,
+    const struct audit_domain *ev, size_t n)
 {
 	const struct conf *conf = r->snap->conf;
 
-	if (!r->c->can_edit_headers)
+	if (!r->c->can_edit_headers || r->c->msg.audit_name[0] == '\0')
 		return;
-	remove_forged_headers(ctx, r->c, conf);
+	remove_forged_headers(ctx, r->c);
 	/* Each field goes to the top: insert backwards to keep rcpt order. */
 	while (n-- > 0)
 		if (header_wanted(conf, &ev[n].v))
-			insert_header(ctx, r, ev[n].d, &ev[n].v, ev[n].sd);
+			insert_header(ctx, r, &ev[n]);
 }
 
+/*
+ * The record goes to the log now, or, when a domain is still pending, to
+ * pendrec, which writes it once discovery has answered.
+ */
 static void
-log_record(const struct report *r, const struct evaluated *ev, size_t n)
+log_record(const struct report *r, const struct audit_domain *ev, size_t n)
 {
 	json_t	*rec, *domains;
 	size_t	 i;
+	int	 pending = 0;
 
 	if (r->snap->conf->json_log[0] == '\0' || (rec = record_new(r)) == NULL)
 		return;
 	domains = json_object_get(rec, "domains");
-	for (i = 0; domains != NULL && i < n; i++)
-		json_array_append_new(domains, domain_json(&ev[i]));
+	for (i = 0; domains != NULL && i < n; i++) {
+		json_array_append_new(domains, audit_domain_json(&ev[i]));
+		pending |= audit_pending(&ev[i]);
+	}
+	if (pending && pendrec_hold(pendrec, rec, r->c->msg.queue_id,
+	    r->c->client_ip, &r->session) == 0)
+		return;
 	jlog_record(jlog, rec);
 }
 
@@ -365,7 +264,8 @@ log_record(const struct report *r, const struct evaluated *ev, size_t n)
 static void
 finish(SMFICTX *ctx, struct conn_ctx *c, const char *event, int aborted)
 {
-	struct evaluated ev[CTX_RCPT_DOMAINS_MAX];
+	struct audit_domain ev[CTX_RCPT_DOMAINS_MAX];
+	const struct rcpt_domain *d;
 	struct store_snapshot *snap;
 	struct report r;
 	size_t	 i, n = 0;
@@ -375,16 +275,25 @@ finish(SMFICTX *ctx, struct conn_ctx *c, const char *event, int aborted)
 	report_begin(&r, c, snap);
 	r.event = event;
 	r.aborted = aborted;
-	for (i = 0; i < c->msg.domain_count; i++)
-		if (conf_domain_wanted(snap->conf, c->msg.domains[i].domain))
-			evaluate_domain(&r, &c->msg.domains[i], &ev[n++]);
+	if (c->msg.active && c->msg.authenticated &&
+	    !snap->conf->audit_authenticated)
+		r.skipped = "authenticated";
+	for (i = 0; r.skipped == NULL && i < c->msg.domain_count; i++) {
+		d = &c->msg.domains[i];
+		if (!conf_domain_wanted(snap->conf, d->domain))
+			continue;
+		audit_eval(snap, d->domain, d->rcpts, &r.session, &ev[n]);
+		audit_syslog(jlog, c->msg.queue_id, &ev[n], c->client_ip,
+		    &r.session);
+		n++;
+	}
 	if (ctx != NULL)
 		add_headers(ctx, &r, ev, n);
 	log_record(&r, ev, n);
 	store_release(snap);
 	/* After evaluating: a first message is pending whatever DNS does. */
 	for (i = 0; i < n; i++)
-		discovery_want(discovery, ev[i].d->domain);
+		discovery_want(discovery, ev[i].domain);
 }
 
 static sfsistat
@@ -456,13 +365,18 @@ static sfsistat
 cb_envfrom(SMFICTX *ctx, char **argv)
 {
 	struct conn_ctx *c = context_of(ctx);
+	struct store_snapshot *snap;
 
 	if (c == NULL)
 		return SMFIS_CONTINUE;
 	if (c->msg.active)
 		finish(NULL, c, "message", 1);
 	capture_tls(ctx, c);
-	ctx_message_begin(c, argv != NULL ? argv[0] : NULL);
+	snap = store_acquire(store);
+	ctx_message_begin(c, argv != NULL ? argv[0] : NULL,
+	    macro(ctx, "{auth_authen}"),
+	    snap != NULL ? snap->conf->header_name : NULL);
+	store_release(snap);
 	ctx_set_queue_id(c, macro(ctx, "i"));
 	return SMFIS_CONTINUE;
 }
@@ -481,13 +395,10 @@ static sfsistat
 cb_header(SMFICTX *ctx, char *name, char *value)
 {
 	struct conn_ctx *c = context_of(ctx);
-	struct store_snapshot *snap;
 
 	(void)value;
-	if (c == NULL || (snap = store_acquire(store)) == NULL)
-		return SMFIS_CONTINUE;
-	ctx_note_header(c, name, snap->conf->header_name);
-	store_release(snap);
+	if (c != NULL)
+		ctx_note_header(c, name);
 	return SMFIS_CONTINUE;
 }
 
@@ -528,7 +439,7 @@ cb_close(SMFICTX *ctx)
 	if (c->msg.active)
 		finish(NULL, c, "message", 1);
 	else if (c->messages == 0 && c->client_ip[0] != '\0' &&
-	    strcmp(c->helo, MXPROBE_EHLO_NAME) != 0)
+	    !mxprobe_is_probe(c->helo))
 		finish(NULL, c, "connection", 0);
 	smfi_setpriv(ctx, NULL);
 	ctx_free(c);
@@ -536,11 +447,13 @@ cb_close(SMFICTX *ctx)
 }
 
 void
-callbacks_attach(struct store *s, struct jlog *j, struct discovery *d)
+callbacks_attach(struct store *s, struct jlog *j, struct discovery *d,
+    struct pendrec *p)
 {
 	store = s;
 	jlog = j;
 	discovery = d;
+	pendrec = p;
 }
 
 int

@@ -6,6 +6,7 @@
 
 #include "discovery.h"
 #include "jlog.h"
+#include "pendrec.h"
 #include "store.h"
 
 #define MILTER_NAME	"mtasts-milter"
@@ -13,9 +14,11 @@
 /* Register the callbacks with libmilter (once, before smfi_opensocket). */
 int	callbacks_register(void);
 /*
- * Give the callbacks the store they read, the log they write and the
- * discovery they tell about recipient domains (before smfi_main).
+ * Give the callbacks the store they read, the log they write, the
+ * discovery they tell about recipient domains and where records with
+ * pending domains wait (before smfi_main).
  */
-void	callbacks_attach(struct store *, struct jlog *, struct discovery *);
+void	callbacks_attach(struct store *, struct jlog *, struct discovery *,
+	    struct pendrec *);
 
 #endif

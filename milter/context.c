@@ -7,8 +7,10 @@
  * session is in plaintext. The parsing of addresses, names and DNs lives in
  * common/addr.c; this file only decides what goes where.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "addr.h"
 #include "context.h"
@@ -106,10 +108,14 @@ ctx_capture_tls(struct conn_ctx *c, const char *version, const char *cipher,
 }
 
 void
-ctx_message_begin(struct conn_ctx *c, const char *mail_from)
+ctx_message_begin(struct conn_ctx *c, const char *mail_from,
+    const char *auth_authen, const char *audit_name)
 {
 	memset(&c->msg, 0, sizeof(c->msg));
 	c->msg.active = 1;
+	c->msg.authenticated = auth_authen != NULL && auth_authen[0] != '\0';
+	if (audit_name != NULL && strlen(audit_name) < sizeof(c->msg.audit_name))
+		strcpy(c->msg.audit_name, audit_name);
 	c->msg.has_from_domain = addr_domain(mail_from, c->msg.from_domain,
 	    sizeof(c->msg.from_domain));
 	c->messages++;
@@ -148,10 +154,18 @@ ctx_set_queue_id(struct conn_ctx *c, const char *queue_id)
 }
 
 void
-ctx_note_header(struct conn_ctx *c, const char *name, const char *audit_name)
+ctx_note_header(struct conn_ctx *c, const char *name)
 {
-	if (name != NULL && strcasecmp(name, audit_name) == 0 &&
-	    c->msg.forged_headers < CTX_FORGED_MAX)
+	size_t	len = strlen(c->msg.audit_name);
+
+	if (name == NULL || len == 0 ||
+	    strncasecmp(name, c->msg.audit_name, len) != 0)
+		return;
+	name += len;
+	while (*name == ' ' || *name == '\t')
+		name++;
+	/* Every one is removed: the count only stops where the index would. */
+	if (*name == '\0' && c->msg.forged_headers < INT_MAX)
 		c->msg.forged_headers++;
 }
 

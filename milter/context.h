@@ -19,7 +19,6 @@
 #define CTX_ADDR_MAX		64	/* textual IP addresses */
 #define CTX_QUEUE_ID_MAX	64
 #define CTX_RCPT_DOMAINS_MAX	100	/* distinct recipient domains per message */
-#define CTX_FORGED_MAX		1000	/* forged audit headers removed per message */
 
 struct tls_facts {
 	int	present;			/* {tls_version} was set */
@@ -44,7 +43,14 @@ struct msg_facts {
 	struct rcpt_domain domains[CTX_RCPT_DOMAINS_MAX];
 	size_t		 domain_count;
 	unsigned long	 domains_dropped;	/* past CTX_RCPT_DOMAINS_MAX */
-	unsigned	 forged_headers;
+	int		 authenticated;		/* {auth_authen} was set */
+	/*
+	 * The audit header name when the message began: incoming fields are
+	 * counted, removed and replaced under this one name, even when a
+	 * reload changes header_name before the end of the message.
+	 */
+	char		 audit_name[HEADER_NAME_MAX + 1];
+	unsigned	 forged_headers;	/* fields named audit_name */
 };
 
 enum mx_source {
@@ -81,12 +87,21 @@ void	ctx_set_helo(struct conn_ctx *, const char *helo);
 void	ctx_capture_tls(struct conn_ctx *, const char *version,
 	    const char *cipher, const char *bits, const char *subject,
 	    const char *issuer, const char *sni);
-/* Start a message; mail_from is the MAIL FROM address as the MTA gave it. */
-void	ctx_message_begin(struct conn_ctx *, const char *mail_from);
+/*
+ * Start a message: mail_from is the MAIL FROM address as the MTA gave it,
+ * auth_authen the {auth_authen} macro (NULL or "" when the client did not
+ * authenticate), audit_name the configured header_name.
+ */
+void	ctx_message_begin(struct conn_ctx *, const char *mail_from,
+	    const char *auth_authen, const char *audit_name);
 void	ctx_add_rcpt(struct conn_ctx *, const char *rcpt);
 void	ctx_set_queue_id(struct conn_ctx *, const char *queue_id);
-void	ctx_note_header(struct conn_ctx *, const char *name,
-	    const char *audit_name);
+/*
+ * Count an incoming header field that carries the audit name: the name
+ * matched as the MTA matches it when asked to delete it (any case,
+ * whitespace before the colon allowed).
+ */
+void	ctx_note_header(struct conn_ctx *, const char *name);
 void	ctx_message_end(struct conn_ctx *);
 
 /*

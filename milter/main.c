@@ -61,6 +61,7 @@ struct daemon {
 	struct store	*store;
 	struct discovery *discovery;
 	struct mxprobe	*mxprobe;
+	struct pendrec	*pendrec;	/* records waiting for discovery */
 	struct jlog	*jlog;
 	pthread_t	 milter_thread;
 	int		 milter_result;
@@ -130,7 +131,15 @@ install_signal_handlers(void)
 	fcntl(event_pipe[1], F_SETFL, O_NONBLOCK);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
-	sa.sa_flags = SA_RESTART;
+	/*
+	 * libmilter's own signal thread sigwait()s for SIGHUP and takes it
+	 * as "stop". The kernel gives a process signal to the main thread
+	 * whenever main does not block it, so main must never block SIGHUP:
+	 * without SA_NODEFER it would be blocked while on_signal runs, and a
+	 * second SIGHUP in that window (logrotate and a reload at once) would
+	 * stop the milter instead of reloading it.
+	 */
+	sa.sa_flags = SA_RESTART | SA_NODEFER;
 	sigemptyset(&sa.sa_mask);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		if (sigaction(sigs[i], &sa, NULL) == -1)
@@ -395,14 +404,21 @@ start_services(struct daemon *d)
 		mxprobe_free(d->mxprobe);
 		d->mxprobe = NULL;
 	}
+	if (d->store != NULL && d->jlog != NULL &&
+	    (d->pendrec = pendrec_new(d->store, d->jlog)) != NULL &&
+	    pendrec_start(d->pendrec) == -1) {
+		pendrec_free(d->pendrec);
+		d->pendrec = NULL;
+	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (d->jlog == NULL || d->store == NULL || d->discovery == NULL ||
-	    d->mxprobe == NULL) {
+	    d->mxprobe == NULL || d->pendrec == NULL) {
 		syslog(LOG_ERR, "cannot start the log writer, the store, "
-		    "policy discovery or the MX probe");
+		    "policy discovery, the MX probe or the pending-record "
+		    "holder");
 		return -1;
 	}
-	callbacks_attach(d->store, d->jlog, d->discovery);
+	callbacks_attach(d->store, d->jlog, d->discovery, d->pendrec);
 	return 0;
 }
 
@@ -452,6 +468,7 @@ main(int argc, char *argv[])
 	if (drop_privileges(pw) == -1 || start_services(&d) == -1)
 		return 1;
 	status = serve(&d);
+	pendrec_free(d.pendrec);	/* writes what it holds: before jlog */
 	mxprobe_free(d.mxprobe);
 	discovery_free(d.discovery);
 	store_free(d.store);

@@ -336,6 +336,9 @@ rpt_add(struct dom_stat *d, long long day, const struct rec *r,
 {
 	struct rpt_policy *rp;
 
+	/* Not judged yet: a sender would have had nothing to report either. */
+	if (e->result == VERDICT_PENDING)
+		return 0;
 	if ((rp = rpt_get(d, day, e)) == NULL)
 		return -1;
 	if (e->result == VERDICT_PASS || e->result == VERDICT_NO_POLICY) {

@@ -30,11 +30,13 @@ share(unsigned long part, unsigned long whole)
 static json_t *
 by_result(const unsigned long c[REC_RESULTS])
 {
-	return json_pack("{sI sI sI sI sI}", "total", (json_int_t)agg_total(c),
+	return json_pack("{sI sI sI sI sI sI}", "total",
+	    (json_int_t)agg_total(c),
 	    "pass", (json_int_t)c[VERDICT_PASS],
 	    "would_fail", (json_int_t)c[VERDICT_WOULD_FAIL],
 	    "no_policy", (json_int_t)c[VERDICT_NO_POLICY],
-	    "policy_error", (json_int_t)c[VERDICT_POLICY_ERROR]);
+	    "policy_error", (json_int_t)c[VERDICT_POLICY_ERROR],
+	    "pending", (json_int_t)c[VERDICT_PENDING]);
 }
 
 static json_t *

@@ -22,7 +22,7 @@ enum rec_event {
 };
 
 /* Results use enum verdict_result (verdict.h); reasons its REASON_* bits. */
-#define REC_RESULTS		4
+#define REC_RESULTS		5	/* enum verdict_result, pending included */
 #define REC_REASON_OTHER	(1u << REASON_COUNT)	/* a name we don't know */
 #define REC_REASONS		(REASON_COUNT + 1)
 

@@ -51,6 +51,32 @@ json_messages_are() {
 
 json_one_line() { [ "$(lab_json "$1" | wc -l)" -eq 1 ]; }
 
+# forged_fields N: N forged audit fields, in the spellings an MTA deletes
+# under the one name (any case, white space before the colon).
+forged_fields() {
+	local i
+	for ((i = 1; i <= $1; i++)); do
+		case $((i % 3)) in
+		0) printf 'MTA-STS-Audit: forged.example; domain=%s; result=pass; n=%d\n' "$DOMAIN" "$i" ;;
+		1) printf 'mta-sts-audit: forged.example; n=%d\n' "$i" ;;
+		2) printf 'MTA-STS-AUDIT : forged.example; n=%d\n' "$i" ;;
+		esac
+	done
+}
+
+# audit_field_count FILE: every field whose name is MTA-STS-Audit, however
+# spelt.
+audit_field_count() {
+	sed '/^\r\{0,1\}$/q' "$1" | grep -ci '^mta-sts-audit[[:space:]]*:'
+}
+
+only_our_field() {
+	local msg
+	msg=$(lab_message "$1")
+	[ -n "$msg" ] && [ "$(audit_field_count "$msg")" -eq 1 ] &&
+		! grep -q forged "$msg"
+}
+
 # json_domain QUEUE_ID DOMAIN RESULT REASONS MODE ID: one domains[] entry.
 json_domain() {
 	json_is "$1" '[.domains[] | select(.domain == $d)] | length == 1 and
@@ -121,8 +147,10 @@ main() {
 	q_tls12=$(lab_send tls12 TLSv1.2 --to "d@$DOMAIN")
 	q_tls13=$(lab_send tls13 TLSv1.3 --to "e@$DOMAIN")
 	q_cert=$(lab_send tls13-cert TLSv1.3-cert --to "f@$DOMAIN")
-	# 7 files: the TLSv1 message has two recipients.
-	lab_wait_mail 7 || lab_die "not every message was delivered (see $LAB/maillog)"
+	# More forged fields than any fixed bound (the milter once stopped at 1000).
+	q_flood=$(lab_send flood TLSv1.1 --to "g@$DOMAIN" --add-header "$(forged_fields 1500)")
+	# 8 files: the TLSv1 message has two recipients.
+	lab_wait_mail 8 || lab_die "not every message was delivered (see $LAB/maillog)"
 
 	verify plain "$q_plain" none "" "$DOMAIN would-fail starttls-not-supported enforce lab1"
 	verify tls10 "$q_tls10" TLSv1 "" "$DOMAIN would-fail tls-version enforce lab1" \
@@ -134,7 +162,11 @@ main() {
 
 	check "tls11: the client sent forged MTA-STS-Audit fields" grep -qi '^ [~-]> mta-sts-audit: forged' "$LAB/swaks-tls11.log"
 	check "tls11: forged MTA-STS-Audit fields removed" no_forged_field tls11
-	check "JSON log: one message line per message (6)" json_messages_are 6
+	verify flood "$q_flood" TLSv1.1 "" "$DOMAIN would-fail tls-version enforce lab1"
+	check "flood: the client sent 1500 forged fields" \
+		test "$(grep -ci '^ [~-]> mta-sts-audit *: forged' "$LAB/swaks-flood.log")" -eq 1500
+	check "flood: all 1500 removed, only the milter's field left" only_our_field flood
+	check "JSON log: one message line per message (7)" json_messages_are 7
 
 	if command -v dig >/dev/null; then
 		check "dnsmasq: TXT _mta-sts.$DOMAIN" dns_txt_ok

@@ -29,7 +29,8 @@ end
 
 -- Connect as 192.0.2.7 to MTA mx1.example.test; helo_macros = nil means
 -- no TLS macros at HELO (a plaintext session unless MAIL brings them).
-function open_session(helo_macros, connect_macros)
+-- helo defaults to mail.sender.test.
+function open_session(helo_macros, connect_macros, helo)
 	local conn = mt.connect("unix:" .. sock, 40, 0.25)
 	check(conn ~= nil, "cannot connect to " .. sock)
 	connect_macros = connect_macros or
@@ -41,7 +42,7 @@ function open_session(helo_macros, connect_macros)
 		check(mt.macro(conn, SMFIC_HELO, table.unpack(helo_macros)) == nil,
 		    "helo macros")
 	end
-	step(conn, mt.helo(conn, "mail.sender.test"), "helo")
+	step(conn, mt.helo(conn, helo or "mail.sender.test"), "helo")
 	return conn
 end
 
@@ -50,9 +51,11 @@ function tls_macros(version)
 	    "{cipher_bits}", "256" }
 end
 
--- MAIL, RCPTs and headers of one message, up to (not including) EOM.
-function send_message(conn, queue_id, from, rcpts, headers)
-	check(mt.macro(conn, SMFIC_MAIL, "i", queue_id) == nil, "mail macros")
+-- MAIL, RCPTs and headers of one message, up to (not including) EOM;
+-- mail_macros: more MAIL macros (name, value, ...) besides i.
+function send_message(conn, queue_id, from, rcpts, headers, mail_macros)
+	check(mt.macro(conn, SMFIC_MAIL, "i", queue_id,
+	    table.unpack(mail_macros or {})) == nil, "mail macros")
 	step(conn, mt.mailfrom(conn, from), "mail from " .. from)
 	for _, r in ipairs(rcpts) do
 		step(conn, mt.rcptto(conn, r), "rcpt to " .. r)

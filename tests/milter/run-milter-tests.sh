@@ -44,7 +44,13 @@ make_pki() {
 	printf 'subjectAltName=DNS:mx1.example.test\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >mx1.ext &&
 	"$OPENSSL" x509 -req -in mx1.csr -CA ca.crt -CAkey ca.key \
 	    -CAcreateserial -out mx1.crt -days 825 -sha256 -extfile mx1.ext &&
-	cat mx1.crt ca.crt >mx1.pem) >"$work/pki.log" 2>&1
+	cat mx1.crt ca.crt >mx1.pem &&
+	"$OPENSSL" req -newkey rsa:2048 -nodes -keyout wild.key -out wild.csr \
+	    -subj "/CN=mx1.example.test" &&
+	printf 'subjectAltName=DNS:mx1.example.test,DNS:*.example.test\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >wild.ext &&
+	"$OPENSSL" x509 -req -in wild.csr -CA ca.crt -CAkey ca.key \
+	    -CAcreateserial -out wild.crt -days 825 -sha256 -extfile wild.ext &&
+	cat wild.crt ca.crt >wild.pem) >"$work/pki.log" 2>&1
 }
 
 # write_conf NAME [EXTRA-LINE...]
@@ -167,6 +173,10 @@ write_conf always.conf 'add_header = "always"' 'authserv_id = "audit.example.tes
 run_lua t-always.lua -D conf="$work/always.conf"
 write_conf never.conf 'add_header = "never"'
 run_lua t-never.lua -D conf="$work/never.conf"
+run_lua t-inbound.lua -D conf="$work/always.conf"
+write_conf audit-auth.conf 'add_header = "always"' \
+    'authserv_id = "audit.example.test"' 'audit_authenticated = true'
+run_lua t-inbound.lua -D conf="$work/audit-auth.conf" -D audit=yes
 
 # Reload: SIGHUP applies a new config, SIGUSR1 with a broken one keeps it.
 cp "$work/never.conf" "$work/reload.conf"
@@ -197,8 +207,60 @@ else
 	kill $pid 2>/dev/null
 fi
 
+# Stress: reloads (SIGUSR1) every 10 ms while two clients run sessions with
+# random SNI names that the configured (wildcard) certificate covers. Under
+# the sanitizer build any out-of-bounds write kills the daemon with a report.
+# MTASTS_STRESS_SECONDS sets how long. (SIGHUP is left out: libmilter's own
+# thread takes a SIGHUP that arrives while another signal is still pending
+# as "stop", see mtasts-milter(8), SIGNALS.)
+stress=${MTASTS_STRESS_SECONDS:-10}
+write_conf stress.conf "tls_cert_file = \"$work/wild.pem\"" \
+    'json_log = ""' "pidfile = \"$work/stress.pid\""
+"$daemon" -f -c "$work/stress.conf" >"$work/stress.log" 2>&1 &
+pid=$!
+i=0
+while [ $i -lt 100 ] && ! grep -q started "$work/stress.log"; do
+	sleep 0.1
+	i=$((i + 1))
+done
+(
+	end=$(($(date +%s) + stress))
+	while [ "$(date +%s)" -lt "$end" ]; do
+		kill -USR1 $pid 2>/dev/null || exit 0
+		sleep 0.01
+	done
+) &
+reloader=$!
+clients=
+for seed in 1 2; do
+	"$MILTERTEST" -D binary="$daemon" -D sock="$work/milter.sock" \
+	    -D srcdir="$srcdir" -D seconds="$stress" -D seed=$seed \
+	    -s "$srcdir/t-stress.lua" >"$work/t-stress-$seed.out" 2>&1 &
+	clients="$clients $!"
+done
+client_failed=0
+for c in $clients; do
+	wait $c || client_failed=1
+done
+wait $reloader
+sessions=0
+for n in $(sed -n 's/.*sessions: //p' "$work"/t-stress-*.out); do
+	sessions=$((sessions + n))
+done
+if [ $client_failed -ne 0 ]; then
+	fail "stress: a client session failed"
+	cat "$work"/t-stress-*.out | tail -n 20
+fi
+if kill -0 $pid 2>/dev/null && kill -TERM $pid && wait $pid &&
+    ! grep -q -e "Sanitizer" -e "runtime error" "$work/stress.log"; then
+	pass "stress: ${stress}s of reloads with random SNI names ($sessions sessions)"
+else
+	fail "stress: daemon died or reported an error"
+	tail -n 40 "$work/stress.log"
+fi
+
 # The JSON log: one line per message (and per message-less connection).
-check_json "valid JSON, expected line count" 'length == 16'
+check_json "valid JSON, expected line count" 'length == 22'
 check_json "one line per queue id" \
     '[.[] | select(.queue_id != null) | .queue_id] | (length == (unique | length))'
 check_json "TLSv1.3 pass" \
@@ -214,7 +276,7 @@ check_json "two messages on one connection" \
 check_json "TLS at MAIL only" \
     '.[] | select(.queue_id == "H6") | .tls.version == "TLSv1.2" and .domains[0].result == "pass"'
 check_json "multi-domain counts and results" \
-    '.[] | select(.queue_id == "H7") | [.domains[] | [.domain, .rcpts, .result]] == [["example.test",3,"pass"],["example.net",2,"would-fail"],["example.org",1,"policy-error"]] and .domains[2].policy == {"mode":"unknown","id":null,"source":"published","pending":true}'
+    '.[] | select(.queue_id == "H7") | [.domains[] | [.domain, .rcpts, .result]] == [["example.test",3,"pass"],["example.net",2,"would-fail"],["example.org",1,.domains[2].result]] and .domains[2].policy == null and .domains[2].reasons == [] and (.domains[2].result == "pending" or (.domains[2].result == "no-policy" and .domains[2].deferred))'
 check_json "abort" \
     '.[] | select(.queue_id == "H8") | .aborted == true and .domains[0].result == "would-fail"'
 check_json "sni" \
@@ -222,7 +284,19 @@ check_json "sni" \
 check_json "hostile macros made printable and bounded" \
     '.[] | select(.queue_id == "H10") | (.tls.version == "TLSv1.3??X-Injected: 1") and (.tls.cipher | length) == 255 and (.tls.client_cert_subject | test("^/CN=[?]{4}s+$")) and .tls.bits == null and (.host | length) == 255'
 check_json "connection without message" \
-    '[.[] | select(.event == "connection")] | length == 1 and .[0].tls.version == "TLSv1.2" and .[0].mx.source == "config"'
+    '[.[] | select(.event == "connection" and .client.helo == "mail.sender.test")] | length == 1 and .[0].tls.version == "TLSv1.2" and .[0].mx.source == "config"'
+check_json "authenticated: not judged, domains not looked up" \
+    '.[] | select(.queue_id == "I1") | .domains == [] and .skipped == "authenticated"'
+check_json "audit_authenticated: judged" \
+    '.[] | select(.queue_id == "I1A") | .domains[0].result == "pass" and .skipped == null'
+check_json "unauthenticated: judged" \
+    '.[] | select(.queue_id == "I2") | .domains[0].result == "pass" and .skipped == null'
+# I3 is written once discovery answers (DNS to a closed port: no policy,
+# "deferred"), or as it was when the daemon stops first.
+check_json "pending domain, completed once discovery answers" \
+    '[.[] | select(.queue_id == "I3")] | length == 1 and (.[0].domains == [{"domain":"pending.example","rcpts":1,"result":"pending","reasons":[],"policy":null}] or .[0].domains == [{"domain":"pending.example","rcpts":1,"result":"no-policy","reasons":[],"policy":null,"deferred":true}])'
+check_json "clients named like the probe are logged" \
+    '[.[] | select(.event == "connection" and (.client.helo | startswith("mtasts-milter-probe")))] | length == 2'
 check_json "add_header=always run" \
     '.[] | select(.queue_id == "A1") | .host == "audit.example.test"'
 check_json "reload kept logging" \

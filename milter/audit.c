@@ -1,0 +1,140 @@
+/*
+ * audit.c - one recipient domain judged against the store's snapshot, and
+ * how that verdict is written to the JSON record and to syslog.
+ *
+ * A domain the snapshot does not know yet, or one that discovery has not
+ * answered for while nothing valid is cached, is pending: there is nothing
+ * a sender would apply yet, so there is no verdict (no header either).
+ */
+#include "config.h"
+
+#include <string.h>
+#include <syslog.h>
+
+#include "audit.h"
+
+/* A domain the snapshot does not know yet: announced-or-not is unknown. */
+static const struct store_domain pending_domain = {
+	.source = POLICY_SOURCE_PUBLISHED,
+	.pending = 1,
+};
+
+json_t *
+audit_str_or_null(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? json_string(s) : json_null();
+}
+
+static void
+eval_view(const struct store_domain *sd, const struct audit_session *s,
+    struct verdict *v)
+{
+	struct policy_view pv = {
+		.policy = sd->has_policy ? &sd->policy : NULL,
+		.id = sd->id, .source = sd->source,
+		.error_reasons = sd->error_reasons,
+	};
+
+	/* Not answered yet, and nothing valid to apply meanwhile. */
+	if (sd->pending && !sd->has_policy) {
+		memset(v, 0, sizeof(*v));
+		v->result = VERDICT_PENDING;
+		v->mode = STS_MODE_UNSET;
+		return;
+	}
+	verdict_eval(s->tls_version, s->mx_name, s->cert, &pv, v);
+}
+
+void
+audit_eval(const struct store_snapshot *snap, const char *domain,
+    unsigned rcpts, const struct audit_session *s, struct audit_domain *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->domain = domain;
+	out->rcpts = rcpts;
+	if ((out->sd = snapshot_domain(snap, domain)) == NULL)
+		out->sd = &pending_domain;
+	eval_view(out->sd, s, &out->v);
+	if (out->sd->published != NULL)
+		eval_view(out->sd->published, s, &out->published);
+}
+
+int
+audit_pending(const struct audit_domain *d)
+{
+	return d->v.result == VERDICT_PENDING;
+}
+
+const char *
+audit_mode_name(const struct verdict *v)
+{
+	return v->mode == STS_MODE_UNSET ? "unknown" : sts_mode_name(v->mode);
+}
+
+static json_t *
+reasons_json(unsigned reasons)
+{
+	json_t	*a = json_array();
+	unsigned bit;
+
+	for (bit = 1; a != NULL && bit < (1u << REASON_COUNT); bit <<= 1)
+		if ((reasons & bit) != 0)
+			json_array_append_new(a,
+			    json_string(verdict_reason_name(bit)));
+	return a;
+}
+
+static json_t *
+policy_json(const struct verdict *v, const struct store_domain *sd)
+{
+	json_t	*policy;
+
+	if (v->result == VERDICT_NO_POLICY || v->result == VERDICT_PENDING)
+		return json_null();
+	policy = json_pack("{s:s, s:o, s:s}", "mode", audit_mode_name(v),
+	    "id", audit_str_or_null(sd->id),
+	    "source", policy_source_name(sd->source));
+	if (policy != NULL && sd->body_changed)
+		json_object_set_new(policy, "body_changed", json_true());
+	return policy;
+}
+
+json_t *
+audit_domain_json(const struct audit_domain *e)
+{
+	const struct store_domain *pub = e->sd->published;
+	json_t	*o;
+
+	o = json_pack("{s:s, s:I, s:s, s:o, s:o}",
+	    "domain", e->domain, "rcpts", (json_int_t)e->rcpts,
+	    "result", verdict_result_name(e->v.result),
+	    "reasons", reasons_json(e->v.reasons),
+	    "policy", policy_json(&e->v, e->sd));
+	/* The draft's what-if next to what senders apply today, once known. */
+	if (o != NULL && pub != NULL && !pub->pending &&
+	    e->published.result != VERDICT_NO_POLICY)
+		json_object_set_new(o, "published", json_pack("{s:s, s:o, s:o}",
+		    "result", verdict_result_name(e->published.result),
+		    "reasons", reasons_json(e->published.reasons),
+		    "policy", policy_json(&e->published, pub)));
+	return o;
+}
+
+void
+audit_syslog(struct jlog *jlog, const char *queue_id,
+    const struct audit_domain *d, const char *client_ip,
+    const struct audit_session *s)
+{
+	const struct verdict *v = &d->v;
+	char	reasons[VERDICT_REASONS_BUFSIZE];
+
+	jlog_syslog(jlog, v->result == VERDICT_NO_POLICY ||
+	    v->result == VERDICT_PENDING ? LOG_DEBUG : LOG_INFO,
+	    "%s: domain=%s result=%s reasons=%s client=%s tls=%s mx=%s",
+	    queue_id != NULL && queue_id[0] != '\0' ? queue_id : "NOQUEUE",
+	    d->domain, verdict_result_name(v->result),
+	    v->reasons != 0 ? verdict_reasons_format(v->reasons, reasons,
+	    sizeof(reasons)) : "none", client_ip,
+	    s->tls_version != NULL ? s->tls_version : "none",
+	    s->mx_name != NULL ? s->mx_name : "unknown");
+}
