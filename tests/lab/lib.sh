@@ -81,14 +81,17 @@ lab_init() {
 	LAB_NAME=$1
 	local parent=${MTASTS_LAB_DIR:-$PWD/run}
 	mkdir -p "$parent"
-	LAB=$(cd "$parent" && pwd)/$LAB_NAME
-	# sun_path is 108 bytes; Postfix and libmilter need the socket path to fit.
-	[ ${#LAB} -le 80 ] || lab_die "lab directory path too long for a unix socket (${#LAB} > 80): $LAB; set MTASTS_LAB_DIR"
+	parent=$(cd "$parent" && pwd)
+	LAB=$parent/$LAB_NAME
+	# sun_path is 108 bytes; Postfix and libmilter need the socket path to
+	# fit. A checkout deep in the file system gets a short private directory.
+	[ ${#LAB} -le 80 ] || lab_short_dir "$parent"
 
 	exec 9>>"$LAB_LOCK"
 	if ! flock -n 9; then
 		lab_log "another lab is running; waiting for $LAB_LOCK"
-		flock -w 300 9 || lab_die "lock $LAB_LOCK still held after 300 s"
+		# make -j check: the other labs may run one after another first.
+		flock -w 1800 9 || lab_die "lock $LAB_LOCK still held after 30 min"
 	fi
 	trap lab_cleanup EXIT
 	trap 'exit 1' INT TERM HUP
@@ -99,6 +102,25 @@ lab_init() {
 	mkdir -p "$LAB"
 	chmod 755 "$LAB"
 	lab_check_traversable "$LAB"
+}
+
+# lab_short_dir PARENT: put the lab in /tmp/mtasts-lab-N (N from PARENT, so
+# that a rerun finds what a killed run left), owned by us and writable by no
+# one else, with PARENT/NAME a link to it. Refuses a name someone else made.
+lab_short_dir() {
+	local short
+	short=/tmp/mtasts-lab-$(printf '%s' "$1" | cksum | cut -d ' ' -f 1)
+	if [ -L "$short" ] || { [ -e "$short" ] && [ ! -d "$short" ]; }; then
+		lab_die "$short exists and is not a directory; remove it"
+	fi
+	mkdir -p -m 755 "$short"
+	[ "$(stat -c %u "$short")" = "$(id -u)" ] ||
+		lab_die "$short belongs to another user; remove it"
+	chmod go-w "$short"
+	LAB=$short/$LAB_NAME
+	[ -L "$1/$LAB_NAME" ] || rm -rf "${1:?}/$LAB_NAME"
+	ln -sfn "$LAB" "$1/$LAB_NAME"
+	lab_log "the path of $1 is too long for unix sockets; the lab runs in $LAB"
 }
 
 # lab_reap_stale: a previous run of this lab that was killed before its
