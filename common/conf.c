@@ -392,25 +392,76 @@ validate_authserv_id(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
-static int
-validate_positive(cfg_t *cfg, cfg_opt_t *opt)
-{
-	unsigned n = cfg_opt_size(opt);
+/*
+ * Every integer key and its range (mtasts-milter.conf(5)). libconfuse's own
+ * integer parser takes strtol() base 0 ("010" is 8, "0x10" is 16) and any
+ * long, so these keys are parsed here: decimal only, checked against the
+ * range before anything multiplies them.
+ */
+static const struct int_key {
+	const char	*name;
+	long		 min;
+	long		 max;
+	const char	*meaning;
+} int_keys[] = {
+	{ "refresh_interval", 1, 31557600, "seconds between TXT record checks" },
+	{ "max_domains", 1, 1000000, "domains tracked" },
+	{ "fetch_timeout", 1, 600, "seconds per policy fetch" },
+	{ "probe_interval", 0, 604800, "seconds between MX probes, 0 = off" },
+};
 
-	if (n > 0 && cfg_opt_getnint(opt, n - 1) < 1)
-		cfg_error(cfg, "%s = %ld is too small; use 1 or more", opt->name,
-		    cfg_opt_getnint(opt, n - 1));
-	return 0;
+/*
+ * "[-]DIGITS" without a leading zero into *v, saturating far beyond any
+ * range. NULL when it is such a number, else what it is instead.
+ */
+static const char *
+decimal_parse(const char *s, long *v)
+{
+	int	negative = 0;
+
+	*v = 0;
+	if (*s == '-') {
+		negative = 1;
+		s++;
+	}
+	if (*s < '0' || *s > '9')
+		return "is not a decimal number";
+	if (s[0] == '0' && s[1] >= '0' && s[1] <= '9')
+		return "has a leading zero";
+	for (; *s >= '0' && *s <= '9'; s++)
+		if (*v < 1000000000L)
+			*v = *v * 10 + (*s - '0');
+		else
+			*v = 1000000000L;
+	if (*s != '\0')
+		return "is not a decimal number";
+	if (negative)
+		*v = -*v;
+	return NULL;
 }
 
 static int
-validate_not_negative(cfg_t *cfg, cfg_opt_t *opt)
+parse_int_key(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 {
-	unsigned n = cfg_opt_size(opt);
+	const struct int_key *k = NULL;
+	const char *problem;
+	size_t	i;
+	long	v;
 
-	if (n > 0 && cfg_opt_getnint(opt, n - 1) < 0)
-		cfg_error(cfg, "%s = %ld is negative; use 0 to turn it off or "
-		    "a number of seconds", opt->name, cfg_opt_getnint(opt, n - 1));
+	for (i = 0; i < sizeof(int_keys) / sizeof(int_keys[0]); i++)
+		if (strcmp(int_keys[i].name, opt->name) == 0)
+			k = &int_keys[i];
+	if (k == NULL)
+		return -1;
+	if ((problem = decimal_parse(value, &v)) == NULL &&
+	    (v < k->min || v > k->max))
+		problem = "is out of range";
+	if (problem != NULL) {
+		cfg_error(cfg, "%s = %s %s; use %ld to %ld (%s)", k->name,
+		    value, problem, k->min, k->max, k->meaning);
+		v = k->min;	/* parsing goes on to report the rest */
+	}
+	*(long *)result = v;
 	return 0;
 }
 
@@ -488,10 +539,10 @@ conf_parser_new(void)
 		CFG_SEC("draft", draft_opts,
 		    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 		CFG_STR("authserv_id", "", CFGF_NONE),
-		CFG_INT("refresh_interval", 3600, CFGF_NONE),
-		CFG_INT("max_domains", 10000, CFGF_NONE),
-		CFG_INT("fetch_timeout", 60, CFGF_NONE),
-		CFG_INT("probe_interval", 3600, CFGF_NONE),
+		CFG_INT_CB("refresh_interval", 3600, CFGF_NONE, parse_int_key),
+		CFG_INT_CB("max_domains", 10000, CFGF_NONE, parse_int_key),
+		CFG_INT_CB("fetch_timeout", 60, CFGF_NONE, parse_int_key),
+		CFG_INT_CB("probe_interval", 3600, CFGF_NONE, parse_int_key),
 		CFG_END()
 	};
 	static const struct {
@@ -507,10 +558,6 @@ conf_parser_new(void)
 		{ "listener|mx_name", validate_mx_name },
 		{ "connect_to", validate_connect_to },
 		{ "authserv_id", validate_authserv_id },
-		{ "refresh_interval", validate_positive },
-		{ "max_domains", validate_positive },
-		{ "fetch_timeout", validate_positive },
-		{ "probe_interval", validate_not_negative },
 		{ "listener", validate_listener },
 		{ "draft", validate_draft },
 	};

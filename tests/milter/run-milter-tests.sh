@@ -152,8 +152,15 @@ write_conf bad-value.conf 'add_header = "sometimes"'
 expect_bad_conf bad-value.conf \
     "bad-value.conf:10: add_header = \"sometimes\" is not valid; use"
 write_conf bad-key.conf 'refresh_interval = 0' '# comment' 'no_such_key = 1'
-expect_bad_conf bad-key.conf "bad-key.conf:10: refresh_interval = 0 is too small" \
+expect_bad_conf bad-key.conf "bad-key.conf:10: refresh_interval = 0 is out of range" \
     "bad-key.conf:12: .*no_such_key"
+# integers past a long, or past a key's range, are refused, not wrapped
+write_conf bad-int.conf 'refresh_interval = 9223372036854775807' \
+    'max_domains = 99999999999999999999' 'fetch_timeout = 0x10'
+expect_bad_conf bad-int.conf \
+    "bad-int.conf:10: refresh_interval = 9223372036854775807 is out of range; use 1 to 31557600" \
+    "bad-int.conf:11: max_domains = 99999999999999999999 is out of range; use 1 to 1000000" \
+    "bad-int.conf:12: fetch_timeout = 0x10 is not a decimal number; use 1 to 600"
 write_conf bad-draft.conf "draft \"example.org\" { policy_file = \"$work/broken-policy.txt\" }"
 expect_bad_conf bad-draft.conf "broken-policy.txt:3: error: " \
     "bad-draft.conf:10: draft \"example.org\": policy_file"

@@ -164,12 +164,13 @@ dump(char *out, size_t size, const struct conf *c, const char *dir)
 	    "header_name=%s\nadd_header=%s\nmx_name=%s\ntls_cert_file=%s\n"
 	    "ca_file=%s\ndns_servers=%s\nauthserv_id=%s\n"
 	    "refresh_interval=%ld\nmax_domains=%ld\nlisteners=%zu\n"
-	    "drafts=%zu\nprobe_interval=%ld\n", c->socket, c->user, c->pidfile,
+	    "drafts=%zu\nprobe_interval=%ld\nfetch_timeout=%ld\n", c->socket,
+	    c->user, c->pidfile,
 	    c->syslog_facility, c->json_log, c->state_dir, c->header_name,
 	    conf_add_header_name(c->add_header), c->mx_name, c->tls_cert_file,
 	    c->ca_file, c->dns_servers, c->authserv_id, c->refresh_interval,
 	    c->max_domains, c->listener_count, c->draft_count,
-	    c->probe_interval);
+	    c->probe_interval, c->fetch_timeout);
 	if (len < sizeof(raw))
 		len += dump_list(raw + len, sizeof(raw) - len, "domains",
 		    c->domains, c->domain_count);
@@ -195,9 +196,21 @@ static const struct load_case load_cases[] = {
 	    "state_dir=/var/lib/mtasts-milter", "header_name=MTA-STS-Audit",
 	    "add_header=would-fail", "domains=", "mx_name=",
 	    "refresh_interval=3600", "max_domains=10000",
-	    "probe_interval=3600" } },
+	    "probe_interval=3600", "fetch_timeout=60" } },
 	{ "probe_interval 0 turns the MX probe off", "probe_interval = 0\n",
 	    { "probe_interval=0" } },
+	{ "every integer key at its maximum",
+	    "refresh_interval = 31557600\nmax_domains = 1000000\n"
+	    "fetch_timeout = 600\nprobe_interval = 604800\n", {
+	    "refresh_interval=31557600", "max_domains=1000000",
+	    "fetch_timeout=600", "probe_interval=604800" } },
+	{ "every integer key at its minimum",
+	    "refresh_interval = 1\nmax_domains = 1\nfetch_timeout = 1\n"
+	    "probe_interval = 0\n", {
+	    "refresh_interval=1", "max_domains=1", "fetch_timeout=1",
+	    "probe_interval=0" } },
+	{ "a quoted decimal number is a number", "fetch_timeout = \"30\"\n",
+	    { "fetch_timeout=30" } },
 	{ "more defaults", "\n\n", {
 	    "tls_cert_file=", "ca_file=", "dns_servers=", "authserv_id=",
 	    "connect_to=", "listeners=0", "drafts=0" } },
@@ -295,11 +308,55 @@ static const struct error_case error_cases[] = {
 	{ "relative unix socket", "socket = \"unix:run/m.sock\"\n",
 	    { "@FILE@:1: ", "must be absolute" } },
 	{ "refresh_interval 0", "\n\nrefresh_interval = 0\n",
-	    { "@FILE@:3: refresh_interval = 0 is too small; use 1 or more" } },
+	    { "@FILE@:3: refresh_interval = 0 is out of range; use 1 to "
+	    "31557600 (seconds between TXT record checks)" } },
+	{ "refresh_interval LONG_MAX",
+	    "refresh_interval = 9223372036854775807\n",
+	    { "@FILE@:1: refresh_interval = 9223372036854775807 is out of "
+	    "range; use 1 to 31557600" } },
+	{ "refresh_interval past LONG_MAX",
+	    "refresh_interval = 99999999999999999999\n",
+	    { "@FILE@:1: refresh_interval = 99999999999999999999 is out of "
+	    "range; use 1 to 31557600" } },
+	{ "refresh_interval past LONG_MIN",
+	    "refresh_interval = -9223372036854775809\n",
+	    { "@FILE@:1: refresh_interval = -9223372036854775809 is out of "
+	    "range" } },
+	{ "refresh_interval over a year", "refresh_interval = 31557601\n",
+	    { "@FILE@:1: refresh_interval = 31557601 is out of range" } },
 	{ "negative probe_interval", "probe_interval = -5\n",
-	    { "@FILE@:1: probe_interval = -5 is negative; use 0" } },
+	    { "@FILE@:1: probe_interval = -5 is out of range; use 0 to 604800 "
+	    "(seconds between MX probes, 0 = off)" } },
+	{ "probe_interval over a week", "probe_interval = 604801\n",
+	    { "@FILE@:1: probe_interval = 604801 is out of range" } },
 	{ "negative max_domains", "max_domains = -1\n",
-	    { "@FILE@:1: max_domains = -1 is too small" } },
+	    { "@FILE@:1: max_domains = -1 is out of range; use 1 to 1000000" } },
+	{ "max_domains 0", "max_domains = 0\n",
+	    { "@FILE@:1: max_domains = 0 is out of range" } },
+	{ "max_domains over a million", "max_domains = 1000001\n",
+	    { "@FILE@:1: max_domains = 1000001 is out of range" } },
+	{ "fetch_timeout 0", "fetch_timeout = 0\n",
+	    { "@FILE@:1: fetch_timeout = 0 is out of range; use 1 to 600" } },
+	{ "fetch_timeout over 10 minutes", "fetch_timeout = 601\n",
+	    { "@FILE@:1: fetch_timeout = 601 is out of range" } },
+	{ "hexadecimal", "fetch_timeout = 0x10\n",
+	    { "@FILE@:1: fetch_timeout = 0x10 is not a decimal number; use 1 "
+	    "to 600" } },
+	{ "leading zero (octal to libconfuse)", "fetch_timeout = 010\n",
+	    { "@FILE@:1: fetch_timeout = 010 has a leading zero" } },
+	{ "exponent", "max_domains = 1e3\n",
+	    { "@FILE@:1: max_domains = 1e3 is not a decimal number" } },
+	{ "empty string", "max_domains = \"\"\n",
+	    { "@FILE@:1: max_domains =  is not a decimal number" } },
+	{ "space inside quotes", "max_domains = \" 5\"\n",
+	    { "@FILE@:1: max_domains =  5 is not a decimal number" } },
+	{ "lone minus", "probe_interval = \"-\"\n",
+	    { "@FILE@:1: probe_interval = - is not a decimal number" } },
+	{ "every integer problem reported",
+	    "refresh_interval = 0\nmax_domains = 0\nfetch_timeout = 0\n"
+	    "probe_interval = -1\n", { "@FILE@:1: refresh_interval",
+	    "@FILE@:2: max_domains", "@FILE@:3: fetch_timeout",
+	    "@FILE@:4: probe_interval" } },
 	{ "bad facility", "syslog_facility = \"kern\"\n",
 	    { "@FILE@:1: syslog_facility = \"kern\" is unknown" } },
 	{ "header name with colon", "header_name = \"X-A:b\"\n",
@@ -345,7 +402,8 @@ static const struct error_case error_cases[] = {
 	    "@FILE@:3: socket" } },
 	{ "syntax error", "user = \n", { "@FILE@" } },
 	{ "unterminated string", "user = \"abc\n", { "@FILE@" } },
-	{ "wrong type", "refresh_interval = \"soon\"\n", { "@FILE@:1: " } },
+	{ "wrong type", "refresh_interval = \"soon\"\n",
+	    { "@FILE@:1: refresh_interval = soon is not a decimal number" } },
 	{ "newline in a quoted key stays one line", "\"a\nb\" = 1\n",
 	    { "@FILE@:2: no such option 'a?b'" } },
 	{ "control bytes in a value", "add_header = \"\x1b[2J\"\n",
