@@ -20,6 +20,7 @@
 #include <confuse.h>
 
 #include "conf.h"
+#include "connectto.h"
 #include "diag.h"
 #include "mxmatch.h"
 #include "policy.h"
@@ -262,31 +263,6 @@ address_parse(const char *addr, int *family, unsigned char bin[16])
 	return -1;
 }
 
-/* "host:port:addr:port" where addr may be "[v6]"; host and addr may be empty. */
-static int
-connect_to_valid(const char *s)
-{
-	const char *field[4], *end;
-	int	n = 0, in_bracket = 0;
-
-	field[n++] = s;
-	for (end = s; *end != '\0'; end++) {
-		if (*end == '[')
-			in_bracket = 1;
-		else if (*end == ']')
-			in_bracket = 0;
-		else if (*end == ':' && !in_bracket) {
-			if (n == 4)
-				return 0;
-			field[n++] = end + 1;
-		}
-	}
-	if (n != 4)
-		return 0;
-	return port_valid(field[1], (size_t)(field[2] - field[1] - 1)) &&
-	    port_valid(field[3], strlen(field[3]));
-}
-
 static int
 validate_socket(cfg_t *cfg, cfg_opt_t *opt)
 {
@@ -373,11 +349,13 @@ validate_mx_name(cfg_t *cfg, cfg_opt_t *opt)
 static int
 validate_connect_to(cfg_t *cfg, cfg_opt_t *opt)
 {
-	const char *s = new_list_element(opt);
+	const char *s = new_list_element(opt), *problem;
+	struct connect_to ct;
 
-	if (s != NULL && !connect_to_valid(s))
-		cfg_error(cfg, "connect_to: \"%s\" is not valid; write "
-		    "\"HOST:PORT:ADDRESS:PORT\" as for curl --connect-to", s);
+	if (s != NULL && (problem = connect_to_parse(s, &ct)) != NULL)
+		cfg_error(cfg, "connect_to: \"%s\" %s; write "
+		    "\"HOST:PORT:ADDRESS:PORT\" as for curl --connect-to", s,
+		    problem);
 	return 0;
 }
 

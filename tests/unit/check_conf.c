@@ -224,14 +224,15 @@ static const struct load_case load_cases[] = {
 	    "mx_name = \"MX1.Example.com\"\ntls_cert_file = \"/etc/ssl/a.pem\"\n"
 	    "ca_file = \"/etc/ssl/ca.pem\"\ndns_servers = \"127.0.0.1:5353\"\n"
 	    "connect_to = {\"a.test:443:127.0.0.1:8443\", "
-	    "\"b.test:443:[::1]:8443\"}\n"
+	    "\"b.test:443:[::1]:8443\", \"::127.0.0.1:\"}\n"
 	    "authserv_id = \"mx1.example.com\"\nrefresh_interval = 1\n"
 	    "max_domains = 5\n", {
 	    "socket=inet:8891@127.0.0.1", "user=mtasts", "pidfile=",
 	    "syslog_facility=152", "json_log=@DIR@/s.jsonl",
 	    "header_name=X-Audit", "add_header=always",
 	    "domains=example.com,example.net", "mx_name=mx1.example.com",
-	    "connect_to=a.test:443:127.0.0.1:8443,b.test:443:[::1]:8443",
+	    "connect_to=a.test:443:127.0.0.1:8443,b.test:443:[::1]:8443,"
+	    "::127.0.0.1:",
 	    "refresh_interval=1", "max_domains=5" } },
 	{ "socket forms", "socket = \"unix:/run/m.sock\"\n",
 	    { "socket=unix:/run/m.sock" } },
@@ -366,7 +367,17 @@ static const struct error_case error_cases[] = {
 	{ "bad mx_name", "mx_name = \"mx1.example.com.\"\n",
 	    { "@FILE@:1: mx_name = \"mx1.example.com.\" is not a host name" } },
 	{ "bad connect_to", "connect_to = {\"a.test:443:127.0.0.1\"}\n",
-	    { "@FILE@:1: connect_to: \"a.test:443:127.0.0.1\" is not valid" } },
+	    { "@FILE@:1: connect_to: \"a.test:443:127.0.0.1\" has fewer than "
+	    "four fields; write \"HOST:PORT:ADDRESS:PORT\"" } },
+	{ "connect_to port out of range",
+	    "connect_to = {\"a.test:443:127.0.0.1:8443\",\n"
+	    "\"a.test:443:127.0.0.1:65536\"}\n",
+	    { "@FILE@:2: connect_to: \"a.test:443:127.0.0.1:65536\" has a port "
+	    "that is not 1 to 65535" } },
+	{ "connect_to IPv6 without brackets",
+	    "connect_to = {\"a.test:443:::1:8443\"}\n",
+	    { "@FILE@:1: connect_to: \"a.test:443:::1:8443\" has more than "
+	    "four fields" } },
 	{ "authserv_id with a space", "authserv_id = \"mx 1\"\n",
 	    { "@FILE@:1: authserv_id = \"mx 1\" is not valid" } },
 	{ "bad listener address", "listener \"mx1.example.com\" { }\n",
