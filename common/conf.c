@@ -25,6 +25,7 @@
 #include "mxmatch.h"
 #include "policy.h"
 #include "printable.h"
+#include "stslex.h"
 
 #define CONF_ERROR_MAX		1024
 #define CONF_DRAFT_MAX		1024
@@ -553,14 +554,9 @@ conf_parser_new(void)
 static char *
 lower_dup(const char *s)
 {
-	char	*d, *p;
+	char	*d;
 
-	if ((d = strdup(s)) == NULL)
-		return NULL;
-	for (p = d; *p != '\0'; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-	return d;
+	return (d = strdup(s)) == NULL ? NULL : lex_lower_str(d);
 }
 
 static char **
