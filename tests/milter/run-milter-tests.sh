@@ -205,7 +205,7 @@ else
 fi
 
 # The JSON log: one line per message (and per message-less connection).
-check_json "valid JSON, expected line count" 'length == 16'
+check_json "valid JSON, expected line count" 'length == 17'
 check_json "one line per queue id" \
     '[.[] | select(.queue_id != null) | .queue_id] | (length == (unique | length))'
 check_json "TLSv1.3 pass" \
@@ -214,6 +214,8 @@ check_json "client certificate: xtext DN decoded, CN kept" \
     '.[] | select(.queue_id == "H1") | .tls.client_cert_subject == "/C=US/CN=client.sender.test" and .tls.client_cert_issuer == "Sender CA+2B1"'
 check_json "TLSv1.1 would-fail" \
     '.[] | select(.queue_id == "H2") | .domains[0].result == "would-fail" and .domains[0].reasons == ["tls-version"] and .tls.version == "TLSv1.1" and .tls.bits == 256'
+check_json "cipher version: raw in tls.version, no tls-version" \
+    '.[] | select(.queue_id == "H11") | .tls.version == "TLSv1/SSLv3" and .domains[0].result == "pass" and .domains[0].reasons == []'
 check_json "plaintext: tls null, null sender" \
     '.[] | select(.queue_id == "H3") | .tls == null and .mail_from_domain == null and .domains[0].reasons == ["starttls-not-supported"]'
 check_json "two messages on one connection" \
