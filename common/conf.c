@@ -34,6 +34,8 @@
 #define AUTHSERV_ID_MAX		255
 #define DRAFT_ID_MAX		32
 #define SUN_PATH_MAX		107	/* sizeof sun_path - 1 on Linux */
+#define CONF_PATH_MAX		4095	/* PATH_MAX - 1 on Linux */
+#define DNS_SERVERS_MAX		1024
 
 /* State of the one parse running on this thread (libconfuse has no user pointer). */
 struct conf_parse {
@@ -264,6 +266,103 @@ address_parse(const char *addr, int *family, unsigned char bin[16])
 	return -1;
 }
 
+/* "IPv4[:PORT]", "IPv6" or "[IPv6]:PORT", as c-ares 1.18 reads them; 1 when so. */
+static int
+dns_server_valid(const char *s, size_t len)
+{
+	char	addr[64];
+	unsigned char bin[16];
+	const char *end = s + len, *colon, *close;
+
+	if (len > 0 && s[0] == '[') {
+		if ((close = memchr(s, ']', len)) == NULL ||
+		    (size_t)(close - s - 1) >= sizeof(addr))
+			return 0;
+		memcpy(addr, s + 1, (size_t)(close - s - 1));
+		addr[close - s - 1] = '\0';
+		if (inet_pton(AF_INET6, addr, bin) != 1)
+			return 0;
+		return close + 1 < end && close[1] == ':' &&
+		    port_valid(close + 2, (size_t)(end - close - 2));
+	}
+	if (len >= sizeof(addr))
+		return 0;
+	memcpy(addr, s, len);
+	addr[len] = '\0';
+	if (inet_pton(AF_INET6, addr, bin) == 1)
+		return 1;
+	if ((colon = strchr(addr, ':')) != NULL) {
+		if (!port_valid(colon + 1, strlen(colon + 1)))
+			return 0;
+		addr[colon - addr] = '\0';
+	}
+	return inet_pton(AF_INET, addr, bin) == 1;
+}
+
+/* NULL when list is "" or servers separated by ',', else the bad one. */
+static const char *
+dns_servers_problem(const char *list, char *bad, size_t size)
+{
+	const char *s = list, *comma;
+	size_t	len;
+
+	if (*list == '\0')
+		return NULL;
+	if (strlen(list) > DNS_SERVERS_MAX)
+		return "is too long";
+	for (;;) {
+		comma = strchr(s, ',');
+		len = comma != NULL ? (size_t)(comma - s) : strlen(s);
+		if (!dns_server_valid(s, len)) {
+			snprintf(bad, size, "%.*s", (int)len, s);
+			return bad;
+		}
+		if (comma == NULL)
+			break;
+		s = comma + 1;
+	}
+	return NULL;
+}
+
+static int
+validate_dns_servers(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *list = last_str(opt), *problem;
+	char	bad[DNS_SERVERS_MAX + 1];
+
+	if (list == NULL ||
+	    (problem = dns_servers_problem(list, bad, sizeof(bad))) == NULL)
+		return 0;
+	if (problem == bad)
+		cfg_error(cfg, "dns_servers = \"%s\": \"%s\" is not a server; "
+		    "write IP addresses with an optional port, separated by "
+		    "',' (\"127.0.0.1:5353,[::1]:53\")", list, bad);
+	else
+		cfg_error(cfg, "dns_servers = \"%s\" %s; list at most a few "
+		    "servers", list, problem);
+	return 0;
+}
+
+/*
+ * The daemon works in / once started and re-reads paths on reload, so a
+ * relative path would mean one file to -n and another to the daemon.
+ */
+static int
+validate_path(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *path = last_str(opt);
+
+	if (path == NULL || path[0] == '\0')
+		return 0;
+	if (path[0] != '/')
+		cfg_error(cfg, "%s = \"%s\" is not an absolute path; write it "
+		    "from / (the daemon runs in /)", opt->name, path);
+	else if (strlen(path) > CONF_PATH_MAX)
+		cfg_error(cfg, "%s = \"%.64s...\" is longer than %d bytes; use "
+		    "a shorter path", opt->name, path, CONF_PATH_MAX);
+	return 0;
+}
+
 static int
 validate_socket(cfg_t *cfg, cfg_opt_t *opt)
 {
@@ -444,25 +543,63 @@ parse_int_key(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 	return 0;
 }
 
+/* The earlier listener with the same address as the last one, or NULL. */
+static const char *
+listener_twin(cfg_opt_t *opt, int family, const unsigned char bin[16])
+{
+	unsigned n = cfg_opt_size(opt), i;
+	unsigned char other[16];
+	const char *title;
+	int	f;
+
+	for (i = 0; i + 1 < n; i++) {
+		title = cfg_title(cfg_opt_getnsec(opt, i));
+		if (address_parse(title, &f, other) == 0 && f == family &&
+		    memcmp(other, bin, family == AF_INET ? 4 : 16) == 0)
+			return title;
+	}
+	return NULL;
+}
+
 static int
 validate_listener(cfg_t *cfg, cfg_opt_t *opt)
 {
 	cfg_t	*sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
 	unsigned char bin[16];
+	const char *twin;
 	int	family;
 
 	if (address_parse(cfg_title(sec), &family, bin) == -1)
 		cfg_error(cfg, "listener \"%s\": not a numeric IP address; write "
 		    "the address the MTA listens on, e.g. \"203.0.113.10\"",
 		    cfg_title(sec));
+	else if ((twin = listener_twin(opt, family, bin)) != NULL)
+		cfg_error(cfg, "listener \"%s\": the same address as listener "
+		    "\"%s\"; keep one of them", cfg_title(sec), twin);
 	return 0;
+}
+
+/* The earlier draft for the same domain (any case) as the last, or NULL. */
+static const char *
+draft_twin(cfg_opt_t *opt, const char *domain)
+{
+	unsigned n = cfg_opt_size(opt), i;
+	size_t	len = strlen(domain);
+	const char *title;
+
+	for (i = 0; i + 1 < n; i++) {
+		title = cfg_title(cfg_opt_getnsec(opt, i));
+		if (strlen(title) == len && lex_eq_nocase(title, domain, len))
+			return title;
+	}
+	return NULL;
 }
 
 static int
 validate_draft(cfg_t *cfg, cfg_opt_t *opt)
 {
 	cfg_t	*sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
-	const char *domain = cfg_title(sec);
+	const char *domain = cfg_title(sec), *twin;
 
 	if (parsing->draft_count < CONF_DRAFT_MAX)
 		parsing->draft_line[parsing->draft_count++] =
@@ -473,6 +610,9 @@ validate_draft(cfg_t *cfg, cfg_opt_t *opt)
 	if (!domain_valid(domain, strlen(domain)))
 		cfg_error(cfg, "draft \"%s\": not a domain name; write it in "
 		    "A-labels without a trailing dot", domain);
+	else if ((twin = draft_twin(opt, domain)) != NULL)
+		cfg_error(cfg, "draft \"%s\": a second draft for the domain of "
+		    "draft \"%s\"; keep one of them", domain, twin);
 	if (cfg_getstr(sec, "policy_file")[0] == '\0')
 		cfg_error(cfg, "draft \"%s\": policy_file is missing; add "
 		    "policy_file = \"/path/to/mta-sts.txt\"", domain);
@@ -537,6 +677,14 @@ conf_parser_new(void)
 		{ "listener|mx_name", validate_mx_name },
 		{ "connect_to", validate_connect_to },
 		{ "authserv_id", validate_authserv_id },
+		{ "dns_servers", validate_dns_servers },
+		{ "pidfile", validate_path },
+		{ "json_log", validate_path },
+		{ "state_dir", validate_path },
+		{ "tls_cert_file", validate_path },
+		{ "ca_file", validate_path },
+		{ "listener|tls_cert_file", validate_path },
+		{ "draft|policy_file", validate_path },
 		{ "listener", validate_listener },
 		{ "draft", validate_draft },
 	};
@@ -821,13 +969,12 @@ strip_comments(char *s)
 	}
 }
 
-/* The whole file as a string, at most CONF_FILE_MAX bytes. */
+/* The whole file as a string of *len bytes, at most CONF_FILE_MAX. */
 static char *
-read_conf_file(const char *path)
+read_conf_file(const char *path, size_t *len)
 {
 	FILE	*fp;
 	char	*buf;
-	size_t	 len;
 
 	if ((fp = fopen(path, "r")) == NULL)
 		return NULL;
@@ -835,16 +982,36 @@ read_conf_file(const char *path)
 		fclose(fp);
 		return NULL;
 	}
-	len = fread(buf, 1, CONF_FILE_MAX + 1, fp);
-	if (ferror(fp) || len > CONF_FILE_MAX) {
+	*len = fread(buf, 1, CONF_FILE_MAX + 1, fp);
+	if (ferror(fp) || *len > CONF_FILE_MAX) {
 		errno = ferror(fp) ? EIO : EFBIG;
 		free(buf);
 		fclose(fp);
 		return NULL;
 	}
 	fclose(fp);
-	buf[len] = '\0';
+	buf[*len] = '\0';
 	return buf;
+}
+
+/*
+ * A NUL byte would end the text libconfuse sees, silently dropping the
+ * rest of the file: report its line instead. 0, or -1 after reporting.
+ */
+static int
+text_check(const char *path, const char *text, size_t len)
+{
+	const char *nul = memchr(text, '\0', len), *p;
+	unsigned line = 1;
+
+	if (nul == NULL)
+		return 0;
+	for (p = text; p < nul; p++)
+		if (*p == '\n')
+			line++;
+	report_at(path, line, "a NUL byte (offset %zu): this is not a text "
+	    "file; remove the byte or restore the file", (size_t)(nul - text));
+	return -1;
 }
 
 static int
@@ -868,11 +1035,17 @@ conf_load(const char *path, conf_error_fn *error, void *arg)
 	struct conf *c = NULL;
 	cfg_t	*cfg;
 	char	*text;
+	size_t	 len;
 
 	parsing = &ctx;
-	if ((text = read_conf_file(path)) == NULL) {
+	if ((text = read_conf_file(path, &len)) == NULL) {
 		report_at(path, 0, "cannot read: %s; check the path given with -c",
 		    strerror(errno));
+		parsing = NULL;
+		return NULL;
+	}
+	if (text_check(path, text, len) == -1) {
+		free(text);
 		parsing = NULL;
 		return NULL;
 	}

@@ -21,7 +21,7 @@
 #include "unit.h"
 
 #define NCASES(t)	((int)(sizeof(t) / sizeof((t)[0])))
-#define TEXT_MAX	4096
+#define TEXT_MAX	8192
 #define DUMP_MAX	8192
 #define ERRORS_MAX	8192
 #define WANT_MAX	12
@@ -234,6 +234,13 @@ static const struct load_case load_cases[] = {
 	    "connect_to=a.test:443:127.0.0.1:8443,b.test:443:[::1]:8443,"
 	    "::127.0.0.1:",
 	    "refresh_interval=1", "max_domains=5" } },
+	{ "dns_servers: every form c-ares reads",
+	    "dns_servers = \"127.0.0.1:5353,192.0.2.1,[::1]:53,2001:db8::1\"\n",
+	    { "dns_servers=127.0.0.1:5353,192.0.2.1,[::1]:53,2001:db8::1" } },
+	{ "empty paths keep their meaning",
+	    "json_log = \"\"\nstate_dir = \"\"\ntls_cert_file = \"\"\n"
+	    "ca_file = \"\"\n", { "json_log=", "state_dir=", "tls_cert_file=",
+	    "ca_file=" } },
 	{ "socket forms", "socket = \"unix:/run/m.sock\"\n",
 	    { "socket=unix:/run/m.sock" } },
 	{ "local socket", "socket = \"local:/run/m.sock\"\n",
@@ -378,6 +385,47 @@ static const struct error_case error_cases[] = {
 	    "connect_to = {\"a.test:443:::1:8443\"}\n",
 	    { "@FILE@:1: connect_to: \"a.test:443:::1:8443\" has more than "
 	    "four fields" } },
+	{ "relative paths",
+	    "pidfile = \"m.pid\"\njson_log = \"log/s.jsonl\"\n"
+	    "state_dir = \"./state\"\ntls_cert_file = \"mx1.pem\"\n"
+	    "ca_file = \"../ca.pem\"\n"
+	    "listener \"192.0.2.1\" {\n tls_cert_file = \"mx2.pem\"\n}\n"
+	    "draft \"example.com\" {\n policy_file = \"good.txt\"\n}\n", {
+	    "@FILE@:1: pidfile = \"m.pid\" is not an absolute path; write it "
+	    "from /", "@FILE@:2: json_log = \"log/s.jsonl\" is not an absolute",
+	    "@FILE@:3: state_dir = \"./state\" is not",
+	    "@FILE@:4: tls_cert_file = \"mx1.pem\" is not",
+	    "@FILE@:5: ca_file = \"../ca.pem\" is not",
+	    "@FILE@:7: tls_cert_file = \"mx2.pem\" is not",
+	    "@FILE@:10: policy_file = \"good.txt\" is not" } },
+	{ "dns_servers: a name", "dns_servers = \"localhost\"\n",
+	    { "@FILE@:1: dns_servers = \"localhost\": \"localhost\" is not a "
+	    "server; write IP addresses" } },
+	{ "dns_servers: port 0", "dns_servers = \"127.0.0.1:53,127.0.0.1:0\"\n",
+	    { "@FILE@:1: dns_servers = \"127.0.0.1:53,127.0.0.1:0\": "
+	    "\"127.0.0.1:0\" is not a server" } },
+	{ "dns_servers: trailing comma", "dns_servers = \"127.0.0.1,\"\n",
+	    { "@FILE@:1: dns_servers = \"127.0.0.1,\": \"\" is not a server" } },
+	{ "dns_servers: space", "dns_servers = \"127.0.0.1, ::1\"\n",
+	    { "\" ::1\" is not a server" } },
+	{ "dns_servers: open bracket", "dns_servers = \"[::1:53\"\n",
+	    { "\"[::1:53\" is not a server" } },
+	{ "dns_servers: junk after bracket", "dns_servers = \"[::1]53\"\n",
+	    { "\"[::1]53\" is not a server" } },
+	{ "dns_servers: brackets without a port (c-ares refuses it)",
+	    "dns_servers = \"[2001:db8::1]\"\n",
+	    { "\"[2001:db8::1]\" is not a server" } },
+	{ "dns_servers: IPv4 in brackets", "dns_servers = \"[127.0.0.1]:53\"\n",
+	    { "\"[127.0.0.1]:53\" is not a server" } },
+	{ "same draft domain in another case",
+	    "draft \"example.com\" { policy_file = \"@DIR@/good.txt\" }\n"
+	    "draft \"Example.COM\" { policy_file = \"@DIR@/good.txt\" }\n",
+	    { "@FILE@:2: draft \"Example.COM\": a second draft for the domain "
+	    "of draft \"example.com\"" } },
+	{ "same listener address written twice",
+	    "listener \"2001:db8::1\" { }\nlistener \"IPv6:2001:DB8:0::1\" { }\n",
+	    { "@FILE@:2: listener \"IPv6:2001:DB8:0::1\": the same address as "
+	    "listener \"2001:db8::1\"" } },
 	{ "authserv_id with a space", "authserv_id = \"mx 1\"\n",
 	    { "@FILE@:1: authserv_id = \"mx 1\" is not valid" } },
 	{ "bad listener address", "listener \"mx1.example.com\" { }\n",
@@ -442,6 +490,52 @@ START_TEST(test_error)
 }
 END_TEST
 
+/* A path one byte over the limit; one at it passes the check. */
+START_TEST(test_long_path)
+{
+	struct fixture f;
+	struct conf *c;
+	char	text[TEXT_MAX], path[4097];
+
+	fixture_init(&f);
+	memset(path, 'p', sizeof(path) - 1);
+	path[0] = '/';
+	path[sizeof(path) - 1] = '\0';
+	snprintf(text, sizeof(text), "json_log = \"%s\"\n", path);
+	ck_assert_ptr_null(load_text(&f, text));
+	ck_assert_msg(strstr(f.errors, "is longer than 4095 bytes") != NULL,
+	    "got %s", f.errors);
+	path[4095] = '\0';
+	snprintf(text, sizeof(text), "json_log = \"%s\"\n", path);
+	f.errors[0] = '\0';
+	ck_assert_ptr_nonnull(c = load_text(&f, text));
+	ck_assert_uint_eq(strlen(c->json_log), 4095);
+	conf_unref(c);
+	fixture_done(&f);
+}
+END_TEST
+
+/* A NUL byte used to end the file for libconfuse: the rest went unread. */
+START_TEST(test_nul_byte)
+{
+	static const char text[] = "user = \"a\"\n\n\0refresh_interval = 0\n";
+	struct fixture f;
+	FILE	*fp;
+	char	want[256];
+
+	fixture_init(&f);
+	ck_assert_ptr_nonnull(fp = fopen(f.conf, "w"));
+	ck_assert_uint_eq(fwrite(text, 1, sizeof(text) - 1, fp),
+	    sizeof(text) - 1);
+	ck_assert_int_eq(fclose(fp), 0);
+	ck_assert_ptr_null(conf_load(f.conf, collect_error, &f));
+	snprintf(want, sizeof(want), "%s:3: a NUL byte (offset 12): this is "
+	    "not a text file", f.conf);
+	ck_assert_msg(strstr(f.errors, want) != NULL, "got %s", f.errors);
+	fixture_done(&f);
+}
+END_TEST
+
 START_TEST(test_missing_file)
 {
 	struct fixture f;
@@ -493,6 +587,8 @@ unit_suite(void)
 	tcase_add_loop_test(tc, test_load, 0, NCASES(load_cases));
 	tcase_add_loop_test(tc, test_error, 0, NCASES(error_cases));
 	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_long_path);
+	tcase_add_test(tc, test_nul_byte);
 	tcase_add_test(tc, test_lookups);
 	suite_add_tcase(s, tc);
 	return s;
