@@ -946,7 +946,7 @@ strip_comments(char *s)
 
 	for (; *s != '\0'; s++) {
 		if (quote != 0) {
-			if (*s == '\\' && quote == '"' && s[1] != '\0')
+			if (*s == '\\' && s[1] != '\0')
 				s++;
 			else if (*s == quote)
 				quote = 0;

@@ -269,6 +269,9 @@ static const struct load_case load_cases[] = {
 	    "user = \"a//b\" /* inline */\n", {
 	    "domains=a.test,b.test", "header_name=X-#-not-a-comment",
 	    "user=a//b" } },
+	{ "an escaped quote inside single quotes does not end the string",
+	    "user = 'a\\'#b' # comment\nheader_name = 'X-\\'//'\n", {
+	    "user=a'#b", "header_name=X-'//" } },
 };
 
 START_TEST(test_load)
