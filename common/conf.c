@@ -208,6 +208,40 @@ socket_spec_problem(const char *spec)
 	return NULL;
 }
 
+/*
+ * Fields that carry the message itself, its trace or other filters'
+ * verdicts. Incoming fields of header_name are removed, so using one of
+ * these would delete every Received: or DKIM-Signature: of every message.
+ */
+static const char *const header_names_taken[] = {
+	"Return-Path", "Received", "Date", "From", "Sender", "Reply-To", "To",
+	"Cc", "Bcc", "Message-ID", "In-Reply-To", "References", "Subject",
+	"Comments", "Keywords", "MIME-Version", "Authentication-Results",
+	"Received-SPF", "DKIM-Signature", "ARC-Seal", "ARC-Message-Signature",
+	"ARC-Authentication-Results", "Delivered-To", "List-Id",
+	"List-Unsubscribe", "List-Unsubscribe-Post",
+};
+static const char *const header_prefixes_taken[] = { "Content-", "Resent-" };
+
+static int
+header_name_taken(const char *s)
+{
+	size_t	len = strlen(s), i, n;
+
+	for (i = 0; i < sizeof(header_names_taken) /
+	    sizeof(header_names_taken[0]); i++)
+		if (strlen(header_names_taken[i]) == len &&
+		    lex_eq_nocase(header_names_taken[i], s, len))
+			return 1;
+	for (i = 0; i < sizeof(header_prefixes_taken) /
+	    sizeof(header_prefixes_taken[0]); i++) {
+		n = strlen(header_prefixes_taken[i]);
+		if (len >= n && lex_eq_nocase(header_prefixes_taken[i], s, n))
+			return 1;
+	}
+	return 0;
+}
+
 static int
 header_name_valid(const char *s)
 {
@@ -395,6 +429,10 @@ validate_header_name(cfg_t *cfg, cfg_opt_t *opt)
 		cfg_error(cfg, "header_name = \"%s\" is not a header field name; "
 		    "use 1 to %d printable ASCII characters without ':' or space",
 		    name, HEADER_NAME_MAX);
+	else if (name != NULL && header_name_taken(name))
+		cfg_error(cfg, "header_name = \"%s\" is a field other software "
+		    "writes, and incoming fields of this name are removed; "
+		    "choose a name of your own, e.g. \"MTA-STS-Audit\"", name);
 	return 0;
 }
 
