@@ -14,14 +14,6 @@
 #include "mxmatch.h"
 #include "printable.h"
 
-static void
-lower_in_place(char *s)
-{
-	for (; *s != '\0'; s++)
-		if (*s >= 'A' && *s <= 'Z')
-			*s = (char)(*s - 'A' + 'a');
-}
-
 static int
 is_blank(char c)
 {
@@ -88,7 +80,7 @@ addr_domain(const char *addr, char *out, size_t size)
 		return 0;
 	memcpy(out, s, len);
 	out[len] = '\0';
-	lower_in_place(out);
+	lex_lower_str(out);
 	return 1;
 }
 
@@ -100,7 +92,7 @@ addr_host_copy(char *dst, size_t size, const char *src)
 	if (size == 0)
 		return dst;
 	printable_copy(dst, size, src);
-	lower_in_place(dst);
+	lex_lower_str(dst);
 	len = strlen(dst);
 	if (len > 0 && dst[len - 1] == '.')
 		dst[len - 1] = '\0';

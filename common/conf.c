@@ -20,10 +20,12 @@
 #include <confuse.h>
 
 #include "conf.h"
+#include "connectto.h"
 #include "diag.h"
 #include "mxmatch.h"
 #include "policy.h"
 #include "printable.h"
+#include "stslex.h"
 
 #define CONF_ERROR_MAX		1024
 #define CONF_DRAFT_MAX		1024
@@ -31,6 +33,8 @@
 #define AUTHSERV_ID_MAX		255
 #define DRAFT_ID_MAX		32
 #define SUN_PATH_MAX		107	/* sizeof sun_path - 1 on Linux */
+#define CONF_PATH_MAX		4095	/* PATH_MAX - 1 on Linux */
+#define DNS_SERVERS_MAX		1024
 
 /* State of the one parse running on this thread (libconfuse has no user pointer). */
 struct conf_parse {
@@ -203,6 +207,40 @@ socket_spec_problem(const char *spec)
 	return NULL;
 }
 
+/*
+ * Fields that carry the message itself, its trace or other filters'
+ * verdicts. Incoming fields of header_name are removed, so using one of
+ * these would delete every Received: or DKIM-Signature: of every message.
+ */
+static const char *const header_names_taken[] = {
+	"Return-Path", "Received", "Date", "From", "Sender", "Reply-To", "To",
+	"Cc", "Bcc", "Message-ID", "In-Reply-To", "References", "Subject",
+	"Comments", "Keywords", "MIME-Version", "Authentication-Results",
+	"Received-SPF", "DKIM-Signature", "ARC-Seal", "ARC-Message-Signature",
+	"ARC-Authentication-Results", "Delivered-To", "List-Id",
+	"List-Unsubscribe", "List-Unsubscribe-Post",
+};
+static const char *const header_prefixes_taken[] = { "Content-", "Resent-" };
+
+static int
+header_name_taken(const char *s)
+{
+	size_t	len = strlen(s), i, n;
+
+	for (i = 0; i < sizeof(header_names_taken) /
+	    sizeof(header_names_taken[0]); i++)
+		if (strlen(header_names_taken[i]) == len &&
+		    lex_eq_nocase(header_names_taken[i], s, len))
+			return 1;
+	for (i = 0; i < sizeof(header_prefixes_taken) /
+	    sizeof(header_prefixes_taken[0]); i++) {
+		n = strlen(header_prefixes_taken[i]);
+		if (len >= n && lex_eq_nocase(header_prefixes_taken[i], s, n))
+			return 1;
+	}
+	return 0;
+}
+
 static int
 header_name_valid(const char *s)
 {
@@ -261,29 +299,101 @@ address_parse(const char *addr, int *family, unsigned char bin[16])
 	return -1;
 }
 
-/* "host:port:addr:port" where addr may be "[v6]"; host and addr may be empty. */
+/* "IPv4[:PORT]", "IPv6" or "[IPv6]:PORT", as c-ares 1.18 reads them; 1 when so. */
 static int
-connect_to_valid(const char *s)
+dns_server_valid(const char *s, size_t len)
 {
-	const char *field[4], *end;
-	int	n = 0, in_bracket = 0;
+	char	addr[64];
+	unsigned char bin[16];
+	const char *end = s + len, *colon, *close;
 
-	field[n++] = s;
-	for (end = s; *end != '\0'; end++) {
-		if (*end == '[')
-			in_bracket = 1;
-		else if (*end == ']')
-			in_bracket = 0;
-		else if (*end == ':' && !in_bracket) {
-			if (n == 4)
-				return 0;
-			field[n++] = end + 1;
-		}
+	if (len > 0 && s[0] == '[') {
+		if ((close = memchr(s, ']', len)) == NULL ||
+		    (size_t)(close - s - 1) >= sizeof(addr))
+			return 0;
+		memcpy(addr, s + 1, (size_t)(close - s - 1));
+		addr[close - s - 1] = '\0';
+		if (inet_pton(AF_INET6, addr, bin) != 1)
+			return 0;
+		return close + 1 < end && close[1] == ':' &&
+		    port_valid(close + 2, (size_t)(end - close - 2));
 	}
-	if (n != 4)
+	if (len >= sizeof(addr))
 		return 0;
-	return port_valid(field[1], (size_t)(field[2] - field[1] - 1)) &&
-	    port_valid(field[3], strlen(field[3]));
+	memcpy(addr, s, len);
+	addr[len] = '\0';
+	if (inet_pton(AF_INET6, addr, bin) == 1)
+		return 1;
+	if ((colon = strchr(addr, ':')) != NULL) {
+		if (!port_valid(colon + 1, strlen(colon + 1)))
+			return 0;
+		addr[colon - addr] = '\0';
+	}
+	return inet_pton(AF_INET, addr, bin) == 1;
+}
+
+/* NULL when list is "" or servers separated by ',', else the bad one. */
+static const char *
+dns_servers_problem(const char *list, char *bad, size_t size)
+{
+	const char *s = list, *comma;
+	size_t	len;
+
+	if (*list == '\0')
+		return NULL;
+	if (strlen(list) > DNS_SERVERS_MAX)
+		return "is too long";
+	for (;;) {
+		comma = strchr(s, ',');
+		len = comma != NULL ? (size_t)(comma - s) : strlen(s);
+		if (!dns_server_valid(s, len)) {
+			snprintf(bad, size, "%.*s", (int)len, s);
+			return bad;
+		}
+		if (comma == NULL)
+			break;
+		s = comma + 1;
+	}
+	return NULL;
+}
+
+static int
+validate_dns_servers(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *list = last_str(opt), *problem;
+	char	bad[DNS_SERVERS_MAX + 1];
+
+	if (list == NULL ||
+	    (problem = dns_servers_problem(list, bad, sizeof(bad))) == NULL)
+		return 0;
+	if (problem == bad)
+		cfg_error(cfg, "dns_servers = \"%s\": \"%s\" is not a server; "
+		    "write IP addresses with an optional port, separated by "
+		    "',' (\"127.0.0.1:5353,[::1]:53\")", list, bad);
+	else
+		cfg_error(cfg, "dns_servers = \"%s\" %s; list at most a few "
+		    "servers", list, problem);
+	return 0;
+}
+
+/*
+ * The daemon works in / once started and re-reads paths on reload, so a
+ * relative path would mean one file to -n and another to the daemon.
+ */
+static int
+validate_path(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *path = last_str(opt);
+
+	if (path == NULL || path[0] == '\0')
+		return 0;
+	if (path[0] != '/')
+		cfg_error(cfg, "%s = \"%s\" is not an absolute path; write it "
+		    "from / (the daemon runs in /)", opt->name, path);
+	else if (strlen(path) > CONF_PATH_MAX)
+		cfg_error(cfg, "%s = \"%.64s...\" is longer than %d bytes; use "
+		    "a shorter path", opt->name, path, CONF_PATH_MAX);
+	return 0;
 }
 
 static int
@@ -318,6 +428,10 @@ validate_header_name(cfg_t *cfg, cfg_opt_t *opt)
 		cfg_error(cfg, "header_name = \"%s\" is not a header field name; "
 		    "use 1 to %d printable ASCII characters without ':' or space",
 		    name, HEADER_NAME_MAX);
+	else if (name != NULL && header_name_taken(name))
+		cfg_error(cfg, "header_name = \"%s\" is a field other software "
+		    "writes, and incoming fields of this name are removed; "
+		    "choose a name of your own, e.g. \"MTA-STS-Audit\"", name);
 	return 0;
 }
 
@@ -372,11 +486,13 @@ validate_mx_name(cfg_t *cfg, cfg_opt_t *opt)
 static int
 validate_connect_to(cfg_t *cfg, cfg_opt_t *opt)
 {
-	const char *s = new_list_element(opt);
+	const char *s = new_list_element(opt), *problem;
+	struct connect_to ct;
 
-	if (s != NULL && !connect_to_valid(s))
-		cfg_error(cfg, "connect_to: \"%s\" is not valid; write "
-		    "\"HOST:PORT:ADDRESS:PORT\" as for curl --connect-to", s);
+	if (s != NULL && (problem = connect_to_parse(s, &ct)) != NULL)
+		cfg_error(cfg, "connect_to: \"%s\" %s; write "
+		    "\"HOST:PORT:ADDRESS:PORT\" as for curl --connect-to", s,
+		    problem);
 	return 0;
 }
 
@@ -391,26 +507,95 @@ validate_authserv_id(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
-static int
-validate_positive(cfg_t *cfg, cfg_opt_t *opt)
-{
-	unsigned n = cfg_opt_size(opt);
+/*
+ * Every integer key and its range (mtasts-milter.conf(5)). libconfuse's own
+ * integer parser takes strtol() base 0 ("010" is 8, "0x10" is 16) and any
+ * long, so these keys are parsed here: decimal only, checked against the
+ * range before anything multiplies them.
+ */
+static const struct int_key {
+	const char	*name;
+	long		 min;
+	long		 max;
+	const char	*meaning;
+} int_keys[] = {
+	{ "refresh_interval", 1, 31557600, "seconds between TXT record checks" },
+	{ "max_domains", 1, 1000000, "domains tracked" },
+	{ "fetch_timeout", 1, 600, "seconds per policy fetch" },
+	{ "probe_interval", 0, 604800, "seconds between MX probes, 0 = off" },
+};
 
-	if (n > 0 && cfg_opt_getnint(opt, n - 1) < 1)
-		cfg_error(cfg, "%s = %ld is too small; use 1 or more", opt->name,
-		    cfg_opt_getnint(opt, n - 1));
-	return 0;
+/*
+ * "[-]DIGITS" without a leading zero into *v, saturating far beyond any
+ * range. NULL when it is such a number, else what it is instead.
+ */
+static const char *
+decimal_parse(const char *s, long *v)
+{
+	int	negative = 0;
+
+	*v = 0;
+	if (*s == '-') {
+		negative = 1;
+		s++;
+	}
+	if (*s < '0' || *s > '9')
+		return "is not a decimal number";
+	if (s[0] == '0' && s[1] >= '0' && s[1] <= '9')
+		return "has a leading zero";
+	for (; *s >= '0' && *s <= '9'; s++)
+		if (*v < 1000000000L)
+			*v = *v * 10 + (*s - '0');
+		else
+			*v = 1000000000L;
+	if (*s != '\0')
+		return "is not a decimal number";
+	if (negative)
+		*v = -*v;
+	return NULL;
 }
 
 static int
-validate_not_negative(cfg_t *cfg, cfg_opt_t *opt)
+parse_int_key(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 {
-	unsigned n = cfg_opt_size(opt);
+	const struct int_key *k = NULL;
+	const char *problem;
+	size_t	i;
+	long	v;
 
-	if (n > 0 && cfg_opt_getnint(opt, n - 1) < 0)
-		cfg_error(cfg, "%s = %ld is negative; use 0 to turn it off or "
-		    "a number of seconds", opt->name, cfg_opt_getnint(opt, n - 1));
+	for (i = 0; i < sizeof(int_keys) / sizeof(int_keys[0]); i++)
+		if (strcmp(int_keys[i].name, opt->name) == 0)
+			k = &int_keys[i];
+	if (k == NULL)
+		return -1;
+	if ((problem = decimal_parse(value, &v)) == NULL &&
+	    (v < k->min || v > k->max))
+		problem = "is out of range";
+	if (problem != NULL) {
+		cfg_error(cfg, "%s = %s %s; use %ld to %ld (%s)", k->name,
+		    value, problem, k->min, k->max, k->meaning);
+		v = k->min;	/* parsing goes on to report the rest */
+	}
+	*(long *)result = v;
 	return 0;
+}
+
+/* The earlier listener with the same address as the last one, or NULL. */
+static const char *
+listener_twin(cfg_opt_t *opt, int family, const unsigned char bin[16])
+{
+	unsigned n = cfg_opt_size(opt), i;
+	unsigned char other[16];
+	const char *title;
+	int	f;
+
+	for (i = 0; i + 1 < n; i++) {
+		title = cfg_title(cfg_opt_getnsec(opt, i));
+		if (address_parse(title, &f, other) == 0 && f == family &&
+		    memcmp(other, bin, family == AF_INET ? 4 : 16) == 0)
+			return title;
+	}
+	return NULL;
 }
 
 static int
@@ -418,20 +603,40 @@ validate_listener(cfg_t *cfg, cfg_opt_t *opt)
 {
 	cfg_t	*sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
 	unsigned char bin[16];
+	const char *twin;
 	int	family;
 
 	if (address_parse(cfg_title(sec), &family, bin) == -1)
 		cfg_error(cfg, "listener \"%s\": not a numeric IP address; write "
 		    "the address the MTA listens on, e.g. \"203.0.113.10\"",
 		    cfg_title(sec));
+	else if ((twin = listener_twin(opt, family, bin)) != NULL)
+		cfg_error(cfg, "listener \"%s\": the same address as listener "
+		    "\"%s\"; keep one of them", cfg_title(sec), twin);
 	return 0;
+}
+
+/* The earlier draft for the same domain (any case) as the last, or NULL. */
+static const char *
+draft_twin(cfg_opt_t *opt, const char *domain)
+{
+	unsigned n = cfg_opt_size(opt), i;
+	size_t	len = strlen(domain);
+	const char *title;
+
+	for (i = 0; i + 1 < n; i++) {
+		title = cfg_title(cfg_opt_getnsec(opt, i));
+		if (strlen(title) == len && lex_eq_nocase(title, domain, len))
+			return title;
+	}
+	return NULL;
 }
 
 static int
 validate_draft(cfg_t *cfg, cfg_opt_t *opt)
 {
 	cfg_t	*sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
-	const char *domain = cfg_title(sec);
+	const char *domain = cfg_title(sec), *twin;
 
 	if (parsing->draft_count < CONF_DRAFT_MAX)
 		parsing->draft_line[parsing->draft_count++] =
@@ -442,6 +647,9 @@ validate_draft(cfg_t *cfg, cfg_opt_t *opt)
 	if (!domain_valid(domain, strlen(domain)))
 		cfg_error(cfg, "draft \"%s\": not a domain name; write it in "
 		    "A-labels without a trailing dot", domain);
+	else if ((twin = draft_twin(opt, domain)) != NULL)
+		cfg_error(cfg, "draft \"%s\": a second draft for the domain of "
+		    "draft \"%s\"; keep one of them", domain, twin);
 	if (cfg_getstr(sec, "policy_file")[0] == '\0')
 		cfg_error(cfg, "draft \"%s\": policy_file is missing; add "
 		    "policy_file = \"/path/to/mta-sts.txt\"", domain);
@@ -488,10 +696,10 @@ conf_parser_new(void)
 		CFG_SEC("draft", draft_opts,
 		    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 		CFG_STR("authserv_id", "", CFGF_NONE),
-		CFG_INT("refresh_interval", 3600, CFGF_NONE),
-		CFG_INT("max_domains", 10000, CFGF_NONE),
-		CFG_INT("fetch_timeout", 60, CFGF_NONE),
-		CFG_INT("probe_interval", 3600, CFGF_NONE),
+		CFG_INT_CB("refresh_interval", 3600, CFGF_NONE, parse_int_key),
+		CFG_INT_CB("max_domains", 10000, CFGF_NONE, parse_int_key),
+		CFG_INT_CB("fetch_timeout", 60, CFGF_NONE, parse_int_key),
+		CFG_INT_CB("probe_interval", 3600, CFGF_NONE, parse_int_key),
 		CFG_END()
 	};
 	static const struct {
@@ -507,10 +715,14 @@ conf_parser_new(void)
 		{ "listener|mx_name", validate_mx_name },
 		{ "connect_to", validate_connect_to },
 		{ "authserv_id", validate_authserv_id },
-		{ "refresh_interval", validate_positive },
-		{ "max_domains", validate_positive },
-		{ "fetch_timeout", validate_positive },
-		{ "probe_interval", validate_not_negative },
+		{ "dns_servers", validate_dns_servers },
+		{ "pidfile", validate_path },
+		{ "json_log", validate_path },
+		{ "state_dir", validate_path },
+		{ "tls_cert_file", validate_path },
+		{ "ca_file", validate_path },
+		{ "listener|tls_cert_file", validate_path },
+		{ "draft|policy_file", validate_path },
 		{ "listener", validate_listener },
 		{ "draft", validate_draft },
 	};
@@ -528,14 +740,9 @@ conf_parser_new(void)
 static char *
 lower_dup(const char *s)
 {
-	char	*d, *p;
+	char	*d;
 
-	if ((d = strdup(s)) == NULL)
-		return NULL;
-	for (p = d; *p != '\0'; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-	return d;
+	return (d = strdup(s)) == NULL ? NULL : lex_lower_str(d);
 }
 
 static char **
@@ -778,7 +985,7 @@ strip_comments(char *s)
 
 	for (; *s != '\0'; s++) {
 		if (quote != 0) {
-			if (*s == '\\' && quote == '"' && s[1] != '\0')
+			if (*s == '\\' && s[1] != '\0')
 				s++;
 			else if (*s == quote)
 				quote = 0;
@@ -801,13 +1008,12 @@ strip_comments(char *s)
 	}
 }
 
-/* The whole file as a string, at most CONF_FILE_MAX bytes. */
+/* The whole file as a string of *len bytes, at most CONF_FILE_MAX. */
 static char *
-read_conf_file(const char *path)
+read_conf_file(const char *path, size_t *len)
 {
 	FILE	*fp;
 	char	*buf;
-	size_t	 len;
 
 	if ((fp = fopen(path, "r")) == NULL)
 		return NULL;
@@ -815,16 +1021,36 @@ read_conf_file(const char *path)
 		fclose(fp);
 		return NULL;
 	}
-	len = fread(buf, 1, CONF_FILE_MAX + 1, fp);
-	if (ferror(fp) || len > CONF_FILE_MAX) {
+	*len = fread(buf, 1, CONF_FILE_MAX + 1, fp);
+	if (ferror(fp) || *len > CONF_FILE_MAX) {
 		errno = ferror(fp) ? EIO : EFBIG;
 		free(buf);
 		fclose(fp);
 		return NULL;
 	}
 	fclose(fp);
-	buf[len] = '\0';
+	buf[*len] = '\0';
 	return buf;
+}
+
+/*
+ * A NUL byte would end the text libconfuse sees, silently dropping the
+ * rest of the file: report its line instead. 0, or -1 after reporting.
+ */
+static int
+text_check(const char *path, const char *text, size_t len)
+{
+	const char *nul = memchr(text, '\0', len), *p;
+	unsigned line = 1;
+
+	if (nul == NULL)
+		return 0;
+	for (p = text; p < nul; p++)
+		if (*p == '\n')
+			line++;
+	report_at(path, line, "a NUL byte (offset %zu): this is not a text "
+	    "file; remove the byte or restore the file", (size_t)(nul - text));
+	return -1;
 }
 
 static int
@@ -848,11 +1074,17 @@ conf_load(const char *path, conf_error_fn *error, void *arg)
 	struct conf *c = NULL;
 	cfg_t	*cfg;
 	char	*text;
+	size_t	 len;
 
 	parsing = &ctx;
-	if ((text = read_conf_file(path)) == NULL) {
+	if ((text = read_conf_file(path, &len)) == NULL) {
 		report_at(path, 0, "cannot read: %s; check the path given with -c",
 		    strerror(errno));
+		parsing = NULL;
+		return NULL;
+	}
+	if (text_check(path, text, len) == -1) {
+		free(text);
 		parsing = NULL;
 		return NULL;
 	}

@@ -15,7 +15,6 @@
 #include <arpa/nameser.h>
 
 #include <ares.h>
-#include <ctype.h>
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
@@ -24,6 +23,7 @@
 #include <string.h>
 
 #include "resolve.h"
+#include "stslex.h"
 
 struct resolver {
 	ares_channel	channel;
@@ -253,15 +253,15 @@ txt_rrset_free(struct txt_rrset *set)
 static int
 copy_host(char *dst, size_t size, const char *src)
 {
-	size_t i, len = strlen(src);
+	size_t len = strlen(src);
 
 	if (len > 0 && src[len - 1] == '.')
 		len--;
 	if (len >= size)
 		return 0;
-	for (i = 0; i < len; i++)
-		dst[i] = (char)tolower((unsigned char)src[i]);
+	memcpy(dst, src, len);
 	dst[len] = '\0';
+	lex_lower_str(dst);
 	return 1;
 }
 

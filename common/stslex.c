@@ -7,10 +7,14 @@
 
 #include "stslex.h"
 
-static unsigned char
-ascii_lower(unsigned char c)
+char *
+lex_lower_str(char *s)
 {
-	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + ('a' - 'A')) : c;
+	char	*p;
+
+	for (p = s; *p != '\0'; p++)
+		*p = (char)lex_lower((unsigned char)*p);
+	return s;
 }
 
 /* Not strncasecmp: the locale must not change how keys and names compare. */
@@ -20,8 +24,8 @@ lex_eq_nocase(const char *a, const char *b, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (ascii_lower((unsigned char)a[i]) !=
-		    ascii_lower((unsigned char)b[i]))
+		if (lex_lower((unsigned char)a[i]) !=
+		    lex_lower((unsigned char)b[i]))
 			return 0;
 	return 1;
 }

@@ -2,9 +2,10 @@
  * stslex.h - lexical rules shared by the MTA-STS policy grammar (RFC 8461
  * 3.2) and the TXT record grammars (RFC 8461 3.1, RFC 8460 3): character
  * classes, the extension-name rule both define identically, ASCII
- * case-insensitive comparison, strict UTF-8 (RFC 3629) validation, and the
- * string vectors the parsers fill (mx patterns, rua URIs). Internal to
- * libmtasts.
+ * case-insensitive comparison and lower-casing (the one place for both:
+ * names are compared and stored without regard to the locale), strict
+ * UTF-8 (RFC 3629) validation, and the string vectors the parsers fill (mx
+ * patterns, rua URIs). Shared by libmtasts and the tools.
  */
 #ifndef MTASTS_STSLEX_H
 #define MTASTS_STSLEX_H
@@ -45,6 +46,15 @@ lex_hex_value(unsigned char c)
 	return -1;
 }
 
+/* c with an ASCII capital made lower case; every other byte unchanged. */
+static inline unsigned char
+lex_lower(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + ('a' - 'A')) : c;
+}
+
+/* Lower-cases the ASCII capitals of s in place; returns s. */
+char	*lex_lower_str(char *s);
 /* 1 when a[0..n) and b[0..n) are equal ignoring ASCII case. */
 int	lex_eq_nocase(const char *a, const char *b, size_t n);
 /*

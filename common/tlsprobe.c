@@ -38,6 +38,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "connectto.h"
 #include "printable.h"
 #include "resolve.h"
 #include "tlsprobe.h"
@@ -45,7 +46,6 @@
 #define PROBE_DEFAULT_TIMEOUT_MS	10000
 #define SMTP_LINE_MAX		1024	/* RFC 5321 says 512; be lenient */
 #define SMTP_REPLY_LINES_MAX	128
-#define CONNECT_TO_FIELD_MAX	256
 
 /* One connection to the server being probed. */
 struct conn {
@@ -66,89 +66,6 @@ struct probe {
 	unsigned	port;
 	char		ehlo[RESOLVE_NAME_MAX];
 };
-
-/* ---- connect-to mapping (curl's --connect-to) ------------------------ */
-
-/* Split "a:b:c:d" (":" inside [] kept) into four fields; 0 or -1. */
-static int
-split_connect_to(const char *s, char field[4][CONNECT_TO_FIELD_MAX])
-{
-	size_t n = 0, len = 0;
-	int in_bracket = 0;
-
-	for (; *s != '\0'; s++) {
-		if (*s == '[')
-			in_bracket = 1;
-		else if (*s == ']')
-			in_bracket = 0;
-		if (*s == ':' && !in_bracket) {
-			field[n][len] = '\0';
-			if (++n == 4)
-				return -1;
-			len = 0;
-			continue;
-		}
-		if (len + 1 >= CONNECT_TO_FIELD_MAX)
-			return -1;
-		field[n][len++] = *s;
-	}
-	field[n][len] = '\0';
-	return n == 3 ? 0 : -1;
-}
-
-/* "[v6]" -> "v6" in place. */
-static void
-strip_brackets(char *s)
-{
-	size_t len = strlen(s);
-
-	if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
-		memmove(s, s + 1, len - 2);
-		s[len - 2] = '\0';
-	}
-}
-
-/* A port field: "" (any) gives 0, else 1-65535; -1 when malformed. */
-static long
-port_field(const char *s)
-{
-	char *end;
-	long v;
-
-	if (*s == '\0')
-		return 0;
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	v = strtol(s, &end, 10);
-	return *end == '\0' && v >= 1 && v <= 65535 ? v : -1;
-}
-
-int
-tlsprobe_connect_to(const char *const *entries, size_t n, const char *host,
-    unsigned port, char *addr, size_t size, unsigned *port_out)
-{
-	char f[4][CONNECT_TO_FIELD_MAX];
-	long from_port, to_port;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (split_connect_to(entries[i], f) == -1)
-			continue;
-		strip_brackets(f[0]);
-		from_port = port_field(f[1]);
-		if (f[0][0] != '\0' && strcasecmp(f[0], host) != 0)
-			continue;
-		if (from_port == -1 || (to_port = port_field(f[3])) == -1)
-			return -1;
-		if (from_port != 0 && from_port != (long)port)
-			continue;
-		strip_brackets(f[2]);
-		snprintf(addr, size, "%s", f[2][0] != '\0' ? f[2] : host);
-		*port_out = to_port != 0 ? (unsigned)to_port : port;
-		return 1;
-	}
-	return 0;
-}
 
 long
 tlsprobe_days_left(time_t not_after, time_t now)
@@ -236,7 +153,7 @@ find_addresses(struct probe *p, const char *host, unsigned port)
 
 	p->port = port;
 	snprintf(name, sizeof(name), "%s", host);
-	m = tlsprobe_connect_to(o->connect_to, o->connect_to_count, host, port,
+	m = connect_to_apply(o->connect_to, o->connect_to_count, host, port,
 	    name, sizeof(name), &p->port);
 	if (m == -1) {
 		snprintf(p->out->error, sizeof(p->out->error),

@@ -74,16 +74,6 @@ int	tlsprobe_run(const char *const *hosts, size_t n,
 /* The certificate facts for verdict_eval (known = 0 when not judged). */
 struct cert_health tlsprobe_health(const struct tlsprobe_result *);
 
-/*
- * Apply curl-style --connect-to entries ("HOST:PORT:ADDR:PORT"; an empty
- * HOST or PORT matches any, an empty ADDR or PORT keeps the original) to
- * host:port, first match wins. Returns 1 and fills addr (size bytes, may be
- * a name, brackets removed) and *port_out when an entry matched, 0 when
- * none did, -1 when a matching entry is malformed.
- */
-int	tlsprobe_connect_to(const char *const *entries, size_t n,
-	    const char *host, unsigned port, char *addr, size_t size,
-	    unsigned *port_out);
 /* Whole days from now to not_after (negative once expired). */
 long	tlsprobe_days_left(time_t not_after, time_t now);
 

@@ -53,30 +53,60 @@ parse_version_number(const char **sp, unsigned *val)
 }
 
 /*
- * Strict "TLSv" MAJOR ["." MINOR], as Postfix ("TLSv1" is 1.0) and
- * OpenSSL's SSL_get_version() write it. Anything else ("SSLv3",
- * Sendmail's "TLSv1/SSLv3", garbage) is unrecognised and so not ok: a
- * sender enforcing MTA-STS needs a version it can name as 1.2 or later.
+ * What MTAs write in {tls_version} when it is not the session's version.
+ * Sendmail before 8.15.1 wrote the cipher's version
+ * (SSL_CIPHER_get_version): "TLSv1/SSLv3" for every TLS cipher with
+ * OpenSSL up to 1.0.2, "TLSv1.0" for a TLS 1.0 cipher from OpenSSL 1.1.0
+ * on (the session version of TLS 1.0 is "TLSv1"), "(NONE)" without a
+ * cipher; "unknown" is OpenSSL's word for a version it cannot name and
+ * "UNKNOWN" Sendmail's when OpenSSL gives none. A TLS 1.2 session can show
+ * any of these, so they say TLS was used and nothing about its version.
+ * (OpenSSL 1.1's cipher version "SSLv3" cannot be told from an SSLv3
+ * session; no Sendmail that writes cipher versions builds with it.)
  */
-int
-tls_version_ok(const char *tls_version)
+static const char *const version_unknown[] = {
+	"TLSv1/SSLv3", "TLSv1.0", "(NONE)", "unknown", "UNKNOWN",
+};
+
+/*
+ * Strict "TLSv" MAJOR ["." MINOR], as Postfix ("TLSv1" is 1.0) and
+ * OpenSSL's SSL_get_version() write it, is judged; a cipher version (see
+ * above) is unknown. Anything else ("SSLv3", "SSLv2", garbage) is not ok:
+ * a sender enforcing MTA-STS needs a version it can name as 1.2 or later.
+ */
+enum tls_version_class
+tls_version_class(const char *tls_version)
 {
 	const char *s = tls_version;
 	unsigned major, minor = 0;
+	size_t	i;
 
-	if (s == NULL || strncmp(s, "TLSv", 4) != 0)
-		return 0;
+	if (s == NULL || *s == '\0')
+		return TLS_VERSION_NONE;
+	for (i = 0; i < sizeof(version_unknown) / sizeof(version_unknown[0]);
+	    i++)
+		if (strcmp(s, version_unknown[i]) == 0)
+			return TLS_VERSION_UNKNOWN;
+	if (strncmp(s, "TLSv", 4) != 0)
+		return TLS_VERSION_OLD;
 	s += 4;
 	if (parse_version_number(&s, &major) == -1)
-		return 0;
+		return TLS_VERSION_OLD;
 	if (*s == '.') {
 		s++;
 		if (parse_version_number(&s, &minor) == -1)
-			return 0;
+			return TLS_VERSION_OLD;
 	}
 	if (*s != '\0')
-		return 0;
-	return major > 1 || (major == 1 && minor >= 2);
+		return TLS_VERSION_OLD;
+	return major > 1 || (major == 1 && minor >= 2) ? TLS_VERSION_OK :
+	    TLS_VERSION_OLD;
+}
+
+int
+tls_version_ok(const char *tls_version)
+{
+	return tls_version_class(tls_version) == TLS_VERSION_OK;
 }
 
 /* Reasons a sender would have for rejecting this session under policy. */
@@ -86,10 +116,17 @@ session_reasons(const char *tls_version, const char *mx_name,
 {
 	unsigned reasons = 0;
 
-	if (tls_version == NULL || *tls_version == '\0')
+	switch (tls_version_class(tls_version)) {
+	case TLS_VERSION_NONE:
 		reasons |= REASON_STARTTLS_NOT_SUPPORTED;
-	else if (!tls_version_ok(tls_version))
+		break;
+	case TLS_VERSION_OLD:
 		reasons |= REASON_TLS_VERSION;
+		break;
+	case TLS_VERSION_OK:
+	case TLS_VERSION_UNKNOWN:
+		break;
+	}
 	if (mx_name == NULL || policy_match_mx(policy, mx_name) < 0)
 		reasons |= REASON_MX_MISMATCH;
 	/*

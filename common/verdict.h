@@ -69,16 +69,26 @@ struct verdict {
 	enum sts_mode		mode;		/* mode applied (UNSET without policy) */
 };
 
+/* What the MTA's {tls_version} says about the session. */
+enum tls_version_class {
+	TLS_VERSION_NONE = 0,	/* NULL or "": plaintext */
+	TLS_VERSION_OK,		/* TLS 1.2 or later */
+	TLS_VERSION_OLD,	/* older, or a value not known (not ok) */
+	TLS_VERSION_UNKNOWN	/* TLS, but the value does not say which */
+};
+
 /*
  * tls_version: the MTA's {tls_version} ("TLSv1", "TLSv1.1", "TLSv1.2",
- * "TLSv1.3", ...), NULL or "" for a plaintext session. mx_name: the MX name
+ * "TLSv1.3", ...), NULL or "" for a plaintext session; a value of class
+ * TLS_VERSION_UNKNOWN gives no tls-version reason. mx_name: the MX name
  * the sender reached (NULL when unknown: counts as a mismatch). cert may be
  * NULL (unknown).
  */
 void	verdict_eval(const char *tls_version, const char *mx_name,
 	    const struct cert_health *cert, const struct policy_view *pv,
 	    struct verdict *out);
-/* 1 when the version is TLS 1.2 or later, 0 when older or unrecognised. */
+enum tls_version_class tls_version_class(const char *tls_version);
+/* 1 when the version is TLS 1.2 or later, 0 otherwise. */
 int	tls_version_ok(const char *tls_version);
 const char *verdict_result_name(enum verdict_result);
 /* Name of a single REASON_* bit, NULL for anything else. */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "connectto.h"
 
 enum {
 	OPT_JSON = 256, OPT_MX, OPT_DNS_SERVER, OPT_CA_FILE, OPT_CONNECT_TO,
@@ -57,6 +58,21 @@ set_timeout(struct check_args *args, const char *value)
 	return 0;
 }
 
+/* The rules of connect_to in mtasts-milter.conf, checked before any lookup. */
+static int
+add_connect_to(struct check_args *args, char *value)
+{
+	struct connect_to ct;
+	const char *problem;
+
+	if ((problem = connect_to_parse(value, &ct)) != NULL)
+		return check_usage_error("--connect-to: \"%s\" %s; write "
+		    "HOST:PORT:ADDRESS:PORT as for curl --connect-to", value,
+		    problem);
+	args->connect_to[args->connect_to_count++] = value;
+	return 0;
+}
+
 /* The options of "domain"; 0, or -1 after a usage error. */
 static int
 online_option(struct check_args *args, unsigned allowed, const char *subcommand,
@@ -73,8 +89,7 @@ online_option(struct check_args *args, unsigned allowed, const char *subcommand,
 		args->ca_file = value;
 		return 0;
 	case OPT_CONNECT_TO:
-		args->connect_to[args->connect_to_count++] = value;
-		return 0;
+		return add_connect_to(args, value);
 	case OPT_STATE_DIR:
 		args->state_dir = value;
 		return 0;

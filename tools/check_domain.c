@@ -11,7 +11,6 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +29,7 @@
 #include "printable.h"
 #include "record.h"
 #include "resolve.h"
+#include "stslex.h"
 #include "stsstate.h"
 #include "tlsprobe.h"
 
@@ -574,16 +574,16 @@ print_json(const struct domain_run *run)
 static int
 normalise_domain(const char *arg, char *out, size_t size)
 {
-	size_t i, len = strlen(arg);
+	size_t len = strlen(arg);
 
 	if (len > 1 && arg[len - 1] == '.')
 		len--;
 	if (len >= size || !domain_valid(arg, len))
 		return check_usage_error("domain: \"%s\" is not a domain name",
 		    arg);
-	for (i = 0; i < len; i++)
-		out[i] = (char)tolower((unsigned char)arg[i]);
+	memcpy(out, arg, len);
 	out[len] = '\0';
+	lex_lower_str(out);
 	return 0;
 }
 

@@ -7,7 +7,6 @@
  * report in the chosen format. Exit: 0 ok, 1 some input could not be read
  * (the rest is reported), 2 usage or internal error.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -21,6 +20,7 @@
 #include "report_format.h"
 #include "report_input.h"
 #include "report_record.h"
+#include "stslex.h"
 #include "utctime.h"
 
 #define TOP_DEFAULT	10
@@ -89,8 +89,7 @@ add_domain(struct agg *a, const char *d)
 	}
 	if ((s = strdup(d)) == NULL)
 		return -1;
-	for (char *p = s; *p != '\0'; p++)
-		*p = (char)tolower((unsigned char)*p);
+	lex_lower_str(s);
 	if (s[0] != '\0' && s[strlen(s) - 1] == '.')
 		s[strlen(s) - 1] = '\0';
 	a->filter[a->nfilter++] = s;

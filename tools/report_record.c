@@ -7,13 +7,13 @@
  * versions are ignored. Text from the log is attacker-influenced (HELO,
  * PTR): it is made printable before it reaches any output.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "printable.h"
 #include "report_jscan.h"
 #include "report_record.h"
+#include "stslex.h"
 #include "utctime.h"
 
 #define KEY_MAX	32
@@ -22,13 +22,6 @@ const char *
 rec_reason_name(unsigned bit)
 {
 	return bit == REC_REASON_OTHER ? "other" : verdict_reason_name(bit);
-}
-
-static void
-lower(char *s)
-{
-	for (; *s != '\0'; s++)
-		*s = (char)tolower((unsigned char)*s);
 }
 
 /* A string or null (stored as "") into dst, made printable. */
@@ -189,7 +182,7 @@ domain_entry(struct jscan *js, struct rec_domain *d, char *err,
 	}
 	if (more == -1)
 		return -1;
-	lower(d->domain);
+	lex_lower_str(d->domain);
 	if (d->domain[0] == '\0') {
 		snprintf(err, errsize, "a \"domains\" entry has no domain");
 		return -2;
@@ -315,6 +308,6 @@ rec_parse(const char *line, size_t len, struct rec *r, char *err,
 		snprintf(err, errsize, "no valid \"%s\"", ts_ok ? "event" : "ts");
 		return -1;
 	}
-	lower(r->mail_from);
+	lex_lower_str(r->mail_from);
 	return 0;
 }

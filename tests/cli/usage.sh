@@ -29,6 +29,10 @@ stderr_has 'record: give the TXT records'
 run "unknown tlsrpt option" 2 tlsrpt --frobnicate 'v=TLSRPTv1; rua=mailto:a@example.com'
 run "--mx after record" 2 record --mx mail.example.com 'v=STSv1; id=1'
 stderr_has 'record: --mx applies to the policy subcommand only'
+run "--connect-to with three fields" 2 domain example.com --connect-to a.test:443:127.0.0.1
+stderr_has '--connect-to: "a.test:443:127.0.0.1" has fewer than four fields'
+run "--connect-to with a bad port" 2 domain example.com --connect-to :443:127.0.0.1:99999
+stderr_has 'has a port that is not 1 to 65535'
 
 run "missing file" 2 policy "$work/does-not-exist.txt"
 stderr_has 'does-not-exist.txt: No such file or directory'

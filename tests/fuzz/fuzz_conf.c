@@ -65,7 +65,12 @@ check_conf(const struct conf *c)
 {
 	size_t	i;
 
-	if (fz.errors != 0 || c->refresh_interval < 1 || c->max_domains < 1 ||
+	/* The ranges of mtasts-milter.conf(5): nothing wraps or escapes them. */
+	if (fz.errors != 0 || c->refresh_interval < 1 ||
+	    c->refresh_interval > 31557600 || c->max_domains < 1 ||
+	    c->max_domains > 1000000 || c->fetch_timeout < 1 ||
+	    c->fetch_timeout > 600 || c->probe_interval < 0 ||
+	    c->probe_interval > 604800 ||
 	    c->header_name[0] == '\0' || strchr(c->header_name, ':') != NULL)
 		abort();
 	for (i = 0; i < c->domain_count; i++)

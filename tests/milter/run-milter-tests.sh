@@ -158,8 +158,15 @@ write_conf bad-value.conf 'add_header = "sometimes"'
 expect_bad_conf bad-value.conf \
     "bad-value.conf:10: add_header = \"sometimes\" is not valid; use"
 write_conf bad-key.conf 'refresh_interval = 0' '# comment' 'no_such_key = 1'
-expect_bad_conf bad-key.conf "bad-key.conf:10: refresh_interval = 0 is too small" \
+expect_bad_conf bad-key.conf "bad-key.conf:10: refresh_interval = 0 is out of range" \
     "bad-key.conf:12: .*no_such_key"
+# integers past a long, or past a key's range, are refused, not wrapped
+write_conf bad-int.conf 'refresh_interval = 9223372036854775807' \
+    'max_domains = 99999999999999999999' 'fetch_timeout = 0x10'
+expect_bad_conf bad-int.conf \
+    "bad-int.conf:10: refresh_interval = 9223372036854775807 is out of range; use 1 to 31557600" \
+    "bad-int.conf:11: max_domains = 99999999999999999999 is out of range; use 1 to 1000000" \
+    "bad-int.conf:12: fetch_timeout = 0x10 is not a decimal number; use 1 to 600"
 write_conf bad-draft.conf "draft \"example.org\" { policy_file = \"$work/broken-policy.txt\" }"
 expect_bad_conf bad-draft.conf "broken-policy.txt:3: error: " \
     "bad-draft.conf:10: draft \"example.org\": policy_file"
@@ -260,7 +267,7 @@ else
 fi
 
 # The JSON log: one line per message (and per message-less connection).
-check_json "valid JSON, expected line count" 'length == 22'
+check_json "valid JSON, expected line count" 'length == 23'
 check_json "one line per queue id" \
     '[.[] | select(.queue_id != null) | .queue_id] | (length == (unique | length))'
 check_json "TLSv1.3 pass" \
@@ -269,6 +276,8 @@ check_json "client certificate: xtext DN decoded, CN kept" \
     '.[] | select(.queue_id == "H1") | .tls.client_cert_subject == "/C=US/CN=client.sender.test" and .tls.client_cert_issuer == "Sender CA+2B1"'
 check_json "TLSv1.1 would-fail" \
     '.[] | select(.queue_id == "H2") | .domains[0].result == "would-fail" and .domains[0].reasons == ["tls-version"] and .tls.version == "TLSv1.1" and .tls.bits == 256'
+check_json "cipher version: raw in tls.version, no tls-version" \
+    '.[] | select(.queue_id == "H11") | .tls.version == "TLSv1/SSLv3" and .domains[0].result == "pass" and .domains[0].reasons == []'
 check_json "plaintext: tls null, null sender" \
     '.[] | select(.queue_id == "H3") | .tls == null and .mail_from_domain == null and .domains[0].reasons == ["starttls-not-supported"]'
 check_json "two messages on one connection" \

@@ -28,6 +28,15 @@ expect_header(conn, "mx1.example.test; domain=example.test; result=would-fail;\n
 check(mt.eom_check(conn, MT_HDRDELETE, "MTA-STS-Audit"), "forged header kept")
 mt.disconnect(conn)
 
+-- Sendmail before 8.15.1 writes the cipher's version ("TLSv1/SSLv3" with
+-- OpenSSL 1.0.x) whatever the session's: TLS was used, the version is not
+-- known, so no tls-version would-fail (and so no header here).
+conn = open_session(tls_macros("TLSv1/SSLv3"))
+send_message(conn, "H11", "<s@sender.test>", { "<a@example.test>" })
+end_message(conn)
+expect_no_header(conn, "TLSv1/SSLv3 (cipher version) is not a would-fail")
+mt.disconnect(conn)
+
 -- No TLS macros at all: plaintext.
 conn = open_session(nil)
 send_message(conn, "H3", "<>", { "<a@example.test>" })

@@ -1,7 +1,9 @@
 /*
  * check_addr.c - unit tests for common/addr.c: the domain of an envelope
  * address, host names from macros, and Sendmail's xtext DNs. All of this is
- * peer-controlled text, so the tables lean on the hostile cases.
+ * peer-controlled text, so the tables lean on the hostile cases. Also the
+ * one lower-casing helper (stslex) every name in the daemon and the tools
+ * goes through: ASCII capitals only, whatever the locale.
  */
 #include "config.h"
 
@@ -10,6 +12,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "stslex.h"
 #include "unit.h"
 
 #define GUARD	'#'
@@ -229,6 +232,31 @@ START_TEST(test_size_zero)
 }
 END_TEST
 
+static const struct {
+	const char	*in;
+	const char	*out;
+} lower_cases[] = {
+	{ "", "" },
+	{ "MX1.Example.COM", "mx1.example.com" },
+	{ "already.lower-case_1", "already.lower-case_1" },
+	{ "@[\\]^`{|}~AZaz", "@[\\]^`{|}~azaz" },
+	/* Latin-1 and UTF-8 capitals are not ASCII: left as they are */
+	{ "\xc9T\xc9", "\xc9t\xc9" },
+	{ "\xc3\x89" "COLE", "\xc3\x89" "cole" },
+};
+
+START_TEST(test_lower_table)
+{
+	char	buf[64];
+
+	snprintf(buf, sizeof(buf), "%s", lower_cases[_i].in);
+	ck_assert_ptr_eq(lex_lower_str(buf), buf);
+	ck_assert_str_eq(buf, lower_cases[_i].out);
+	ck_assert_int_eq(lex_lower('Q'), 'q');
+	ck_assert_int_eq(lex_lower(0xc9), 0xc9);
+}
+END_TEST
+
 #define NCASES(t)	((int)(sizeof(t) / sizeof((t)[0])))
 
 Suite *
@@ -248,6 +276,7 @@ unit_suite(void)
 	tcase_add_loop_test(tc, test_dn_table, 0,
 	    NCASES(dn_cases));
 	tcase_add_test(tc, test_size_zero);
+	tcase_add_loop_test(tc, test_lower_table, 0, NCASES(lower_cases));
 	suite_add_tcase(s, tc);
 	return s;
 }

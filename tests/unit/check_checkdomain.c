@@ -2,8 +2,8 @@
  * check_checkdomain.c - the network-free pieces of "mtasts-check domain":
  * typo hints (edit distance, closest host), MX coverage, the mx-tls and
  * certificate judgements on made-up probe results, max_age guidance, the
- * verdict, curl-style connect-to mapping, expiry days, and the run-to-run
- * state (comparison rules, removal date, file round trip, corrupt file).
+ * verdict, expiry days, and the run-to-run state (comparison rules,
+ * removal date, file round trip, corrupt file).
  */
 #include "config.h"
 
@@ -237,45 +237,7 @@ START_TEST(test_verdict)
 }
 END_TEST
 
-/* ---- connect-to and expiry days --------------------------------------- */
-
-static const char *const mapping[] = {
-	"mx1.example.test:25:127.0.0.1:2601",
-	"mx2.example.test:25::2602",
-	":443:[::1]:8443",
-	"bad.example.test:x:127.0.0.1:1",
-};
-
-static const struct connect_case {
-	const char	*host;
-	unsigned	 port;
-	int		 rc;
-	const char	*addr;
-	unsigned	 to_port;
-} connects[] = {
-	{ "mx1.example.test", 25, 1, "127.0.0.1", 2601 },
-	{ "MX1.Example.Test", 25, 1, "127.0.0.1", 2601 },
-	{ "mx1.example.test", 587, 0, "", 0 },
-	{ "mx2.example.test", 25, 1, "mx2.example.test", 2602 },
-	{ "mta-sts.example.test", 443, 1, "::1", 8443 },
-	{ "mx3.example.test", 25, 0, "", 0 },
-	{ "bad.example.test", 25, -1, "", 0 },
-};
-
-START_TEST(test_connect_to)
-{
-	const struct connect_case *c = &connects[_i];
-	char addr[64] = "";
-	unsigned port = 0;
-
-	ck_assert_int_eq(tlsprobe_connect_to(mapping, 4, c->host, c->port,
-	    addr, sizeof(addr), &port), c->rc);
-	if (c->rc == 1) {
-		ck_assert_str_eq(addr, c->addr);
-		ck_assert_uint_eq(port, c->to_port);
-	}
-}
-END_TEST
+/* ---- expiry days ------------------------------------------------------ */
 
 START_TEST(test_days_left)
 {
@@ -452,7 +414,6 @@ unit_suite(void)
 	tcase_add_loop_test(tc, test_mx_tls, 0, N(tls_cases));
 	tcase_add_loop_test(tc, test_max_age, 0, N(ages));
 	tcase_add_test(tc, test_verdict);
-	tcase_add_loop_test(tc, test_connect_to, 0, N(connects));
 	tcase_add_test(tc, test_days_left);
 	tcase_add_test(tc, test_change_rules);
 	tcase_add_test(tc, test_removal_date);

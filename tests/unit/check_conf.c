@@ -21,7 +21,7 @@
 #include "unit.h"
 
 #define NCASES(t)	((int)(sizeof(t) / sizeof((t)[0])))
-#define TEXT_MAX	4096
+#define TEXT_MAX	8192
 #define DUMP_MAX	8192
 #define ERRORS_MAX	8192
 #define WANT_MAX	12
@@ -164,12 +164,13 @@ dump(char *out, size_t size, const struct conf *c, const char *dir)
 	    "header_name=%s\nadd_header=%s\nmx_name=%s\ntls_cert_file=%s\n"
 	    "ca_file=%s\ndns_servers=%s\nauthserv_id=%s\n"
 	    "refresh_interval=%ld\nmax_domains=%ld\nlisteners=%zu\n"
-	    "drafts=%zu\nprobe_interval=%ld\n", c->socket, c->user, c->pidfile,
+	    "drafts=%zu\nprobe_interval=%ld\nfetch_timeout=%ld\n", c->socket,
+	    c->user, c->pidfile,
 	    c->syslog_facility, c->json_log, c->state_dir, c->header_name,
 	    conf_add_header_name(c->add_header), c->mx_name, c->tls_cert_file,
 	    c->ca_file, c->dns_servers, c->authserv_id, c->refresh_interval,
 	    c->max_domains, c->listener_count, c->draft_count,
-	    c->probe_interval);
+	    c->probe_interval, c->fetch_timeout);
 	if (len < sizeof(raw))
 		len += dump_list(raw + len, sizeof(raw) - len, "domains",
 		    c->domains, c->domain_count);
@@ -195,9 +196,21 @@ static const struct load_case load_cases[] = {
 	    "state_dir=/var/lib/mtasts-milter", "header_name=MTA-STS-Audit",
 	    "add_header=would-fail", "domains=", "mx_name=",
 	    "refresh_interval=3600", "max_domains=10000",
-	    "probe_interval=3600" } },
+	    "probe_interval=3600", "fetch_timeout=60" } },
 	{ "probe_interval 0 turns the MX probe off", "probe_interval = 0\n",
 	    { "probe_interval=0" } },
+	{ "every integer key at its maximum",
+	    "refresh_interval = 31557600\nmax_domains = 1000000\n"
+	    "fetch_timeout = 600\nprobe_interval = 604800\n", {
+	    "refresh_interval=31557600", "max_domains=1000000",
+	    "fetch_timeout=600", "probe_interval=604800" } },
+	{ "every integer key at its minimum",
+	    "refresh_interval = 1\nmax_domains = 1\nfetch_timeout = 1\n"
+	    "probe_interval = 0\n", {
+	    "refresh_interval=1", "max_domains=1", "fetch_timeout=1",
+	    "probe_interval=0" } },
+	{ "a quoted decimal number is a number", "fetch_timeout = \"30\"\n",
+	    { "fetch_timeout=30" } },
 	{ "more defaults", "\n\n", {
 	    "tls_cert_file=", "ca_file=", "dns_servers=", "authserv_id=",
 	    "connect_to=", "listeners=0", "drafts=0" } },
@@ -211,21 +224,33 @@ static const struct load_case load_cases[] = {
 	    "mx_name = \"MX1.Example.com\"\ntls_cert_file = \"/etc/ssl/a.pem\"\n"
 	    "ca_file = \"/etc/ssl/ca.pem\"\ndns_servers = \"127.0.0.1:5353\"\n"
 	    "connect_to = {\"a.test:443:127.0.0.1:8443\", "
-	    "\"b.test:443:[::1]:8443\"}\n"
+	    "\"b.test:443:[::1]:8443\", \"::127.0.0.1:\"}\n"
 	    "authserv_id = \"mx1.example.com\"\nrefresh_interval = 1\n"
 	    "max_domains = 5\n", {
 	    "socket=inet:8891@127.0.0.1", "user=mtasts", "pidfile=",
 	    "syslog_facility=152", "json_log=@DIR@/s.jsonl",
 	    "header_name=X-Audit", "add_header=always",
 	    "domains=example.com,example.net", "mx_name=mx1.example.com",
-	    "connect_to=a.test:443:127.0.0.1:8443,b.test:443:[::1]:8443",
+	    "connect_to=a.test:443:127.0.0.1:8443,b.test:443:[::1]:8443,"
+	    "::127.0.0.1:",
 	    "refresh_interval=1", "max_domains=5" } },
+	{ "dns_servers: every form c-ares reads",
+	    "dns_servers = \"127.0.0.1:5353,192.0.2.1,[::1]:53,2001:db8::1\"\n",
+	    { "dns_servers=127.0.0.1:5353,192.0.2.1,[::1]:53,2001:db8::1" } },
+	{ "empty paths keep their meaning",
+	    "json_log = \"\"\nstate_dir = \"\"\ntls_cert_file = \"\"\n"
+	    "ca_file = \"\"\n", { "json_log=", "state_dir=", "tls_cert_file=",
+	    "ca_file=" } },
 	{ "socket forms", "socket = \"unix:/run/m.sock\"\n",
 	    { "socket=unix:/run/m.sock" } },
 	{ "local socket", "socket = \"local:/run/m.sock\"\n",
 	    { "socket=local:/run/m.sock" } },
 	{ "inet6 socket", "socket = \"inet6:8891@[::1]\"\n",
 	    { "socket=inet6:8891@[::1]" } },
+	{ "header names near the taken ones are free",
+	    "header_name = \"X-Received\"\n", { "header_name=X-Received" } },
+	{ "a prefix alone is not a taken name",
+	    "header_name = \"Content\"\n", { "header_name=Content" } },
 	{ "add_header never", "add_header = \"never\"\n",
 	    { "add_header=never" } },
 	{ "listener sections",
@@ -248,6 +273,9 @@ static const struct load_case load_cases[] = {
 	    "user = \"a//b\" /* inline */\n", {
 	    "domains=a.test,b.test", "header_name=X-#-not-a-comment",
 	    "user=a//b" } },
+	{ "an escaped quote inside single quotes does not end the string",
+	    "user = 'a\\'#b' # comment\nheader_name = 'X-\\'//'\n", {
+	    "user=a'#b", "header_name=X-'//" } },
 };
 
 START_TEST(test_load)
@@ -295,21 +323,127 @@ static const struct error_case error_cases[] = {
 	{ "relative unix socket", "socket = \"unix:run/m.sock\"\n",
 	    { "@FILE@:1: ", "must be absolute" } },
 	{ "refresh_interval 0", "\n\nrefresh_interval = 0\n",
-	    { "@FILE@:3: refresh_interval = 0 is too small; use 1 or more" } },
+	    { "@FILE@:3: refresh_interval = 0 is out of range; use 1 to "
+	    "31557600 (seconds between TXT record checks)" } },
+	{ "refresh_interval LONG_MAX",
+	    "refresh_interval = 9223372036854775807\n",
+	    { "@FILE@:1: refresh_interval = 9223372036854775807 is out of "
+	    "range; use 1 to 31557600" } },
+	{ "refresh_interval past LONG_MAX",
+	    "refresh_interval = 99999999999999999999\n",
+	    { "@FILE@:1: refresh_interval = 99999999999999999999 is out of "
+	    "range; use 1 to 31557600" } },
+	{ "refresh_interval past LONG_MIN",
+	    "refresh_interval = -9223372036854775809\n",
+	    { "@FILE@:1: refresh_interval = -9223372036854775809 is out of "
+	    "range" } },
+	{ "refresh_interval over a year", "refresh_interval = 31557601\n",
+	    { "@FILE@:1: refresh_interval = 31557601 is out of range" } },
 	{ "negative probe_interval", "probe_interval = -5\n",
-	    { "@FILE@:1: probe_interval = -5 is negative; use 0" } },
+	    { "@FILE@:1: probe_interval = -5 is out of range; use 0 to 604800 "
+	    "(seconds between MX probes, 0 = off)" } },
+	{ "probe_interval over a week", "probe_interval = 604801\n",
+	    { "@FILE@:1: probe_interval = 604801 is out of range" } },
 	{ "negative max_domains", "max_domains = -1\n",
-	    { "@FILE@:1: max_domains = -1 is too small" } },
+	    { "@FILE@:1: max_domains = -1 is out of range; use 1 to 1000000" } },
+	{ "max_domains 0", "max_domains = 0\n",
+	    { "@FILE@:1: max_domains = 0 is out of range" } },
+	{ "max_domains over a million", "max_domains = 1000001\n",
+	    { "@FILE@:1: max_domains = 1000001 is out of range" } },
+	{ "fetch_timeout 0", "fetch_timeout = 0\n",
+	    { "@FILE@:1: fetch_timeout = 0 is out of range; use 1 to 600" } },
+	{ "fetch_timeout over 10 minutes", "fetch_timeout = 601\n",
+	    { "@FILE@:1: fetch_timeout = 601 is out of range" } },
+	{ "hexadecimal", "fetch_timeout = 0x10\n",
+	    { "@FILE@:1: fetch_timeout = 0x10 is not a decimal number; use 1 "
+	    "to 600" } },
+	{ "leading zero (octal to libconfuse)", "fetch_timeout = 010\n",
+	    { "@FILE@:1: fetch_timeout = 010 has a leading zero" } },
+	{ "exponent", "max_domains = 1e3\n",
+	    { "@FILE@:1: max_domains = 1e3 is not a decimal number" } },
+	{ "empty string", "max_domains = \"\"\n",
+	    { "@FILE@:1: max_domains =  is not a decimal number" } },
+	{ "space inside quotes", "max_domains = \" 5\"\n",
+	    { "@FILE@:1: max_domains =  5 is not a decimal number" } },
+	{ "lone minus", "probe_interval = \"-\"\n",
+	    { "@FILE@:1: probe_interval = - is not a decimal number" } },
+	{ "every integer problem reported",
+	    "refresh_interval = 0\nmax_domains = 0\nfetch_timeout = 0\n"
+	    "probe_interval = -1\n", { "@FILE@:1: refresh_interval",
+	    "@FILE@:2: max_domains", "@FILE@:3: fetch_timeout",
+	    "@FILE@:4: probe_interval" } },
 	{ "bad facility", "syslog_facility = \"kern\"\n",
 	    { "@FILE@:1: syslog_facility = \"kern\" is unknown" } },
 	{ "header name with colon", "header_name = \"X-A:b\"\n",
 	    { "@FILE@:1: header_name = \"X-A:b\" is not a header field name" } },
+	{ "header name that would remove every Received",
+	    "header_name = \"received\"\n",
+	    { "@FILE@:1: header_name = \"received\" is a field other software "
+	    "writes, and incoming fields of this name are removed" } },
+	{ "header name of another filter's verdict",
+	    "header_name = \"Authentication-Results\"\n",
+	    { "@FILE@:1: header_name = \"Authentication-Results\" is a field" } },
+	{ "header name of a MIME field", "header_name = \"Content-Type\"\n",
+	    { "@FILE@:1: header_name = \"Content-Type\" is a field" } },
+	{ "header name of a resent field", "header_name = \"RESENT-FROM\"\n",
+	    { "@FILE@:1: header_name = \"RESENT-FROM\" is a field" } },
 	{ "bad domain in list", "domains = {\"a.test\", \"b_c.test\"}\n",
 	    { "@FILE@:1: domains: \"b_c.test\" is not a domain name" } },
 	{ "bad mx_name", "mx_name = \"mx1.example.com.\"\n",
 	    { "@FILE@:1: mx_name = \"mx1.example.com.\" is not a host name" } },
 	{ "bad connect_to", "connect_to = {\"a.test:443:127.0.0.1\"}\n",
-	    { "@FILE@:1: connect_to: \"a.test:443:127.0.0.1\" is not valid" } },
+	    { "@FILE@:1: connect_to: \"a.test:443:127.0.0.1\" has fewer than "
+	    "four fields; write \"HOST:PORT:ADDRESS:PORT\"" } },
+	{ "connect_to port out of range",
+	    "connect_to = {\"a.test:443:127.0.0.1:8443\",\n"
+	    "\"a.test:443:127.0.0.1:65536\"}\n",
+	    { "@FILE@:2: connect_to: \"a.test:443:127.0.0.1:65536\" has a port "
+	    "that is not 1 to 65535" } },
+	{ "connect_to IPv6 without brackets",
+	    "connect_to = {\"a.test:443:::1:8443\"}\n",
+	    { "@FILE@:1: connect_to: \"a.test:443:::1:8443\" has more than "
+	    "four fields" } },
+	{ "relative paths",
+	    "pidfile = \"m.pid\"\njson_log = \"log/s.jsonl\"\n"
+	    "state_dir = \"./state\"\ntls_cert_file = \"mx1.pem\"\n"
+	    "ca_file = \"../ca.pem\"\n"
+	    "listener \"192.0.2.1\" {\n tls_cert_file = \"mx2.pem\"\n}\n"
+	    "draft \"example.com\" {\n policy_file = \"good.txt\"\n}\n", {
+	    "@FILE@:1: pidfile = \"m.pid\" is not an absolute path; write it "
+	    "from /", "@FILE@:2: json_log = \"log/s.jsonl\" is not an absolute",
+	    "@FILE@:3: state_dir = \"./state\" is not",
+	    "@FILE@:4: tls_cert_file = \"mx1.pem\" is not",
+	    "@FILE@:5: ca_file = \"../ca.pem\" is not",
+	    "@FILE@:7: tls_cert_file = \"mx2.pem\" is not",
+	    "@FILE@:10: policy_file = \"good.txt\" is not" } },
+	{ "dns_servers: a name", "dns_servers = \"localhost\"\n",
+	    { "@FILE@:1: dns_servers = \"localhost\": \"localhost\" is not a "
+	    "server; write IP addresses" } },
+	{ "dns_servers: port 0", "dns_servers = \"127.0.0.1:53,127.0.0.1:0\"\n",
+	    { "@FILE@:1: dns_servers = \"127.0.0.1:53,127.0.0.1:0\": "
+	    "\"127.0.0.1:0\" is not a server" } },
+	{ "dns_servers: trailing comma", "dns_servers = \"127.0.0.1,\"\n",
+	    { "@FILE@:1: dns_servers = \"127.0.0.1,\": \"\" is not a server" } },
+	{ "dns_servers: space", "dns_servers = \"127.0.0.1, ::1\"\n",
+	    { "\" ::1\" is not a server" } },
+	{ "dns_servers: open bracket", "dns_servers = \"[::1:53\"\n",
+	    { "\"[::1:53\" is not a server" } },
+	{ "dns_servers: junk after bracket", "dns_servers = \"[::1]53\"\n",
+	    { "\"[::1]53\" is not a server" } },
+	{ "dns_servers: brackets without a port (c-ares refuses it)",
+	    "dns_servers = \"[2001:db8::1]\"\n",
+	    { "\"[2001:db8::1]\" is not a server" } },
+	{ "dns_servers: IPv4 in brackets", "dns_servers = \"[127.0.0.1]:53\"\n",
+	    { "\"[127.0.0.1]:53\" is not a server" } },
+	{ "same draft domain in another case",
+	    "draft \"example.com\" { policy_file = \"@DIR@/good.txt\" }\n"
+	    "draft \"Example.COM\" { policy_file = \"@DIR@/good.txt\" }\n",
+	    { "@FILE@:2: draft \"Example.COM\": a second draft for the domain "
+	    "of draft \"example.com\"" } },
+	{ "same listener address written twice",
+	    "listener \"2001:db8::1\" { }\nlistener \"IPv6:2001:DB8:0::1\" { }\n",
+	    { "@FILE@:2: listener \"IPv6:2001:DB8:0::1\": the same address as "
+	    "listener \"2001:db8::1\"" } },
 	{ "authserv_id with a space", "authserv_id = \"mx 1\"\n",
 	    { "@FILE@:1: authserv_id = \"mx 1\" is not valid" } },
 	{ "bad listener address", "listener \"mx1.example.com\" { }\n",
@@ -345,7 +479,8 @@ static const struct error_case error_cases[] = {
 	    "@FILE@:3: socket" } },
 	{ "syntax error", "user = \n", { "@FILE@" } },
 	{ "unterminated string", "user = \"abc\n", { "@FILE@" } },
-	{ "wrong type", "refresh_interval = \"soon\"\n", { "@FILE@:1: " } },
+	{ "wrong type", "refresh_interval = \"soon\"\n",
+	    { "@FILE@:1: refresh_interval = soon is not a decimal number" } },
 	{ "newline in a quoted key stays one line", "\"a\nb\" = 1\n",
 	    { "@FILE@:2: no such option 'a?b'" } },
 	{ "control bytes in a value", "add_header = \"\x1b[2J\"\n",
@@ -369,6 +504,52 @@ START_TEST(test_error)
 		ck_assert_msg(strstr(f.errors, want) != NULL,
 		    "%s: no \"%s\" in:\n%s", ec->name, want, f.errors);
 	}
+	fixture_done(&f);
+}
+END_TEST
+
+/* A path one byte over the limit; one at it passes the check. */
+START_TEST(test_long_path)
+{
+	struct fixture f;
+	struct conf *c;
+	char	text[TEXT_MAX], path[4097];
+
+	fixture_init(&f);
+	memset(path, 'p', sizeof(path) - 1);
+	path[0] = '/';
+	path[sizeof(path) - 1] = '\0';
+	snprintf(text, sizeof(text), "json_log = \"%s\"\n", path);
+	ck_assert_ptr_null(load_text(&f, text));
+	ck_assert_msg(strstr(f.errors, "is longer than 4095 bytes") != NULL,
+	    "got %s", f.errors);
+	path[4095] = '\0';
+	snprintf(text, sizeof(text), "json_log = \"%s\"\n", path);
+	f.errors[0] = '\0';
+	ck_assert_ptr_nonnull(c = load_text(&f, text));
+	ck_assert_uint_eq(strlen(c->json_log), 4095);
+	conf_unref(c);
+	fixture_done(&f);
+}
+END_TEST
+
+/* A NUL byte used to end the file for libconfuse: the rest went unread. */
+START_TEST(test_nul_byte)
+{
+	static const char text[] = "user = \"a\"\n\n\0refresh_interval = 0\n";
+	struct fixture f;
+	FILE	*fp;
+	char	want[256];
+
+	fixture_init(&f);
+	ck_assert_ptr_nonnull(fp = fopen(f.conf, "w"));
+	ck_assert_uint_eq(fwrite(text, 1, sizeof(text) - 1, fp),
+	    sizeof(text) - 1);
+	ck_assert_int_eq(fclose(fp), 0);
+	ck_assert_ptr_null(conf_load(f.conf, collect_error, &f));
+	snprintf(want, sizeof(want), "%s:3: a NUL byte (offset 12): this is "
+	    "not a text file", f.conf);
+	ck_assert_msg(strstr(f.errors, want) != NULL, "got %s", f.errors);
 	fixture_done(&f);
 }
 END_TEST
@@ -424,6 +605,8 @@ unit_suite(void)
 	tcase_add_loop_test(tc, test_load, 0, NCASES(load_cases));
 	tcase_add_loop_test(tc, test_error, 0, NCASES(error_cases));
 	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_long_path);
+	tcase_add_test(tc, test_nul_byte);
 	tcase_add_test(tc, test_lookups);
 	suite_add_tcase(s, tc);
 	return s;

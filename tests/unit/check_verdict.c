@@ -38,13 +38,15 @@ make_policy(enum sts_mode mode)
 static const struct {
 	const char *version;	/* NULL: plaintext */
 	int	tls;		/* session used TLS */
+	int	known;		/* the value names the session's version */
 	int	ok;		/* 1.2 or later */
 } tls_axis[] = {
-	{ NULL, 0, 0 },
-	{ "TLSv1", 1, 0 },
-	{ "TLSv1.1", 1, 0 },
-	{ "TLSv1.2", 1, 1 },
-	{ "TLSv1.3", 1, 1 },
+	{ NULL, 0, 0, 0 },
+	{ "TLSv1", 1, 1, 0 },
+	{ "TLSv1.1", 1, 1, 0 },
+	{ "TLSv1.2", 1, 1, 1 },
+	{ "TLSv1.3", 1, 1, 1 },
+	{ "TLSv1/SSLv3", 1, 0, 0 },	/* old Sendmail: the cipher's version */
 };
 
 static const struct {
@@ -112,7 +114,7 @@ oracle(size_t ti, size_t mi, size_t ci, enum sts_mode mode,
 		return v;
 	if (!tls_axis[ti].tls)
 		v.reasons |= REASON_STARTTLS_NOT_SUPPORTED;
-	if (tls_axis[ti].tls && !tls_axis[ti].ok)
+	if (tls_axis[ti].tls && tls_axis[ti].known && !tls_axis[ti].ok)
 		v.reasons |= REASON_TLS_VERSION;
 	if (!mx_axis[mi].matches)
 		v.reasons |= REASON_MX_MISMATCH;
@@ -197,9 +199,23 @@ static const struct verdict_row {
 	    STS_MODE_TESTING },
 	{ "TLSv1", "mx1.example.com", { 0, 0, 0, 0 }, ROW_ENFORCE,
 	    VERDICT_WOULD_FAIL, "tls-version", STS_MODE_ENFORCE },
+	/* Sendmail before 8.15.1: the cipher's version, not the session's */
 	{ "TLSv1/SSLv3", "mx1.example.com", { 0, 0, 0, 0 }, ROW_ENFORCE,
-	    VERDICT_WOULD_FAIL, "tls-version", STS_MODE_ENFORCE },
+	    VERDICT_PASS, "", STS_MODE_ENFORCE },
+	{ "TLSv1/SSLv3", "mx2.example.com", { 1, 1, 0, 0 }, ROW_TESTING,
+	    VERDICT_WOULD_FAIL, "mx-mismatch,certificate-expired",
+	    STS_MODE_TESTING },
+	{ "TLSv1.0", "mx1.example.com", { 0, 0, 0, 0 }, ROW_ENFORCE,
+	    VERDICT_PASS, "", STS_MODE_ENFORCE },
+	{ "(NONE)", "mx1.example.com", { 0, 0, 0, 0 }, ROW_ENFORCE,
+	    VERDICT_PASS, "", STS_MODE_ENFORCE },
+	{ "UNKNOWN", "mx1.example.com", { 0, 0, 0, 0 }, ROW_ENFORCE,
+	    VERDICT_PASS, "", STS_MODE_ENFORCE },
 	{ "SSLv3", "mx1.example.com", { 0, 0, 0, 0 }, ROW_ENFORCE,
+	    VERDICT_WOULD_FAIL, "tls-version", STS_MODE_ENFORCE },
+	{ "SSLv2", "mx1.example.com", { 0, 0, 0, 0 }, ROW_ENFORCE,
+	    VERDICT_WOULD_FAIL, "tls-version", STS_MODE_ENFORCE },
+	{ "tlsv1.2", "mx1.example.com", { 0, 0, 0, 0 }, ROW_ENFORCE,
 	    VERDICT_WOULD_FAIL, "tls-version", STS_MODE_ENFORCE },
 	{ "", "mx1.example.com", { 0, 0, 0, 0 }, ROW_ENFORCE,
 	    VERDICT_WOULD_FAIL, "starttls-not-supported", STS_MODE_ENFORCE },
@@ -273,29 +289,47 @@ START_TEST(test_verdict_rows)
 }
 END_TEST
 
+#define V_NONE		TLS_VERSION_NONE
+#define V_OK		TLS_VERSION_OK
+#define V_OLD		TLS_VERSION_OLD
+#define V_UNKNOWN	TLS_VERSION_UNKNOWN
+
+/*
+ * Session versions as SSL_get_version() writes them (Postfix, Sendmail
+ * 8.15.1 on), cipher versions as SSL_CIPHER_get_version() does (OpenSSL
+ * 1.0.2: "TLSv1/SSLv3", "SSLv2", "unknown", "(NONE)"; 1.1.0 on: "TLSv1.0",
+ * "SSLv3", "TLSv1.2", "TLSv1.3"), Sendmail's "UNKNOWN", and near misses.
+ */
 static const struct {
 	const char *version;
-	int	ok;
+	enum tls_version_class class;
 } version_cases[] = {
-	{ "TLSv1", 0 }, { "TLSv1.0", 0 }, { "TLSv1.1", 0 },
-	{ "TLSv1.2", 1 }, { "TLSv1.3", 1 }, { "TLSv1.4", 1 },
-	{ "TLSv1.10", 1 }, { "TLSv2", 1 }, { "TLSv2.0", 1 },
-	{ "TLSv0.9", 0 }, { "SSLv3", 0 }, { "SSLv2", 0 },
-	{ "TLSv1/SSLv3", 0 }, { "tlsv1.2", 0 }, { "TLSV1.2", 0 },
-	{ "TLSv1.2 ", 0 }, { " TLSv1.2", 0 }, { "TLSv1.2x", 0 },
-	{ "TLSv1.", 0 }, { "TLSv.2", 0 }, { "TLSv", 0 }, { "TLS", 0 },
-	{ "TLSv1..2", 0 }, { "TLSv1.2.1", 0 }, { "TLSv-1.2", 0 },
-	{ "TLSv1.+2", 0 }, { "TLSv9999", 0 }, { "TLSv1.2222", 0 },
-	{ "unknown", 0 }, { "", 0 }, { NULL, 0 },
+	{ "TLSv1", V_OLD }, { "TLSv1.1", V_OLD },
+	{ "TLSv1.2", V_OK }, { "TLSv1.3", V_OK }, { "TLSv1.4", V_OK },
+	{ "TLSv1.10", V_OK }, { "TLSv2", V_OK }, { "TLSv2.0", V_OK },
+	{ "TLSv0.9", V_OLD }, { "SSLv3", V_OLD }, { "SSLv2", V_OLD },
+	{ "TLSv1/SSLv3", V_UNKNOWN }, { "TLSv1.0", V_UNKNOWN },
+	{ "(NONE)", V_UNKNOWN }, { "unknown", V_UNKNOWN },
+	{ "UNKNOWN", V_UNKNOWN },
+	{ "TLSv1/SSLv3 ", V_OLD }, { "tlsv1/sslv3", V_OLD },
+	{ "SSLv3/TLSv1", V_OLD }, { "TLSv1.0 ", V_OLD }, { "Unknown", V_OLD },
+	{ "tlsv1.2", V_OLD }, { "TLSV1.2", V_OLD },
+	{ "TLSv1.2 ", V_OLD }, { " TLSv1.2", V_OLD }, { "TLSv1.2x", V_OLD },
+	{ "TLSv1.", V_OLD }, { "TLSv.2", V_OLD }, { "TLSv", V_OLD },
+	{ "TLS", V_OLD }, { "TLSv1..2", V_OLD }, { "TLSv1.2.1", V_OLD },
+	{ "TLSv-1.2", V_OLD }, { "TLSv1.+2", V_OLD }, { "TLSv9999", V_OLD },
+	{ "TLSv1.2222", V_OLD }, { "", V_NONE }, { NULL, V_NONE },
 };
 
-START_TEST(test_tls_version_ok)
+START_TEST(test_tls_version_class)
 {
 	const char *v = version_cases[_i].version;
 
-	ck_assert_msg(tls_version_ok(v) == version_cases[_i].ok,
-	    "tls_version_ok(\"%s\") != %d", v ? v : "(null)",
-	    version_cases[_i].ok);
+	ck_assert_msg(tls_version_class(v) == version_cases[_i].class,
+	    "tls_version_class(\"%s\") = %d, want %d", v ? v : "(null)",
+	    (int)tls_version_class(v), (int)version_cases[_i].class);
+	ck_assert_int_eq(tls_version_ok(v),
+	    version_cases[_i].class == TLS_VERSION_OK);
 }
 END_TEST
 
@@ -365,7 +399,7 @@ unit_suite(void)
 
 	tcase_add_test(tc, test_verdict_exhaustive);
 	tcase_add_loop_test(tc, test_verdict_rows, 0, N(rows));
-	tcase_add_loop_test(tc, test_tls_version_ok, 0, N(version_cases));
+	tcase_add_loop_test(tc, test_tls_version_class, 0, N(version_cases));
 	tcase_add_test(tc, test_names);
 	tcase_add_test(tc, test_reasons_format);
 	suite_add_tcase(s, tc);
