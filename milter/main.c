@@ -241,6 +241,10 @@ drop_privileges(const struct passwd *pw)
 			    "\"mtasts\" (or another unprivileged user)");
 		return 0;
 	}
+	/* Started as that user already (systemd's User=): nothing to drop. */
+	if (geteuid() == pw->pw_uid && getegid() == pw->pw_gid &&
+	    geteuid() != 0)
+		return 0;
 	if (initgroups(pw->pw_name, pw->pw_gid) == -1 ||
 	    setgid(pw->pw_gid) == -1 || setuid(pw->pw_uid) == -1) {
 		syslog(LOG_ERR, "cannot switch to user %s: %m", pw->pw_name);
@@ -290,11 +294,31 @@ write_pidfile(const char *path)
 		syslog(LOG_ERR, "pidfile %s: %m", path);
 }
 
+/*
+ * 1 when stderr is the journal (systemd sets JOURNAL_STREAM to its device
+ * and inode): syslog lands there too, and a copy on stderr would show
+ * every line twice.
+ */
+static int
+stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	return js != NULL && sscanf(js, "%llu:%llu", &dev, &ino) == 2 &&
+	    fstat(STDERR_FILENO, &st) == 0 &&
+	    (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
+
 static void
 open_syslog(const struct daemon *d)
 {
+	int	perror = d->foreground && !stderr_is_journal() ? LOG_PERROR : 0;
+
 	closelog();
-	openlog(MILTER_NAME, LOG_PID | (d->foreground ? LOG_PERROR : 0),
+	openlog(MILTER_NAME, LOG_PID | LOG_NDELAY | perror,
 	    d->conf->syslog_facility);
 }
 
