@@ -276,7 +276,8 @@ lookup_txt(struct resolver *res, const char *domain, char *id,
 		out = TXT_ABSENT;
 	else if (idx < 0)
 		out = TXT_INVALID;
-	else if (sts_record_parse(set.txt[idx], set.len[idx], &rec, &dl)) {
+	else if (sts_record_parse(set.txt[idx], set.len[idx], STS_LENIENT,
+	    &rec, &dl)) {
 		snprintf(id, STS_ID_MAX + 1, "%s", rec.id);
 		out = TXT_VALID;
 	} else
@@ -352,7 +353,7 @@ fetched(struct discovery *d, struct entry *e, const struct fetch_result *r,
 	char	old_id[STS_ID_MAX + 1];
 
 	diag_init(&dl);
-	if (!policy_parse(r->body, r->body_len, &p, &dl)) {
+	if (!policy_parse(r->body, r->body_len, STS_LENIENT, &p, &dl)) {
 		fetch_failed(d, e, REASON_STS_POLICY_INVALID, first_error(&dl),
 		    r->url, now);
 		policy_free(&p);

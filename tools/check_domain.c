@@ -163,7 +163,7 @@ check_sts_record(struct domain_run *run)
 	    txt.count, &diags);
 	if (idx >= 0)
 		run->txt_present = sts_record_parse(txt.txt[idx], txt.len[idx],
-		    &run->record, &diags);
+		    STS_STRICT, &run->record, &diags);
 	st = diags_text(&diags, NULL, msg, sizeof(msg));
 	if (run->txt_present)
 		set_item(it, st, "id %s%s%s", run->record.id, *msg ? "; " : "",
@@ -281,7 +281,7 @@ check_policy_syntax(struct domain_run *run)
 	}
 	diag_init(&run->pdiags);
 	run->valid = policy_parse(run->fetch.body, run->fetch.body_len,
-	    &run->policy, &run->pdiags);
+	    STS_STRICT, &run->policy, &run->pdiags);
 	run->parsed = 1;
 	st = diags_text(&run->pdiags, rule_is_max_age_code, msg, sizeof(msg));
 	if (!run->valid)

@@ -169,7 +169,7 @@ lint(const struct check_args *args, const struct input_text *in,
 	}
 	memset(&policy, 0, sizeof(policy));
 	diag_init(&diags);
-	valid = policy_parse(in->buf, in->len, &policy, &diags);
+	valid = policy_parse(in->buf, in->len, STS_STRICT, &policy, &diags);
 	cover_hosts(&policy, args, cov);
 	uncovered = policy.mode == STS_MODE_NONE ? 0 :
 	    uncovered_count(cov, args->host_count);

@@ -58,7 +58,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int valid;
 
 	diag_init(&dl);
-	valid = policy_parse((const char *)data, size, &pol, &dl);
+	valid = policy_parse((const char *)data, size, STS_STRICT, &pol, &dl);
 	fuzz_check_diags(&dl, valid);
 	if (valid && (!pol.has_version || pol.mode == STS_MODE_UNSET ||
 	    !pol.has_max_age || pol.max_age > POLICY_MAX_AGE_LIMIT ||

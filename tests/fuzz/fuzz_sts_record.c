@@ -21,7 +21,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int valid;
 
 	diag_init(&dl);
-	valid = sts_record_parse((const char *)data, size, &rec, &dl);
+	valid = sts_record_parse((const char *)data, size, STS_STRICT, &rec, &dl);
 	fuzz_check_diags(&dl, valid);
 	n = strlen(rec.id);
 	if (n > STS_ID_MAX || (valid && (n == 0 || size < 7 ||

@@ -78,7 +78,7 @@ static void
 parse(const char *text, struct sts_policy *p, struct diag_list *dl)
 {
 	diag_init(dl);
-	policy_parse(text, strlen(text), p, dl);
+	policy_parse(text, strlen(text), STS_STRICT, p, dl);
 }
 
 static const struct coverage_case {
