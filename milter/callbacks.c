@@ -187,6 +187,8 @@ policy_json(const struct verdict *v, const struct store_domain *sd)
 		json_object_set_new(policy, "pending", json_true());
 	if (policy != NULL && sd->body_changed)
 		json_object_set_new(policy, "body_changed", json_true());
+	if (policy != NULL && sd->lenient)
+		json_object_set_new(policy, "lenient", json_true());
 	return policy;
 }
 
