@@ -315,6 +315,13 @@ report_mx_problem(struct parser *p, const char *v, size_t n, unsigned line)
 		    "trailing dot", QLEN(n), v);
 		return;
 	}
+	if (prob == DOMAIN_NON_ASCII && !lex_utf8_valid(v, n, &where)) {
+		diag_error(p->diags, "policy-mx-ulabel", line, "mx pattern "
+		    "'%.*s' contains bytes that are not UTF-8 (byte 0x%02x): "
+		    "save the file as UTF-8 and write the name in its A-label "
+		    "form (xn--...)", QLEN(n), v, (unsigned char)v[where]);
+		return;
+	}
 	if (prob == DOMAIN_NON_ASCII) {
 		diag_error(p->diags, "policy-mx-ulabel", line, "mx pattern "
 		    "'%.*s' contains non-ASCII bytes (a U-label): write the "
