@@ -37,6 +37,11 @@ run "directory" 2 policy "$P"
 stderr_has 'policies: Is a directory'
 run "unprintable file name" 2 policy "$work/$(printf 'x\033[2Jy')"
 printable
+run "unprintable subcommand" 2 "$(printf 'x\033[2Jy')"
+printable
+run "unprintable --timeout" 2 domain example.com --timeout "$(printf '1\033[2J')"
+printable
+stderr_has '--timeout: "1?[2J" is not a number'
 
 if [ "$(id -u)" -ne 0 ]; then
 	cp "$P/rfc-example.txt" "$work/secret.txt"
