@@ -110,7 +110,7 @@ static const char *const key_names[KEY_COUNT] = {
 struct parser {
 	struct sts_policy *out;
 	struct diag_list *diags;
-	struct leniency len;
+	struct leniency lenient;
 	size_t	 mx_alloc;
 	int	 mx_overflow;		/* POLICY_MX_MAX reached, reported */
 	unsigned first_line;		/* first line holding a field */
@@ -439,7 +439,7 @@ parse_extension(struct parser *p, const char *key, size_t kn, const char *v,
 
 	check_near_miss(p, key, kn, line);
 	if (n == 0) {
-		leniency_note(&p->len, p->diags, LENIENT_ALL,
+		leniency_note(&p->lenient, p->diags, LENIENT_ALL,
 		    "policy-ext-value-empty", line, "'%.*s' has an empty value "
 		    "and strict senders reject the policy: give it a value or "
 		    "remove the line", QLEN(kn), key);
@@ -448,7 +448,7 @@ parse_extension(struct parser *p, const char *key, size_t kn, const char *v,
 	for (i = 0; i < n; i++) {
 		c = (unsigned char)v[i];
 		if (c < 0x20 || c == 0x7f) {
-			leniency_note(&p->len, p->diags, LENIENT_ALL,
+			leniency_note(&p->lenient, p->diags, LENIENT_ALL,
 			    "policy-ext-value-syntax", line, "'%.*s' value "
 			    "contains the control character 0x%02x: use only "
 			    "printable characters and spaces", QLEN(kn), key,
@@ -457,7 +457,7 @@ parse_extension(struct parser *p, const char *key, size_t kn, const char *v,
 		}
 	}
 	if (!lex_utf8_valid(v, n, &bad))
-		leniency_note(&p->len, p->diags, LENIENT_MAILAUTH,
+		leniency_note(&p->lenient, p->diags, LENIENT_MAILAUTH,
 		    "policy-ext-utf8", line, "'%.*s' value is not valid UTF-8 "
 		    "(byte 0x%02x): save the file as UTF-8", QLEN(kn), key,
 		    (unsigned char)v[bad]);
@@ -479,7 +479,7 @@ parse_field(struct parser *p, const char *key, size_t kn, const char *v,
 	else if (is_exactly(key, kn, "mx"))
 		parse_mx(p, v, n, line);
 	else if ((why = lex_ext_name_problem(key, kn)) != NULL)
-		leniency_note(&p->len, p->diags, lex_utf8_valid(key, kn,
+		leniency_note(&p->lenient, p->diags, lex_utf8_valid(key, kn,
 		    &bad) ? LENIENT_ALL : LENIENT_MAILAUTH,
 		    "policy-key-syntax", line, "key '%.*s' %s: keys are 1-32 "
 		    "letters, digits, '_', '-' or '.', starting with a letter "
@@ -495,7 +495,7 @@ parse_line(struct parser *p, const struct line *l)
 	size_t i, n = l->n, kend, vs, ve;
 
 	if (s[0] == '#') {
-		leniency_note(&p->len, p->diags, memchr(s, ':', n) != NULL ?
+		leniency_note(&p->lenient, p->diags, memchr(s, ':', n) != NULL ?
 		    LENIENT_ALL : LENIENT_PMSR | LENIENT_MAILAUTH,
 		    "policy-comment", l->no, "comment lines are not part of "
 		    "the policy grammar and strict senders reject the policy: "
@@ -508,11 +508,11 @@ parse_line(struct parser *p, const struct line *l)
 		;
 	if ((colon = memchr(s + i, ':', n - i)) == NULL) {
 		if (i > 0)
-			leniency_note(&p->len, p->diags, LENIENT_ALL,
+			leniency_note(&p->lenient, p->diags, LENIENT_ALL,
 			    "policy-leading-space", l->no, "line starts with "
 			    "whitespace, which strict senders reject: remove "
 			    "it");
-		leniency_note(&p->len, p->diags, LENIENT_PMSR |
+		leniency_note(&p->lenient, p->diags, LENIENT_PMSR |
 		    LENIENT_MAILAUTH, "policy-no-colon", l->no, "line '%.*s' "
 		    "has no ':': every line must be 'key: value'%s",
 		    QLEN(n - i), s + i,
@@ -523,12 +523,12 @@ parse_line(struct parser *p, const struct line *l)
 	while (kend > i && lex_is_wsp((unsigned char)s[kend - 1]))
 		kend--;
 	if (i > 0)
-		leniency_note(&p->len, p->diags, stray_space_senders(s + i,
+		leniency_note(&p->lenient, p->diags, stray_space_senders(s + i,
 		    kend - i), "policy-leading-space", l->no, "line starts "
 		    "with whitespace, which strict senders reject: remove "
 		    "it");
 	if (kend < (size_t)(colon - s))
-		leniency_note(&p->len, p->diags, stray_space_senders(s + i,
+		leniency_note(&p->lenient, p->diags, stray_space_senders(s + i,
 		    kend - i), "policy-space-before-colon", l->no,
 		    "whitespace between '%.*s' and ':' makes strict senders "
 		    "reject the policy: write '%.*s:'", QLEN(kend - i), s + i,
@@ -611,13 +611,13 @@ parse_lines(struct parser *p, const char *buf, size_t len)
 		else if (e < len && buf[e] == '\r') {
 			next = bare_cr_end(buf, len, e, &senders);
 			if (!cr_reported)
-				leniency_note(&p->len, p->diags, senders,
+				leniency_note(&p->lenient, p->diags, senders,
 				    "policy-bare-cr", l.no, "line ends with a "
 				    "bare CR (0x0D): RFC 8461 lines end with "
 				    "LF or CRLF; save the file with LF or "
 				    "CRLF line ends");
 			else
-				p->len.senders &= senders;
+				p->lenient.senders &= senders;
 			cr_reported = 1;
 		} else if (e < len)
 			next++;
@@ -628,13 +628,13 @@ parse_lines(struct parser *p, const char *buf, size_t len)
 			continue;
 		}
 		if (rest_is_blank(buf + pos, len - pos)) {
-			leniency_note(&p->len, p->diags, LENIENT_ALL,
+			leniency_note(&p->lenient, p->diags, LENIENT_ALL,
 			    "policy-blank-line", l.no, "extra empty line at "
 			    "the end: only one final line end is allowed and "
 			    "some senders reject the policy; remove it");
 			return;
 		}
-		leniency_note(&p->len, p->diags, LENIENT_ALL,
+		leniency_note(&p->lenient, p->diags, LENIENT_ALL,
 		    "policy-blank-line", l.no, "empty line: the grammar has no "
 		    "blank lines and some senders reject the policy; remove "
 		    "it");
@@ -715,7 +715,7 @@ policy_parse(const char *buf, size_t len, enum sts_grammar grammar,
 	memset(&p, 0, sizeof(p));
 	p.out = out;
 	p.diags = diags;
-	leniency_init(&p.len, grammar, diags);
+	leniency_init(&p.lenient, grammar, diags);
 	if (len > POLICY_MAX_BYTES) {
 		diag_error(diags, "policy-too-large", 0, "the policy is %zu "
 		    "bytes, over the 65536-byte limit senders apply: shorten "
@@ -731,9 +731,10 @@ policy_parse(const char *buf, size_t len, enum sts_grammar grammar,
 		    "under 10240 bytes", len);
 	start = 0;
 	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
-		leniency_note(&p.len, diags, LENIENT_MAILAUTH, "policy-bom", 1,
-		    "the file starts with a UTF-8 byte order mark (EF BB BF) "
-		    "that breaks the first key: save it as UTF-8 without BOM");
+		leniency_note(&p.lenient, diags, LENIENT_MAILAUTH,
+		    "policy-bom", 1, "the file starts with a UTF-8 byte order "
+		    "mark (EF BB BF) that breaks the first key: save it as "
+		    "UTF-8 without BOM");
 		start = 3;
 	}
 	if (len == start) {
@@ -743,8 +744,8 @@ policy_parse(const char *buf, size_t len, enum sts_grammar grammar,
 	}
 	parse_lines(&p, buf + start, len - start);
 	check_policy(&p);
-	return leniency_finish(&p.len, diags, "policy-lenient-only", "policy",
-	    &out->lenient);
+	return leniency_finish(&p.lenient, diags, "policy-lenient-only",
+	    "policy", &out->lenient);
 }
 
 void

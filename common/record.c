@@ -96,7 +96,7 @@ struct txt_field {
 struct txt_parse {
 	const struct txt_kind *kind;
 	struct diag_list *diags;
-	struct leniency len;
+	struct leniency lenient;
 	void	*out;
 	int	 known_seen;	/* the known field (id, rua) occurred */
 	int	 full;		/* storage for it full, reported once */
@@ -211,16 +211,16 @@ parse_extension(struct txt_parse *tp, const struct txt_field *f,
 	size_t i;
 
 	if ((why = lex_ext_name_problem(f->s, eq)) != NULL) {
-		leniency_note(&tp->len, tp->diags, TXT_SENDERS, k->code_syntax,
-		    0, "field name '%.*s' %s: names are 1-32 letters, digits, "
-		    "'_', '-' or '.'", QLEN(eq), f->s, why);
+		leniency_note(&tp->lenient, tp->diags, TXT_SENDERS,
+		    k->code_syntax, 0, "field name '%.*s' %s: names are 1-32 "
+		    "letters, digits, '_', '-' or '.'", QLEN(eq), f->s, why);
 		return;
 	}
 	if (!ext_value_valid(f->s + eq + 1, f->n - eq - 1)) {
-		leniency_note(&tp->len, tp->diags, TXT_SENDERS, k->code_syntax,
-		    0, "field '%.*s' has an empty value or one with spaces, "
-		    "'=', control or non-ASCII characters: fix or remove it",
-		    QLEN(f->n), f->s);
+		leniency_note(&tp->lenient, tp->diags, TXT_SENDERS,
+		    k->code_syntax, 0, "field '%.*s' has an empty value or "
+		    "one with spaces, '=', control or non-ASCII characters: "
+		    "fix or remove it", QLEN(f->n), f->s);
 		return;
 	}
 	for (i = 0; i < nseen; i++)
@@ -241,9 +241,10 @@ parse_field(struct txt_parse *tp, const struct txt_field *f,
 	size_t klen;
 
 	if ((eq = memchr(f->s, '=', f->n)) == NULL) {
-		leniency_note(&tp->len, tp->diags, TXT_SENDERS, k->code_syntax,
-		    0, "field '%.*s' has no '=': fields are name=value "
-		    "separated by ';'%s", QLEN(f->n), f->s, k->no_eq_hint);
+		leniency_note(&tp->lenient, tp->diags, TXT_SENDERS,
+		    k->code_syntax, 0, "field '%.*s' has no '=': fields are "
+		    "name=value separated by ';'%s", QLEN(f->n), f->s,
+		    k->no_eq_hint);
 		return;
 	}
 	klen = strlen(k->known);
@@ -292,8 +293,8 @@ txt_parse(const struct txt_kind *k, const char *txt, size_t len,
 
 	tp.kind = k;
 	tp.diags = diags;
-	leniency_init(&tp.len, k->code_lenient != NULL ? grammar : STS_STRICT,
-	    diags);
+	leniency_init(&tp.lenient, k->code_lenient != NULL ? grammar :
+	    STS_STRICT, diags);
 	tp.out = out;
 	tp.known_seen = 0;
 	tp.full = 0;
@@ -311,18 +312,18 @@ txt_parse(const struct txt_kind *k, const char *txt, size_t len,
 		return 0;
 	while (txt_next_field(txt, len, &pos, &f)) {
 		if (f.n == 0)
-			leniency_note(&tp.len, diags, TXT_SENDERS,
+			leniency_note(&tp.lenient, diags, TXT_SENDERS,
 			    k->code_empty, 0, "empty field (';;'): remove the "
 			    "extra ';'");
 		else
 			parse_field(&tp, &f, seen, &nseen);
 		if (f.trailing)
-			leniency_note(&tp.len, diags, TXT_SENDERS,
+			leniency_note(&tp.lenient, diags, TXT_SENDERS,
 			    k->code_trailing, 0, "whitespace at the end of the "
 			    "record is only allowed after ';': remove it");
 	}
 	k->finish(&tp);
-	return leniency_finish(&tp.len, diags, k->code_lenient, "record",
+	return leniency_finish(&tp.lenient, diags, k->code_lenient, "record",
 	    lenient);
 }
 
