@@ -816,7 +816,7 @@ draft_load(struct conf_draft *d, const char *conf_path, unsigned conf_line)
 		return -1;
 	}
 	diag_init(&diags);
-	valid = policy_parse(buf, len, &d->policy, &diags);
+	valid = policy_parse(buf, len, STS_STRICT, &d->policy, &diags);
 	free(buf);
 	if (valid)
 		return 0;

@@ -19,11 +19,10 @@ diag_init(struct diag_list *dl)
 }
 
 void
-diag_add(struct diag_list *dl, enum diag_severity severity, const char *code,
-    unsigned line, const char *fmt, ...)
+diag_vadd(struct diag_list *dl, enum diag_severity severity, const char *code,
+    unsigned line, const char *fmt, va_list ap)
 {
 	struct diag *d;
-	va_list ap;
 	char *p;
 
 	if (dl == NULL)
@@ -38,13 +37,22 @@ diag_add(struct diag_list *dl, enum diag_severity severity, const char *code,
 	d->severity = severity;
 	d->code = code;
 	d->line = line;
-	va_start(ap, fmt);
 	if (vsnprintf(d->message, sizeof(d->message), fmt, ap) < 0)
 		d->message[0] = '\0';
-	va_end(ap);
 	for (p = d->message; *p != '\0'; p++)
 		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
 			*p = '?';
+}
+
+void
+diag_add(struct diag_list *dl, enum diag_severity severity, const char *code,
+    unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_vadd(dl, severity, code, line, fmt, ap);
+	va_end(ap);
 }
 
 size_t

@@ -9,6 +9,7 @@
 #ifndef MTASTS_DIAG_H
 #define MTASTS_DIAG_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #define DIAG_MAX	64
@@ -38,6 +39,10 @@ void	diag_init(struct diag_list *);
 void	diag_add(struct diag_list *, enum diag_severity, const char *code,
 	    unsigned line, const char *fmt, ...)
 	    __attribute__((format(printf, 5, 6)));
+/* As diag_add, with the arguments as a va_list. */
+void	diag_vadd(struct diag_list *, enum diag_severity, const char *code,
+	    unsigned line, const char *fmt, va_list)
+	    __attribute__((format(printf, 5, 0)));
 /* Shorthands: diag_error(dl, code, line, fmt, ...), diag_warning(...). */
 #define diag_error(dl, ...)	diag_add((dl), DIAG_ERROR, __VA_ARGS__)
 #define diag_warning(dl, ...)	diag_add((dl), DIAG_WARNING, __VA_ARGS__)

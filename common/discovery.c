@@ -252,7 +252,7 @@ first_error(const struct diag_list *dl)
 /* The _mta-sts TXT RRset, selected and parsed as RFC 8461 3.1 says. */
 static enum txt_outcome
 lookup_txt(struct resolver *res, const char *domain, char *id,
-    char *why, size_t whylen)
+    unsigned *lenient, char *why, size_t whylen)
 {
 	struct txt_rrset set;
 	struct sts_record rec;
@@ -276,8 +276,13 @@ lookup_txt(struct resolver *res, const char *domain, char *id,
 		out = TXT_ABSENT;
 	else if (idx < 0)
 		out = TXT_INVALID;
-	else if (sts_record_parse(set.txt[idx], set.len[idx], &rec, &dl)) {
+	else if (sts_record_parse(set.txt[idx], set.len[idx], STS_LENIENT,
+	    &rec, &dl)) {
 		snprintf(id, STS_ID_MAX + 1, "%s", rec.id);
+		*lenient = rec.lenient;
+		if (rec.lenient && dl.count > 0)
+			snprintf(why, whylen, "strict senders ignore it: %s",
+			    dl.items[0].message);
 		out = TXT_VALID;
 	} else
 		out = TXT_INVALID;
@@ -349,15 +354,17 @@ fetched(struct discovery *d, struct entry *e, const struct fetch_result *r,
 	struct diag_list dl;
 	unsigned char digest[STSCACHE_DIGEST_LEN];
 	int	was_changed = c->body_changed, had = c->have_policy;
-	char	old_id[STS_ID_MAX + 1];
+	char	old_id[STS_ID_MAX + 1], senders[96];
+	unsigned lenient;
 
 	diag_init(&dl);
-	if (!policy_parse(r->body, r->body_len, &p, &dl)) {
+	if (!policy_parse(r->body, r->body_len, STS_LENIENT, &p, &dl)) {
 		fetch_failed(d, e, REASON_STS_POLICY_INVALID, first_error(&dl),
 		    r->url, now);
 		policy_free(&p);
 		return;
 	}
+	lenient = p.lenient;
 	EVP_Digest(r->body, r->body_len, digest, NULL, EVP_sha256(), NULL);
 	snprintf(old_id, sizeof(old_id), "%s", c->policy_id);
 	if (stscache_observe_fetch_ok(c, c->txt_id, &p, digest, now) == -1) {
@@ -377,6 +384,12 @@ fetched(struct discovery *d, struct entry *e, const struct fetch_result *r,
 		    "%llu, %zu mx pattern(s)", e->s.domain, c->policy_id,
 		    sts_mode_name(c->policy.mode),
 		    (unsigned long long)c->policy.max_age, c->policy.mx_count);
+	if (lenient && (!had || strcmp(old_id, c->policy_id) != 0))
+		log_sink_printf(&d->log, LOG_WARNING, "%s: policy id %s at %s "
+		    "is judged as lenient senders (%s) read it; strict senders "
+		    "reject it: %s", e->s.domain, c->policy_id, r->url,
+		    leniency_senders_text(lenient, senders, sizeof(senders)),
+		    dl.count > 0 ? dl.items[0].message : "");
 }
 
 static void
@@ -418,8 +431,9 @@ log_txt(struct discovery *d, const struct entry *e, enum txt_outcome was,
 	if (c->txt == was && strcmp(c->txt_id, was_id) == 0)
 		return;
 	if (c->txt == TXT_VALID)
-		log_sink_printf(&d->log, LOG_INFO, "%s: _mta-sts TXT id %s", e->s.domain,
-		    c->txt_id);
+		log_sink_printf(&d->log, c->txt_lenient ? LOG_WARNING : LOG_INFO,
+		    "%s: _mta-sts TXT id %s%s%s", e->s.domain, c->txt_id,
+		    c->txt_lenient ? ": " : "", c->txt_lenient ? why : "");
 	else
 		log_sink_printf(&d->log, c->txt == TXT_ABSENT ? LOG_INFO : LOG_WARNING,
 		    "%s: _mta-sts TXT %s: %s%s", e->s.domain,
@@ -436,6 +450,7 @@ struct fingerprint {
 	time_t	 fetched_at, failed_at;
 	unsigned fetch_error;
 	int	 body_changed;
+	unsigned txt_lenient;
 };
 
 static void
@@ -449,6 +464,7 @@ fingerprint(const struct stscache *c, struct fingerprint *f)
 	f->failed_at = c->failed_at;
 	f->fetch_error = c->fetch_error;
 	f->body_changed = c->body_changed;
+	f->txt_lenient = c->txt_lenient;
 }
 
 static void
@@ -457,14 +473,15 @@ check_domain(struct discovery *d, struct entry *e, time_t now)
 	struct stscache *c = &e->s.cache;
 	struct fingerprint before, after;
 	enum txt_outcome txt;
-	char	id[STS_ID_MAX + 1] = "", why[DIAG_MSG_MAX];
+	char	id[STS_ID_MAX + 1] = "", why[DIAG_MSG_MAX + 32];
+	unsigned lenient = 0;
 	long	interval = d->tconf->refresh_interval;
 
 	fingerprint(c, &before);
-	txt = lookup_txt(d->res, e->s.domain, id, why, sizeof(why));
+	txt = lookup_txt(d->res, e->s.domain, id, &lenient, why, sizeof(why));
 	if (strcmp(id, c->txt_id) != 0)
 		e->failures = 0;
-	stscache_observe_txt(c, txt, id, now);
+	stscache_observe_txt(c, txt, id, lenient, now);
 	log_txt(d, e, before.txt, before.txt_id, why);
 	if (stscache_fetch_due(c, now, refresh_before(c)) && backoff_over(e, now))
 		fetch(d, e, now);
@@ -498,6 +515,7 @@ view_of(const struct entry *e, time_t now, struct store_domain *sd)
 	sd->error_reasons = v.view.error_reasons;
 	sd->pending = v.pending;
 	sd->body_changed = sd->has_policy && e->s.cache.body_changed;
+	sd->lenient = sd->has_policy && v.lenient;
 }
 
 /* The entries as they are now (the thread may read them without lock). */

@@ -15,19 +15,41 @@
  * ends a line for this purpose, after it is reported) so one run reports
  * every problem. The result is valid only when no error was reported.
  *
+ * Codes marked T below are tolerable (leniency.h): errors in the strict
+ * grammar, warnings in the lenient one, which accepts the text as the
+ * lenient senders named after each one do (leniency.c says how they read
+ * it; PMSR = postfix-mta-sts-resolver):
+ *   policy-bom            mailauth (JavaScript trim() removes U+FEFF)
+ *   policy-bare-cr        PMSR (splitlines); a CR followed only by
+ *                         whitespace up to LF: all three (they strip it)
+ *   policy-blank-line     all three (an empty key, or no ':', is skipped)
+ *   policy-comment        PMSR, mailauth; Stalwart too when it has a ':'
+ *   policy-no-colon       PMSR, mailauth (Stalwart loses the next key)
+ *   policy-leading-space, policy-space-before-colon
+ *                         Stalwart, mailauth (they trim keys); all three
+ *                         on an extension line (PMSR ignores the key)
+ *   policy-key-syntax, policy-ext-value-empty, policy-ext-value-syntax
+ *                         all three (unknown keys are ignored)
+ *   policy-ext-utf8, and a key that is not UTF-8
+ *                         mailauth (Node.js decodes bad bytes to U+FFFD;
+ *                         PMSR decodes with aiohttp's strict text())
+ * What no sender accepts stays an error in both grammars: a missing or
+ * wrong version, mode or max_age, no mx unless mode is none, a bad mx
+ * pattern, a body over 64 KiB.
+ *
  * Diagnostic codes (severity, what it means):
  *   policy-empty               E  the body is empty
  *   policy-too-large           E  body over 65536 bytes (the rest is unread)
  *   policy-large               W  body over 10240 bytes (some read only 10 KiB)
- *   policy-bom                 E  body starts with a UTF-8 byte order mark
- *   policy-bare-cr             E  a CR not followed by LF (first one reported)
- *   policy-blank-line          E  empty or whitespace-only line, or extra
+ *   policy-bom                 T  body starts with a UTF-8 byte order mark
+ *   policy-bare-cr             T  a CR not followed by LF (first one reported)
+ *   policy-blank-line          T  empty or whitespace-only line, or extra
  *                                 line ends at the end of the body
- *   policy-comment             E  a line starting with '#'
- *   policy-leading-space       E  a line starting with SP or HTAB
- *   policy-no-colon            E  a line without ':'
- *   policy-space-before-colon  E  whitespace between key and ':'
- *   policy-key-syntax          E  key is not (ALPHA/DIGIT) *31(ALPHA/DIGIT/_-.)
+ *   policy-comment             T  a line starting with '#'
+ *   policy-leading-space       T  a line starting with SP or HTAB
+ *   policy-no-colon            T  a line without ':'
+ *   policy-space-before-colon  T  whitespace between key and ':'
+ *   policy-key-syntax          T  key is not (ALPHA/DIGIT) *31(ALPHA/DIGIT/_-.)
  *   policy-key-near-miss       W  unknown key that looks like a known one
  *                                 ("Version", "nmx", "max-age")
  *   policy-duplicate-key       W  a non-mx key repeated (first one used)
@@ -48,14 +70,18 @@
  *   policy-mx-duplicate        W  the same mx pattern twice
  *   policy-mx-wildcard-tld     W  "*.tld": a wildcard over a single label
  *   policy-mx-ip-address       W  pattern looks like an IP address
- *   policy-ext-value-empty     E  extension with an empty value
- *   policy-ext-value-syntax    E  extension value with control characters
- *   policy-ext-utf8            E  extension value that is not valid UTF-8
+ *   policy-ext-value-empty     T  extension with an empty value
+ *   policy-ext-value-syntax    T  extension value with control characters
+ *   policy-ext-utf8            T  extension value that is not valid UTF-8
  *   policy-missing-version     E  no version line
  *   policy-missing-mode        E  no mode line
  *   policy-missing-max-age     E  no max_age line
  *   policy-missing-mx          E  no mx line and mode is not none
  *   policy-no-memory           E  allocation failed
+ *   policy-lenient-only        W  strict grammar: only lenient senders
+ *                                 accept it (they are named)
+ *                              E  lenient grammar: tolerable problems that
+ *                                 no known sender accepts together
  */
 #include <string.h>
 
@@ -84,6 +110,7 @@ static const char *const key_names[KEY_COUNT] = {
 struct parser {
 	struct sts_policy *out;
 	struct diag_list *diags;
+	struct leniency lenient;
 	size_t	 mx_alloc;
 	int	 mx_overflow;		/* POLICY_MX_MAX reached, reported */
 	unsigned first_line;		/* first line holding a field */
@@ -110,6 +137,22 @@ static int
 is_nocase(const char *s, size_t n, const char *word)
 {
 	return strlen(word) == n && lex_eq_nocase(s, word, n);
+}
+
+/*
+ * The lenient senders that read a line whose key has stray whitespace as
+ * this parser does: all of them for an extension (PMSR ignores the key as
+ * any extension), only those that trim keys for a known one.
+ */
+static unsigned
+stray_space_senders(const char *key, size_t kn)
+{
+	enum policy_key k;
+
+	for (k = 0; k < KEY_COUNT; k++)
+		if (is_exactly(key, kn, key_names[k]))
+			return LENIENT_STALWART | LENIENT_MAILAUTH;
+	return LENIENT_ALL;
 }
 
 /*
@@ -272,6 +315,13 @@ report_mx_problem(struct parser *p, const char *v, size_t n, unsigned line)
 		    "trailing dot", QLEN(n), v);
 		return;
 	}
+	if (prob == DOMAIN_NON_ASCII && !lex_utf8_valid(v, n, &where)) {
+		diag_error(p->diags, "policy-mx-ulabel", line, "mx pattern "
+		    "'%.*s' contains bytes that are not UTF-8 (byte 0x%02x): "
+		    "save the file as UTF-8 and write the name in its A-label "
+		    "form (xn--...)", QLEN(n), v, (unsigned char)v[where]);
+		return;
+	}
 	if (prob == DOMAIN_NON_ASCII) {
 		diag_error(p->diags, "policy-mx-ulabel", line, "mx pattern "
 		    "'%.*s' contains non-ASCII bytes (a U-label): write the "
@@ -389,25 +439,28 @@ parse_extension(struct parser *p, const char *key, size_t kn, const char *v,
 
 	check_near_miss(p, key, kn, line);
 	if (n == 0) {
-		diag_error(p->diags, "policy-ext-value-empty", line, "'%.*s' "
-		    "has an empty value and strict senders reject the policy: "
-		    "give it a value or remove the line", QLEN(kn), key);
+		leniency_note(&p->lenient, p->diags, LENIENT_ALL,
+		    "policy-ext-value-empty", line, "'%.*s' has an empty value "
+		    "and strict senders reject the policy: give it a value or "
+		    "remove the line", QLEN(kn), key);
 		return;
 	}
 	for (i = 0; i < n; i++) {
 		c = (unsigned char)v[i];
 		if (c < 0x20 || c == 0x7f) {
-			diag_error(p->diags, "policy-ext-value-syntax", line,
-			    "'%.*s' value contains the control character "
-			    "0x%02x: use only printable characters and spaces",
-			    QLEN(kn), key, c);
+			leniency_note(&p->lenient, p->diags, LENIENT_ALL,
+			    "policy-ext-value-syntax", line, "'%.*s' value "
+			    "contains the control character 0x%02x: use only "
+			    "printable characters and spaces", QLEN(kn), key,
+			    c);
 			return;
 		}
 	}
 	if (!lex_utf8_valid(v, n, &bad))
-		diag_error(p->diags, "policy-ext-utf8", line, "'%.*s' value "
-		    "is not valid UTF-8 (byte 0x%02x): save the file as UTF-8",
-		    QLEN(kn), key, (unsigned char)v[bad]);
+		leniency_note(&p->lenient, p->diags, LENIENT_MAILAUTH,
+		    "policy-ext-utf8", line, "'%.*s' value is not valid UTF-8 "
+		    "(byte 0x%02x): save the file as UTF-8", QLEN(kn), key,
+		    (unsigned char)v[bad]);
 }
 
 static void
@@ -415,6 +468,7 @@ parse_field(struct parser *p, const char *key, size_t kn, const char *v,
     size_t n, unsigned line)
 {
 	const char *why;
+	size_t bad;
 
 	if (is_exactly(key, kn, "version"))
 		parse_version(p, v, n, line);
@@ -425,9 +479,11 @@ parse_field(struct parser *p, const char *key, size_t kn, const char *v,
 	else if (is_exactly(key, kn, "mx"))
 		parse_mx(p, v, n, line);
 	else if ((why = lex_ext_name_problem(key, kn)) != NULL)
-		diag_error(p->diags, "policy-key-syntax", line, "key '%.*s' "
-		    "%s: keys are 1-32 letters, digits, '_', '-' or '.', "
-		    "starting with a letter or digit", QLEN(kn), key, why);
+		leniency_note(&p->lenient, p->diags, lex_utf8_valid(key, kn,
+		    &bad) ? LENIENT_ALL : LENIENT_MAILAUTH,
+		    "policy-key-syntax", line, "key '%.*s' %s: keys are 1-32 "
+		    "letters, digits, '_', '-' or '.', starting with a letter "
+		    "or digit", QLEN(kn), key, why);
 	else
 		parse_extension(p, key, kn, v, n, line);
 }
@@ -438,36 +494,45 @@ parse_line(struct parser *p, const struct line *l)
 	const char *s = l->s, *colon;
 	size_t i, n = l->n, kend, vs, ve;
 
-	if (p->first_line == 0)
-		p->first_line = l->no;
 	if (s[0] == '#') {
-		diag_error(p->diags, "policy-comment", l->no, "comment lines "
-		    "are not part of the policy grammar and strict senders "
-		    "reject the policy: remove the line");
+		leniency_note(&p->lenient, p->diags, memchr(s, ':', n) != NULL ?
+		    LENIENT_ALL : LENIENT_PMSR | LENIENT_MAILAUTH,
+		    "policy-comment", l->no, "comment lines are not part of "
+		    "the policy grammar and strict senders reject the policy: "
+		    "remove the line");
 		return;
 	}
+	if (p->first_line == 0)
+		p->first_line = l->no;
 	for (i = 0; i < n && lex_is_wsp((unsigned char)s[i]); i++)
 		;
-	if (i > 0)
-		diag_error(p->diags, "policy-leading-space", l->no, "line "
-		    "starts with whitespace, which senders do not strip: "
-		    "remove it");
 	if ((colon = memchr(s + i, ':', n - i)) == NULL) {
-		diag_error(p->diags, "policy-no-colon", l->no, "line '%.*s' "
+		if (i > 0)
+			leniency_note(&p->lenient, p->diags, LENIENT_ALL,
+			    "policy-leading-space", l->no, "line starts with "
+			    "whitespace, which strict senders reject: remove "
+			    "it");
+		leniency_note(&p->lenient, p->diags, LENIENT_PMSR |
+		    LENIENT_MAILAUTH, "policy-no-colon", l->no, "line '%.*s' "
 		    "has no ':': every line must be 'key: value'%s",
 		    QLEN(n - i), s + i,
 		    memchr(s + i, '=', n - i) != NULL ? " (':' not '=')" : "");
 		return;
 	}
 	kend = (size_t)(colon - s);
-	if (kend > i && lex_is_wsp((unsigned char)s[kend - 1])) {
-		while (kend > i && lex_is_wsp((unsigned char)s[kend - 1]))
-			kend--;
-		diag_error(p->diags, "policy-space-before-colon", l->no,
+	while (kend > i && lex_is_wsp((unsigned char)s[kend - 1]))
+		kend--;
+	if (i > 0)
+		leniency_note(&p->lenient, p->diags, stray_space_senders(s + i,
+		    kend - i), "policy-leading-space", l->no, "line starts "
+		    "with whitespace, which strict senders reject: remove "
+		    "it");
+	if (kend < (size_t)(colon - s))
+		leniency_note(&p->lenient, p->diags, stray_space_senders(s + i,
+		    kend - i), "policy-space-before-colon", l->no,
 		    "whitespace between '%.*s' and ':' makes strict senders "
 		    "reject the policy: write '%.*s:'", QLEN(kend - i), s + i,
 		    QLEN(kend - i), s + i);
-	}
 	vs = (size_t)(colon - s) + 1;
 	while (vs < n && lex_is_wsp((unsigned char)s[vs]))
 		vs++;
@@ -502,6 +567,27 @@ rest_is_blank(const char *s, size_t n)
 }
 
 /*
+ * Where the line that ends at a CR not followed by LF really ends: after
+ * the LF when only whitespace follows the CR up to it (a CRLF with stray
+ * spaces, which every lenient sender strips), else right after the CR.
+ * *senders gets the lenient senders that split the line there.
+ */
+static size_t
+bare_cr_end(const char *buf, size_t len, size_t cr, unsigned *senders)
+{
+	size_t j;
+
+	for (j = cr + 1; j < len && lex_is_wsp((unsigned char)buf[j]); j++)
+		;
+	if (j == len || buf[j] == '\n') {
+		*senders = LENIENT_ALL;
+		return j < len ? j + 1 : j;
+	}
+	*senders = LENIENT_PMSR;
+	return cr + 1;
+}
+
+/*
  * Splits body into lines (LF and CRLF end a line; a bare CR is reported
  * once and then also ends a line, to resynchronise) and parses each.
  */
@@ -510,6 +596,7 @@ parse_lines(struct parser *p, const char *buf, size_t len)
 {
 	struct line l;
 	size_t pos, e, next;
+	unsigned senders;
 	int cr_reported;
 
 	cr_reported = 0;
@@ -522,12 +609,15 @@ parse_lines(struct parser *p, const char *buf, size_t len)
 		    buf[e + 1] == '\n')
 			next += 2;
 		else if (e < len && buf[e] == '\r') {
-			next++;
+			next = bare_cr_end(buf, len, e, &senders);
 			if (!cr_reported)
-				diag_error(p->diags, "policy-bare-cr", l.no,
-				    "line ends with a bare CR (0x0D): RFC "
-				    "8461 lines end with LF or CRLF; save the "
-				    "file with LF or CRLF line ends");
+				leniency_note(&p->lenient, p->diags, senders,
+				    "policy-bare-cr", l.no, "line ends with a "
+				    "bare CR (0x0D): RFC 8461 lines end with "
+				    "LF or CRLF; save the file with LF or "
+				    "CRLF line ends");
+			else
+				p->lenient.senders &= senders;
 			cr_reported = 1;
 		} else if (e < len)
 			next++;
@@ -538,15 +628,16 @@ parse_lines(struct parser *p, const char *buf, size_t len)
 			continue;
 		}
 		if (rest_is_blank(buf + pos, len - pos)) {
-			diag_error(p->diags, "policy-blank-line", l.no, "extra "
-			    "empty line at the end: only one final line end "
-			    "is allowed and some senders reject the policy; "
-			    "remove it");
+			leniency_note(&p->lenient, p->diags, LENIENT_ALL,
+			    "policy-blank-line", l.no, "extra empty line at "
+			    "the end: only one final line end is allowed and "
+			    "some senders reject the policy; remove it");
 			return;
 		}
-		diag_error(p->diags, "policy-blank-line", l.no, "empty line: "
-		    "the grammar has no blank lines and some senders reject "
-		    "the policy; remove it");
+		leniency_note(&p->lenient, p->diags, LENIENT_ALL,
+		    "policy-blank-line", l.no, "empty line: the grammar has no "
+		    "blank lines and some senders reject the policy; remove "
+		    "it");
 	}
 }
 
@@ -614,17 +705,17 @@ check_policy(struct parser *p)
 }
 
 int
-policy_parse(const char *buf, size_t len, struct sts_policy *out,
-    struct diag_list *diags)
+policy_parse(const char *buf, size_t len, enum sts_grammar grammar,
+    struct sts_policy *out, struct diag_list *diags)
 {
 	struct parser p;
-	size_t start, errors;
+	size_t start;
 
-	errors = diags->errors;
 	memset(out, 0, sizeof(*out));
 	memset(&p, 0, sizeof(p));
 	p.out = out;
 	p.diags = diags;
+	leniency_init(&p.lenient, grammar, diags);
 	if (len > POLICY_MAX_BYTES) {
 		diag_error(diags, "policy-too-large", 0, "the policy is %zu "
 		    "bytes, over the 65536-byte limit senders apply: shorten "
@@ -640,9 +731,10 @@ policy_parse(const char *buf, size_t len, struct sts_policy *out,
 		    "under 10240 bytes", len);
 	start = 0;
 	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
-		diag_error(diags, "policy-bom", 1, "the file starts with a "
-		    "UTF-8 byte order mark (EF BB BF) that breaks the first "
-		    "key: save it as UTF-8 without BOM");
+		leniency_note(&p.lenient, diags, LENIENT_MAILAUTH,
+		    "policy-bom", 1, "the file starts with a UTF-8 byte order "
+		    "mark (EF BB BF) that breaks the first key: save it as "
+		    "UTF-8 without BOM");
 		start = 3;
 	}
 	if (len == start) {
@@ -652,7 +744,8 @@ policy_parse(const char *buf, size_t len, struct sts_policy *out,
 	}
 	parse_lines(&p, buf + start, len - start);
 	check_policy(&p);
-	return diags->errors == errors;
+	return leniency_finish(&p.lenient, diags, "policy-lenient-only",
+	    "policy", &out->lenient);
 }
 
 void

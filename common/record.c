@@ -28,6 +28,15 @@
  * Diagnostics of a single record use line 0; those of selection use the
  * record's 1-based position in the RRset as the line.
  *
+ * Codes marked T are tolerable for "_mta-sts" (leniency.h): errors in the
+ * strict grammar, warnings in the lenient one, as postfix-mta-sts-resolver
+ * (fields split on ';' and strip()ped, empty ones dropped, any name=value
+ * kept) and mailauth (the record trimmed, empty parts dropped) read them;
+ * leniency.c says where. The version, the id and its syntax stay strict in
+ * both: the id goes into headers and state files as it is. "_smtp._tls"
+ * records are always strict (the lenient MTA-STS senders are no TLS-RPT
+ * reference).
+ *
  * Diagnostic codes (E = error, W = warning), for "_mta-sts":
  *   record-none                  E  no record begins with v=STSv1
  *   record-multiple              E  several records begin with v=STSv1
@@ -35,14 +44,16 @@
  *                                   does not begin with v=STSv1
  *   record-version               E  the record does not begin with v=STSv1;
  *   record-space-before-semicolon W "v=STSv1 ;" (erratum 6285 ambiguity)
- *   record-empty-field           E  ";;" (an empty field)
- *   record-trailing-space        E  whitespace at the end without ";"
- *   record-field-syntax          E  a field that is not name=value, a bad
+ *   record-empty-field           T  ";;" (an empty field)
+ *   record-trailing-space        T  whitespace at the end without ";"
+ *   record-field-syntax          T  a field that is not name=value, a bad
  *                                   extension name or value
  *   record-duplicate-field       W  an extension repeated
  *   record-id-syntax             E  id not 1-32 letters and digits
  *   record-duplicate-id          E  id repeated
  *   record-missing-id            E  no id field
+ *   record-lenient-only          W  strict grammar: only lenient senders
+ *                                   accept it (they are named)
  * and for "_smtp._tls" the same first nine with the prefix "tlsrpt-"
  * (tlsrpt-none, tlsrpt-multiple, tlsrpt-discarded, tlsrpt-version,
  * tlsrpt-space-before-semicolon, tlsrpt-empty-field, tlsrpt-trailing-space,
@@ -61,12 +72,14 @@
  */
 #include <string.h>
 
+#include "leniency.h"
 #include "record.h"
 #include "stslex.h"
 
 #define QUOTE_MAX	48	/* input quoted in a message */
 #define QLEN(n)		((int)((n) < QUOTE_MAX ? (n) : QUOTE_MAX))
 #define SEEN_MAX	16	/* extension names remembered for duplicates */
+#define TXT_SENDERS	(LENIENT_PMSR | LENIENT_MAILAUTH)	/* see above */
 
 struct txt_kind;
 
@@ -83,6 +96,7 @@ struct txt_field {
 struct txt_parse {
 	const struct txt_kind *kind;
 	struct diag_list *diags;
+	struct leniency lenient;
 	void	*out;
 	int	 known_seen;	/* the known field (id, rua) occurred */
 	int	 full;		/* storage for it full, reported once */
@@ -103,6 +117,7 @@ struct txt_kind {
 	const char *code_trailing;
 	const char *code_syntax;
 	const char *code_dup;
+	const char *code_lenient;	/* NULL: always strict */
 	/* Parses the value of the known field. */
 	void	(*parse_known)(struct txt_parse *, const char *, size_t);
 	/* Checks the whole record once every field is read. */
@@ -119,7 +134,8 @@ static const struct txt_kind sts_kind = {
 	"record-none", "record-multiple", "record-discarded",
 	"record-version", "record-space-before-semicolon",
 	"record-empty-field", "record-trailing-space", "record-field-syntax",
-	"record-duplicate-field", sts_parse_id, sts_finish
+	"record-duplicate-field", "record-lenient-only", sts_parse_id,
+	sts_finish
 };
 
 static const struct txt_kind tlsrpt_kind = {
@@ -127,7 +143,7 @@ static const struct txt_kind tlsrpt_kind = {
 	"tlsrpt-none", "tlsrpt-multiple", "tlsrpt-discarded",
 	"tlsrpt-version", "tlsrpt-space-before-semicolon",
 	"tlsrpt-empty-field", "tlsrpt-trailing-space", "tlsrpt-field-syntax",
-	"tlsrpt-duplicate-field", tlsrpt_parse_rua, tlsrpt_finish
+	"tlsrpt-duplicate-field", NULL, tlsrpt_parse_rua, tlsrpt_finish
 };
 
 /* The tag followed by ";", whitespace or the end: "v=STSv10" is not STS. */
@@ -195,15 +211,16 @@ parse_extension(struct txt_parse *tp, const struct txt_field *f,
 	size_t i;
 
 	if ((why = lex_ext_name_problem(f->s, eq)) != NULL) {
-		diag_error(tp->diags, k->code_syntax, 0, "field name '%.*s' "
-		    "%s: names are 1-32 letters, digits, '_', '-' or '.'",
-		    QLEN(eq), f->s, why);
+		leniency_note(&tp->lenient, tp->diags, TXT_SENDERS,
+		    k->code_syntax, 0, "field name '%.*s' %s: names are 1-32 "
+		    "letters, digits, '_', '-' or '.'", QLEN(eq), f->s, why);
 		return;
 	}
 	if (!ext_value_valid(f->s + eq + 1, f->n - eq - 1)) {
-		diag_error(tp->diags, k->code_syntax, 0, "field '%.*s' has an "
-		    "empty value or one with spaces, '=', control or "
-		    "non-ASCII characters: fix or remove it", QLEN(f->n), f->s);
+		leniency_note(&tp->lenient, tp->diags, TXT_SENDERS,
+		    k->code_syntax, 0, "field '%.*s' has an empty value or "
+		    "one with spaces, '=', control or non-ASCII characters: "
+		    "fix or remove it", QLEN(f->n), f->s);
 		return;
 	}
 	for (i = 0; i < nseen; i++)
@@ -224,9 +241,10 @@ parse_field(struct txt_parse *tp, const struct txt_field *f,
 	size_t klen;
 
 	if ((eq = memchr(f->s, '=', f->n)) == NULL) {
-		diag_error(tp->diags, k->code_syntax, 0, "field '%.*s' has no "
-		    "'=': fields are name=value separated by ';'%s", QLEN(f->n),
-		    f->s, k->no_eq_hint);
+		leniency_note(&tp->lenient, tp->diags, TXT_SENDERS,
+		    k->code_syntax, 0, "field '%.*s' has no '=': fields are "
+		    "name=value separated by ';'%s", QLEN(f->n), f->s,
+		    k->no_eq_hint);
 		return;
 	}
 	klen = strlen(k->known);
@@ -264,21 +282,24 @@ parse_version(struct txt_parse *tp, const struct txt_field *f)
 }
 
 static int
-txt_parse(const struct txt_kind *k, const char *txt, size_t len, void *out,
+txt_parse(const struct txt_kind *k, const char *txt, size_t len,
+    enum sts_grammar grammar, void *out, unsigned *lenient,
     struct diag_list *diags)
 {
 	char seen[SEEN_MAX][LEX_EXT_NAME_MAX + 1];
 	struct txt_parse tp;
 	struct txt_field f;
-	size_t pos, nseen, errors;
+	size_t pos, nseen;
 
-	errors = diags->errors;
 	tp.kind = k;
 	tp.diags = diags;
+	leniency_init(&tp.lenient, k->code_lenient != NULL ? grammar :
+	    STS_STRICT, diags);
 	tp.out = out;
 	tp.known_seen = 0;
 	tp.full = 0;
 	tp.cap = 0;
+	*lenient = 0;
 	if (!begins_with_tag(k, txt, len)) {
 		diag_error(diags, k->code_version, 0, "the record does not "
 		    "begin with '%s;', so senders do not read it as the %s "
@@ -291,17 +312,19 @@ txt_parse(const struct txt_kind *k, const char *txt, size_t len, void *out,
 		return 0;
 	while (txt_next_field(txt, len, &pos, &f)) {
 		if (f.n == 0)
-			diag_error(diags, k->code_empty, 0, "empty field "
-			    "(';;'): remove the extra ';'");
+			leniency_note(&tp.lenient, diags, TXT_SENDERS,
+			    k->code_empty, 0, "empty field (';;'): remove the "
+			    "extra ';'");
 		else
 			parse_field(&tp, &f, seen, &nseen);
 		if (f.trailing)
-			diag_error(diags, k->code_trailing, 0, "whitespace at "
-			    "the end of the record is only allowed after ';': "
-			    "remove it");
+			leniency_note(&tp.lenient, diags, TXT_SENDERS,
+			    k->code_trailing, 0, "whitespace at the end of the "
+			    "record is only allowed after ';': remove it");
 	}
 	k->finish(&tp);
-	return diags->errors == errors;
+	return leniency_finish(&tp.lenient, diags, k->code_lenient, "record",
+	    lenient);
 }
 
 /* A record that was probably meant as this kind: say why it was dropped. */
@@ -400,11 +423,12 @@ sts_finish(struct txt_parse *tp)
 }
 
 int
-sts_record_parse(const char *txt, size_t len, struct sts_record *out,
-    struct diag_list *diags)
+sts_record_parse(const char *txt, size_t len, enum sts_grammar grammar,
+    struct sts_record *out, struct diag_list *diags)
 {
 	memset(out, 0, sizeof(*out));
-	return txt_parse(&sts_kind, txt, len, out, diags);
+	return txt_parse(&sts_kind, txt, len, grammar, out, &out->lenient,
+	    diags);
 }
 
 long
@@ -585,8 +609,11 @@ int
 tlsrpt_record_parse(const char *txt, size_t len, struct tlsrpt_record *out,
     struct diag_list *diags)
 {
+	unsigned lenient;
+
 	memset(out, 0, sizeof(*out));
-	return txt_parse(&tlsrpt_kind, txt, len, out, diags);
+	return txt_parse(&tlsrpt_kind, txt, len, STS_STRICT, out, &lenient,
+	    diags);
 }
 
 void

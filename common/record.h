@@ -14,17 +14,24 @@
 #include <stddef.h>
 
 #include "diag.h"
+#include "leniency.h"
 
 #define STS_ID_MAX	32
 #define TLSRPT_RUA_MAX	32	/* rua URIs kept; more is a warning */
 
 struct sts_record {
-	char	id[STS_ID_MAX + 1];
+	char	 id[STS_ID_MAX + 1];
+	unsigned lenient;	/* 0, or the LENIENT_* senders that accept it
+				   where strict ones do not */
 };
 
-/* Parse one _mta-sts record. Returns 1 when valid, 0 otherwise. */
-int	sts_record_parse(const char *txt, size_t len, struct sts_record *out,
-	    struct diag_list *diags);
+/*
+ * Parse one _mta-sts record in the given grammar (leniency.h). Returns 1
+ * when valid in it, 0 otherwise; out->lenient is set, in both grammars,
+ * when only lenient senders accept it.
+ */
+int	sts_record_parse(const char *txt, size_t len, enum sts_grammar,
+	    struct sts_record *out, struct diag_list *diags);
 
 /*
  * RRset selection: records that do not begin with "v=STSv1" are discarded;

@@ -2,12 +2,14 @@
  * statefile.c - save and load the discovery state as one JSON document:
  *
  *   {"version":1,"saved":T,"domains":[{"domain":D,"last_used":T,
- *    "txt":"valid","txt_id":I,"txt_checked":T,
+ *    "txt":"valid","txt_id":I,"txt_checked":T,"txt_lenient":L,
  *    "policy":{"id":I,"fetched_at":T,"expires_at":T,"digest":HEX,
- *              "mode":M,"max_age":N,"mx":[...]} | null,
+ *              "mode":M,"max_age":N,"mx":[...],"lenient":L} | null,
  *    "error":{"reason":R,"text":S,"id":I,"at":T} | null,
  *    "body_changed_at":T | null}, ...]}
  *
+ * L is the LENIENT_* bits of the senders that alone read the record or the
+ * policy (0: every sender does); files without it load as 0.
  * The policy is kept parsed (not as its body), so the file stays small
  * however many domains are tracked. Loading checks every field: a file
  * written by something else, truncated or edited wrongly is set aside
@@ -86,11 +88,12 @@ policy_json(const struct stscache *c)
 	for (i = 0; mx != NULL && i < c->policy.mx_count; i++)
 		json_array_append_new(mx, json_string(c->policy.mx[i]));
 	hex_encode(digest, c->digest, STSCACHE_DIGEST_LEN);
-	return json_pack("{s:s, s:I, s:I, s:s, s:s, s:I, s:o}",
+	return json_pack("{s:s, s:I, s:I, s:s, s:s, s:I, s:o, s:I}",
 	    "id", c->policy_id, "fetched_at", (json_int_t)c->fetched_at,
 	    "expires_at", (json_int_t)c->expires_at, "digest", digest,
 	    "mode", sts_mode_name(c->policy.mode),
-	    "max_age", (json_int_t)c->policy.max_age, "mx", mx);
+	    "max_age", (json_int_t)c->policy.max_age, "mx", mx,
+	    "lenient", (json_int_t)c->policy.lenient);
 }
 
 static json_t *
@@ -109,10 +112,11 @@ domain_json(const struct statefile_domain *d)
 {
 	const struct stscache *c = &d->cache;
 
-	return json_pack("{s:s, s:I, s:s, s:s, s:I, s:o, s:o, s:o}",
+	return json_pack("{s:s, s:I, s:s, s:s, s:I, s:I, s:o, s:o, s:o}",
 	    "domain", d->domain, "last_used", (json_int_t)d->last_used,
 	    "txt", txt_names[c->txt], "txt_id", c->txt_id,
 	    "txt_checked", (json_int_t)c->txt_checked,
+	    "txt_lenient", (json_int_t)c->txt_lenient,
 	    "policy", policy_json(c), "error", error_json(c),
 	    "body_changed_at", c->body_changed ?
 	    json_integer((json_int_t)c->body_changed_at) : json_null());
@@ -277,16 +281,17 @@ static int
 load_policy(json_t *o, struct stscache *c)
 {
 	json_t		*mx, *v;
-	json_int_t	 fetched, expires, max_age;
+	json_int_t	 fetched, expires, max_age, lenient = 0;
 	const char	*id, *digest, *mode;
 	size_t		 i, cap = 0;
 
 	if (json_is_null(o))
 		return 0;
-	if (json_unpack(o, "{s:s, s:I, s:I, s:s, s:s, s:I, s:o !}", "id", &id,
-	    "fetched_at", &fetched, "expires_at", &expires, "digest", &digest,
-	    "mode", &mode, "max_age", &max_age, "mx", &mx) == -1 ||
-	    !json_is_array(mx) || max_age < 0 ||
+	if (json_unpack(o, "{s:s, s:I, s:I, s:s, s:s, s:I, s:o, s?I !}", "id",
+	    &id, "fetched_at", &fetched, "expires_at", &expires, "digest",
+	    &digest, "mode", &mode, "max_age", &max_age, "mx", &mx, "lenient",
+	    &lenient) == -1 || !json_is_array(mx) || max_age < 0 ||
+	    lenient < 0 || lenient > LENIENT_ALL ||
 	    copy_bounded(c->policy_id, sizeof(c->policy_id), id) == -1 ||
 	    hex_decode(c->digest, STSCACHE_DIGEST_LEN, digest) == -1 ||
 	    mode_from_name(mode, &c->policy.mode) == -1)
@@ -297,6 +302,7 @@ load_policy(json_t *o, struct stscache *c)
 	c->policy.has_version = 1;
 	c->policy.has_max_age = 1;
 	c->policy.max_age = (uint64_t)max_age;
+	c->policy.lenient = (unsigned)lenient;
 	json_array_foreach(mx, i, v) {
 		if (!json_is_string(v) || lex_strings_append(&c->policy.mx,
 		    &c->policy.mx_count, &cap, json_string_value(v),
@@ -330,12 +336,13 @@ load_domain(json_t *o, struct statefile_domain *d)
 	struct stscache *c = &d->cache;
 	json_t		*policy, *error, *changed;
 	const char	*domain, *txt, *txt_id;
-	json_int_t	 used, checked;
+	json_int_t	 used, checked, lenient = 0;
 
-	if (json_unpack(o, "{s:s, s:I, s:s, s:s, s:I, s:o, s:o, s:o !}",
+	if (json_unpack(o, "{s:s, s:I, s:s, s:s, s:I, s?I, s:o, s:o, s:o !}",
 	    "domain", &domain, "last_used", &used, "txt", &txt,
-	    "txt_id", &txt_id, "txt_checked", &checked, "policy", &policy,
-	    "error", &error, "body_changed_at", &changed) == -1 ||
+	    "txt_id", &txt_id, "txt_checked", &checked, "txt_lenient",
+	    &lenient, "policy", &policy, "error", &error, "body_changed_at",
+	    &changed) == -1 || lenient < 0 || lenient > LENIENT_ALL ||
 	    domain[0] == '\0' ||
 	    copy_bounded(d->domain, sizeof(d->domain), domain) == -1 ||
 	    txt_from_name(txt, &c->txt) == -1 ||
@@ -345,6 +352,7 @@ load_domain(json_t *o, struct statefile_domain *d)
 		return -1;
 	d->last_used = (time_t)used;
 	c->txt_checked = (time_t)checked;
+	c->txt_lenient = (unsigned)lenient;
 	c->body_changed = json_is_integer(changed);
 	c->body_changed_at = (time_t)json_integer_value(changed);
 	return 0;

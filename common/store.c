@@ -84,6 +84,7 @@ domain_copy(struct store_domain *d, const struct store_domain *src)
 	d->error_reasons = src->error_reasons;
 	d->pending = src->pending;
 	d->body_changed = src->body_changed;
+	d->lenient = src->lenient;
 	if ((d->domain = strdup(src->domain)) == NULL ||
 	    (src->id != NULL && (d->id = strdup(src->id)) == NULL))
 		goto fail;

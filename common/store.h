@@ -35,6 +35,7 @@ struct store_domain {
 	unsigned	 error_reasons;	/* REASON_STS_* when no usable policy */
 	int		 pending;	/* not looked up or fetched yet */
 	int		 body_changed;	/* new body served under the same id */
+	int		 lenient;	/* only lenient senders apply it */
 	/* For a draft: what discovery found for the domain, or NULL. */
 	struct store_domain *published;
 };

@@ -32,10 +32,11 @@ copy_id(char *dst, const char *id)
 
 void
 stscache_observe_txt(struct stscache *c, enum txt_outcome txt, const char *id,
-    time_t now)
+    unsigned lenient, time_t now)
 {
 	c->txt = txt;
 	copy_id(c->txt_id, txt == TXT_VALID ? id : "");
+	c->txt_lenient = txt == TXT_VALID ? lenient : 0;
 	c->txt_checked = now;
 }
 
@@ -126,6 +127,8 @@ stscache_view(const struct stscache *c, time_t now, struct stscache_view *out)
 		out->view.source = c->txt == TXT_VALID &&
 		    strcmp(c->txt_id, c->policy_id) == 0 ?
 		    POLICY_SOURCE_PUBLISHED : POLICY_SOURCE_CACHED;
+		out->lenient = c->policy.lenient != 0 ||
+		    (c->txt == TXT_VALID && c->txt_lenient != 0);
 		return;
 	}
 	if (c->txt == TXT_UNKNOWN) {

@@ -36,6 +36,8 @@ enum txt_outcome {
 struct stscache {
 	enum txt_outcome txt;
 	char		 txt_id[STS_ID_MAX + 1];
+	unsigned	 txt_lenient;	/* the valid record needs lenient
+					   senders (LENIENT_* bits) */
 	time_t		 txt_checked;
 
 	int		 have_policy;
@@ -58,13 +60,16 @@ struct stscache {
 struct stscache_view {
 	struct policy_view view;
 	int	pending;	/* announced (or unknown) and not fetched yet */
+	int	lenient;	/* only lenient senders read the policy or its
+				   current record (strict ones do not) */
 };
 
 void	stscache_init(struct stscache *);
 void	stscache_free(struct stscache *);
 
+/* lenient: the record's sts_record.lenient (0 unless txt is valid). */
 void	stscache_observe_txt(struct stscache *, enum txt_outcome,
-	    const char *id, time_t now);
+	    const char *id, unsigned lenient, time_t now);
 /*
  * 1 when a fetch should be made now: the TXT record is valid and no usable
  * policy for its id is held (or it expires within refresh_before seconds),

@@ -96,6 +96,8 @@ policy_json(const struct verdict *v, const struct store_domain *sd)
 	    "source", policy_source_name(sd->source));
 	if (policy != NULL && sd->body_changed)
 		json_object_set_new(policy, "body_changed", json_true());
+	if (policy != NULL && sd->lenient)
+		json_object_set_new(policy, "lenient", json_true());
 	return policy;
 }
 

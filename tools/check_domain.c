@@ -124,6 +124,20 @@ diags_text(const struct diag_list *diags, int (*skip)(const char *),
 	return st;
 }
 
+/* The summaries that the lenient-only message of a check already says. */
+static int
+is_lenient_code(const char *code)
+{
+	return strcmp(code, "record-lenient-only") == 0 ||
+	    strcmp(code, "policy-lenient-only") == 0;
+}
+
+static int
+skip_policy_code(const char *code)
+{
+	return rule_is_max_age_code(code) || is_lenient_code(code);
+}
+
 /* ---- sts-record and tlsrpt-record ----------------------------------- */
 
 static int
@@ -146,12 +160,13 @@ resolve_rrset(struct domain_run *run, const char *name,
 static void
 check_sts_record(struct domain_run *run)
 {
-	char name[TARGET_MAX], msg[RULE_MSG_MAX] = "";
+	char name[TARGET_MAX], msg[RULE_MSG_MAX] = "", who[RULE_MSG_MAX];
 	struct check_item *it;
 	struct txt_rrset txt;
 	struct diag_list diags;
 	enum rule_status st;
 	long idx;
+	int valid = 0;
 
 	snprintf(name, sizeof(name), "_mta-sts.%s", run->domain);
 	it = add_item(run, "sts-record", name);
@@ -162,13 +177,19 @@ check_sts_record(struct domain_run *run)
 	idx = sts_record_select((const char *const *)txt.txt, txt.len,
 	    txt.count, &diags);
 	if (idx >= 0)
-		run->txt_present = sts_record_parse(txt.txt[idx], txt.len[idx],
-		    &run->record, &diags);
-	st = diags_text(&diags, NULL, msg, sizeof(msg));
-	if (run->txt_present)
+		valid = sts_record_parse(txt.txt[idx], txt.len[idx],
+		    STS_STRICT, &run->record, &diags);
+	/* Lenient senders go on to fetch the policy: so do the checks. */
+	run->txt_present = valid || run->record.lenient != 0;
+	st = diags_text(&diags, is_lenient_code, msg, sizeof(msg));
+	if (valid)
 		set_item(it, st, "id %s%s%s", run->record.id, *msg ? "; " : "",
 		    msg);
-	else
+	else if (run->record.lenient) {
+		st = rule_lenient_only(run->record.lenient, "record", who,
+		    sizeof(who));
+		set_item(it, st, "id %s: %s: %s", run->record.id, who, msg);
+	} else
 		set_item(it, RULE_FAIL, "senders find no usable record: %s",
 		    msg);
 	txt_rrset_free(&txt);
@@ -272,7 +293,7 @@ check_policy_syntax(struct domain_run *run)
 {
 	struct check_item *it = add_item(run, "policy-syntax",
 	    run->policy_host);
-	char msg[RULE_MSG_MAX] = "";
+	char msg[RULE_MSG_MAX] = "", who[RULE_MSG_MAX];
 	enum rule_status st;
 
 	if (!run->fetched) {
@@ -281,10 +302,14 @@ check_policy_syntax(struct domain_run *run)
 	}
 	diag_init(&run->pdiags);
 	run->valid = policy_parse(run->fetch.body, run->fetch.body_len,
-	    &run->policy, &run->pdiags);
+	    STS_STRICT, &run->policy, &run->pdiags);
 	run->parsed = 1;
-	st = diags_text(&run->pdiags, rule_is_max_age_code, msg, sizeof(msg));
-	if (!run->valid)
+	st = diags_text(&run->pdiags, skip_policy_code, msg, sizeof(msg));
+	if (!run->valid && run->policy.lenient) {
+		st = rule_lenient_only(run->policy.lenient, "policy", who,
+		    sizeof(who));
+		set_item(it, st, "%s: %s", who, *msg ? msg : "see max-age");
+	} else if (!run->valid)
 		set_item(it, RULE_FAIL, "invalid, senders ignore it: %s", *msg ?
 		    msg : "see max-age");
 	else
@@ -292,6 +317,13 @@ check_policy_syntax(struct domain_run *run)
 		    sts_mode_name(run->policy.mode), run->policy.mx_count,
 		    run->policy.mx_count == 1 ? "" : "s", *msg ? "; " : "",
 		    msg);
+}
+
+/* Some sender applies the fetched policy (maybe only lenient ones). */
+static int
+policy_applied(const struct domain_run *run)
+{
+	return run->parsed && (run->valid || run->policy.lenient != 0);
 }
 
 static void
@@ -375,7 +407,7 @@ check_mx_coverage(struct domain_run *run)
 	run->mx_status = resolve_mx(run->res, run->domain, &run->mx);
 	if (mx_usable(run, it) == -1)
 		return;
-	if (!run->parsed || !run->valid) {
+	if (!policy_applied(run)) {
 		set_item(it, RULE_SKIP, "no valid policy to match the MX "
 		    "hosts against");
 		return;
@@ -428,7 +460,7 @@ observe(const struct domain_run *run, struct stsstate_obs *obs)
 	obs->when = (long long)run->now;
 	obs->txt_present = run->txt_present;
 	snprintf(obs->id, sizeof(obs->id), "%s", run->record.id);
-	obs->policy_ok = run->parsed && run->valid &&
+	obs->policy_ok = policy_applied(run) &&
 	    stsstate_hash(run->fetch.body, run->fetch.body_len, obs->hash) == 0;
 	obs->max_age = run->policy.max_age;
 	obs->mx_ok = run->mx_status == RESOLVE_OK;

@@ -1,11 +1,11 @@
 /*
  * check_input.c - bounded reading of the file that mtasts-check lints.
  *
- * A policy is text: a NUL byte or a byte sequence that is not UTF-8 means
- * the wrong file was given (an image, a gzip, a Latin-1 export), which is a
- * usage problem, not a policy finding. Everything else, control characters
- * included, goes to the parser, which reports it with a line number. The
- * UTF-8 rule is the parser's own (stslex.h).
+ * Whatever can be read is a finding, not a usage error: a sender fetching
+ * it would judge it, and reject it as sts-policy-invalid if it is no
+ * policy. So a NUL byte (an image, a gzip: the wrong file) is only noted
+ * here, for the caller to report as one error; every other byte, invalid
+ * UTF-8 included, goes to the parser, which names the line.
  */
 #include "config.h"
 
@@ -16,9 +16,6 @@
 #include <string.h>
 
 #include "check_input.h"
-#include "stslex.h"
-
-#define UTF8_SEQ_MAX	4	/* bytes in the longest UTF-8 sequence */
 
 static unsigned
 line_of(const char *buf, size_t offset)
@@ -32,35 +29,11 @@ line_of(const char *buf, size_t offset)
 	return line;
 }
 
-static int
-check_text(const struct input_text *in, const char *display)
-{
-	const char *nul;
-	size_t bad;
-
-	if ((nul = memchr(in->buf, '\0', in->len)) != NULL) {
-		warnx("%s:%u: not a text file (NUL byte at offset %zu); give "
-		    "the policy file itself", display,
-		    line_of(in->buf, (size_t)(nul - in->buf)),
-		    (size_t)(nul - in->buf));
-		return -1;
-	}
-	if (lex_utf8_valid(in->buf, in->len, &bad))
-		return 0;
-	/* A sequence cut by the read limit is not an encoding error. */
-	if (!in->over_limit || bad + UTF8_SEQ_MAX <= in->len) {
-		warnx("%s:%u: not UTF-8 text (byte 0x%02x at offset %zu); save "
-		    "the policy as ASCII or UTF-8", display,
-		    line_of(in->buf, bad), (unsigned char)in->buf[bad], bad);
-		return -1;
-	}
-	return 0;
-}
-
 int
 input_read(const char *path, const char *display, size_t limit,
     struct input_text *in)
 {
+	const char *nul;
 	FILE *fp;
 	int read_errno;
 
@@ -85,7 +58,12 @@ input_read(const char *path, const char *display, size_t limit,
 		return -1;
 	}
 	in->over_limit = in->len > limit;
-	return check_text(in, display);
+	if ((nul = memchr(in->buf, '\0', in->len)) != NULL) {
+		in->has_nul = 1;
+		in->nul_offset = (size_t)(nul - in->buf);
+		in->nul_line = line_of(in->buf, in->nul_offset);
+	}
+	return 0;
 }
 
 void

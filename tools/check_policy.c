@@ -3,7 +3,11 @@
  * with --mx, tell which pattern covers each MX host name.
  *
  * Exit 0 when the policy is valid and every --mx host is covered (or the
- * mode is none), 1 otherwise, 2 when the file cannot be read as text.
+ * mode is none), 1 otherwise (a file that is no text included: a sender
+ * rejects it as sts-policy-invalid), 2 when the file cannot be read.
+ *
+ * Its own diagnostic code, besides the parser's (policy.c):
+ *   policy-not-text    E  a NUL byte: not a text file, so not parsed
  */
 #include "config.h"
 
@@ -169,7 +173,15 @@ lint(const struct check_args *args, const struct input_text *in,
 	}
 	memset(&policy, 0, sizeof(policy));
 	diag_init(&diags);
-	valid = policy_parse(in->buf, in->len, &policy, &diags);
+	if (in->has_nul) {
+		diag_error(&diags, "policy-not-text", in->nul_line, "not a "
+		    "text file (NUL byte at offset %zu), so senders reject it "
+		    "as an invalid policy: give the policy file itself",
+		    in->nul_offset);
+		valid = 0;
+	} else
+		valid = policy_parse(in->buf, in->len, STS_STRICT, &policy,
+		    &diags);
 	cover_hosts(&policy, args, cov);
 	uncovered = policy.mode == STS_MODE_NONE ? 0 :
 	    uncovered_count(cov, args->host_count);
@@ -178,7 +190,9 @@ lint(const struct check_args *args, const struct input_text *in,
 		if (print_json(valid, &policy, cov, args->host_count,
 		    &diags) == -1)
 			status = CHECK_FAILURE;
-	} else {
+	} else if (in->has_nul)
+		out_diags_text(name, &diags);
+	else {
 		out_diags_text(name, &diags);
 		print_summary(name, valid, &policy, &diags);
 		print_coverage(&policy, cov, args->host_count);

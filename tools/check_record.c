@@ -72,7 +72,7 @@ report_sts(const struct rrset *rrset)
 	idx = sts_record_select(rrset->txt, rrset->len, rrset->count, &diags);
 	if (idx >= 0)
 		valid = sts_record_parse(rrset->txt[idx], rrset->len[idx],
-		    &record, &diags);
+		    STS_STRICT, &record, &diags);
 	if (rrset->json) {
 		if (out_json_finish(json_pack("{s:b, s:o}", "valid", valid,
 		    "id", record.id[0] != '\0' ? out_json_text(record.id) :
@@ -82,6 +82,11 @@ report_sts(const struct rrset *rrset)
 		if (valid)
 			snprintf(what, sizeof(what), "policy id %s",
 			    printable_copy(id, sizeof(id), record.id));
+		else if (record.lenient)
+			snprintf(what, sizeof(what), "strict senders find no "
+			    "MTA-STS policy for this domain; lenient ones use "
+			    "policy id %s", printable_copy(id, sizeof(id),
+			    record.id));
 		else
 			snprintf(what, sizeof(what), "senders find no "
 			    "MTA-STS policy for this domain");

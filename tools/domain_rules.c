@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "domain_rules.h"
+#include "leniency.h"
 #include "mxmatch.h"
 #include "utctime.h"
 
@@ -314,6 +315,20 @@ rule_is_max_age_code(const char *code)
 {
 	return strncmp(code, "policy-max-age", 14) == 0 ||
 	    strcmp(code, "policy-missing-max-age") == 0;
+}
+
+enum rule_status
+rule_lenient_only(unsigned lenient, const char *what, char *msg, size_t size)
+{
+	char names[96];
+
+	msg[0] = '\0';
+	rule_append(msg, size, "strict senders (RFC 8461 grammar, e.g. mox) "
+	    "ignore this %s and deliver without MTA-STS; only lenient ones "
+	    "(%s) apply it; how Microsoft's and Google's senders read it is "
+	    "not known", what, leniency_senders_text(lenient, names,
+	    sizeof(names)));
+	return RULE_FAIL;
 }
 
 enum rule_status

@@ -64,6 +64,14 @@ enum rule_status rule_max_age(const struct sts_policy *,
 	    const struct diag_list *, char *msg, size_t size);
 /* 1 when a diagnostic code belongs to the max-age check. */
 int	rule_is_max_age_code(const char *code);
+/*
+ * sts-record and policy-syntax when only the lenient senders in the mask
+ * (LENIENT_* bits, not 0) accept what is published: which senders ignore
+ * it. Always a fail: strict senders then deliver without MTA-STS, and the
+ * fix is on the publisher's side. what: "record" or "policy".
+ */
+enum rule_status rule_lenient_only(unsigned lenient, const char *what,
+	    char *msg, size_t size);
 
 /* change: what the comparison with the last run found. */
 enum rule_status rule_change(const struct stsstate *,

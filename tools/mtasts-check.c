@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "printable.h"
 
 struct subcommand {
 	const char	*name;
@@ -62,11 +63,14 @@ check_usage_hint(void)
 int
 check_usage_error(const char *fmt, ...)
 {
+	char raw[1024], safe[1024];
 	va_list ap;
 
+	/* The message quotes the command line: keep escapes off the terminal. */
 	va_start(ap, fmt);
-	vwarnx(fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	warnx("%s", printable_copy(safe, sizeof(safe), raw));
 	return check_usage_hint();
 }
 

@@ -33,6 +33,18 @@ json '.valid and .id == "abc"'
 json 'any(.diagnostics[]; .severity == "warning")'
 has_code record-space-before-semicolon
 
+# Only lenient senders accept it: strict errors, and a warning naming them.
+run "trailing space and ;;: lenient senders only" 1 record 'v=STSv1;; id=abc ' --json
+json '.valid == false and .id == "abc"'
+json 'any(.diagnostics[]; .code == "record-empty-field" and .severity == "error")'
+json 'any(.diagnostics[]; .code == "record-trailing-space" and .severity == "error")'
+json '[.diagnostics[] | select(.code == "record-lenient-only")][0] | .severity == "warning" and (.message | startswith("lenient senders (e.g. postfix-mta-sts-resolver, mailauth) would accept this record; strict ones (e.g. mox) reject it"))'
+run "lenient senders only, human output" 1 record 'v=STSv1; id=abc '
+stdout_has '_mta-sts: warning: lenient senders (e.g. postfix-mta-sts-resolver, mailauth) would accept this record'
+stdout_has 'strict senders find no MTA-STS policy for this domain; lenient ones use policy id abc'
+run "bad id: no lenient warning" 1 record 'v=STSv1; id=a-b ' --json
+json 'all(.diagnostics[]; .code != "record-lenient-only")'
+
 run "control bytes are not echoed" 1 record "$(printf 'v=STSv1; id=a\033[2Jb')"
 printable
 

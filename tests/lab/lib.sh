@@ -27,10 +27,11 @@ LAB_HTTPS_PORT=8443
 LAB_LOCK=/tmp/mtasts-milter-lab.lock
 LAB_MX=mx1.example.test
 # Policy domains of the discovery test, each CASE.example.test: one per way
-# publishing can go wrong, plus good, changing, draft and never-seen ones.
+# publishing can go wrong, plus good, changing, draft and never-seen ones,
+# and one only lenient senders read.
 LAB_DISCOVERY_CASES="notxt twotxt badid multi none notfound html redirect
 wrongname expired untrusted invalid oversize slow changed idchange removed
-drafted fresh"
+drafted fresh lenient"
 LAB_PIDS=()
 LAB_POSTFIX_STARTED=no
 
@@ -454,6 +455,7 @@ lab_discovery_dns() {
 		twotxt) printf 'txt-record=_mta-sts.twotxt.example.test,"v=STSv1; id=%s"\n' twotxt1 twotxt2 ;;
 		badid) printf 'txt-record=_mta-sts.badid.example.test,"v=STSv1; id=bad-id!"\n' ;;
 		multi) printf 'txt-record=_mta-sts.multi.example.test,"v=STSv1; id=","multi1"\n' ;;
+		lenient) printf 'txt-record=_mta-sts.lenient.example.test,"v=STSv1; id=lenient1 "\n' ;;
 		idchange) printf 'txt-record=_mta-sts.idchange.example.test,"v=STSv1; id=%s"\n' \
 			"${LAB_IDCHANGE_ID:-idchange1}" ;;
 		removed) [ "${LAB_REMOVED_TXT:-yes}" = no ] ||
@@ -558,6 +560,8 @@ lab_discovery_policies() {
 		notfound) mkdir -p "$LAB/nginx/sites/$c" ;;
 		none) lab_discovery_policy "$c" 'version: STSv1\nmode: none\nmax_age: 86400\n' ;;
 		invalid) lab_discovery_policy "$c" "version: STSv1\nmode: sometimes\nmx: $LAB_MX\nmax_age: 86400\n" ;;
+		# Strict senders reject it; lenient ones apply it, and fail.
+		lenient) lab_discovery_policy "$c" "version: STSv1\r\nmode : enforce\r\nmx: other.example.test\r\nmax_age: 86400\r\n\r\n" ;;
 		oversize) lab_discovery_policy "$c" "$good"
 			head -c 70000 /dev/zero | tr '\0' x >>"$LAB/nginx/sites/$c/.well-known/mta-sts.txt" ;;
 		changed) lab_discovery_policy "$c" "version: STSv1\nmode: enforce\nmx: $LAB_MX\nmax_age: 20\n" ;;

@@ -23,7 +23,7 @@ CD_TLS_DOMAINS="nostarttls cnonly expiredmx tls12 soonmx down"
 # Every domain whose policy host the web certificate covers.
 CD_WEB_DOMAINS="good.test scanscope.net scanscope.org stsspace.test twotxt.test \
 nohttp.test slow.test syntaxwarn.test syntaxbad.test extra.test badrpt.test \
-agewarn.test agebad.test none.test change.test removed.test implicit.test \
+agewarn.test agebad.test none.test change.test removed.test implicit.test lenient.test \
 nostarttls.test cnonly.test expiredmx.test tls12.test soonmx.test down.test"
 
 # MX host=port for the probes (mx.good.test goes through the lab DNS).
@@ -52,6 +52,7 @@ cd_dns_records() {
 	done
 	echo 'txt-record=_smtp._tls.badrpt.test,"v=TLSRPTv1; rua=http://report.badrpt.test/x"'
 	cd_domain removed.test mx.removed.test
+	cd_domain lenient.test mx.lenient.test "$TXT "
 	cd_domain implicit.test - "$TXT"
 	echo "host-record=implicit.test,127.0.0.1"
 	for d in $CD_TLS_DOMAINS; do
@@ -89,6 +90,9 @@ cd_policies() {
 		"max_age: 31557601"
 	cd_policy none.test "version: STSv1" "mode: none" "max_age: 86400"
 	cd_policy removed.test "version: STSv1" "mode: none" "max_age: 86400"
+	# Only lenient senders read it: "mode : enforce", a final blank line.
+	cd_policy lenient.test "version: STSv1" "mode : enforce" "mx: mx.lenient.test" \
+		"max_age: 604800" ""
 	cd_enforce implicit.test implicit.test
 	for d in $CD_TLS_DOMAINS; do
 		cd_enforce "$d.test" "mx.$d.test"
@@ -173,6 +177,15 @@ expect stsspace.test warn sts-record=warn
 expect_message stsspace.test sts-record "record-space-before-semicolon"
 expect twotxt.test fail sts-record=fail
 expect removed.test fail sts-record=fail
+
+# sts-record and policy-syntax that only lenient senders accept
+expect lenient.test fail sts-record=fail policy-fetch=pass policy-syntax=fail \
+	mx-coverage=pass max-age=pass mode=pass mx-tls@mx.lenient.test=pass
+expect_message lenient.test sts-record "only lenient ones (postfix-mta-sts-resolver, mailauth) apply it"
+expect_message lenient.test sts-record "record-trailing-space"
+expect_message lenient.test policy-syntax "strict senders (RFC 8461 grammar, e.g. mox) ignore this policy"
+expect_message lenient.test policy-syntax "(Stalwart, mailauth)"
+expect_message lenient.test policy-syntax "policy-space-before-colon"
 
 # policy-fetch and policy-host-cert
 expect nohttp.test fail policy-fetch=fail policy-host-cert=pass policy-syntax=skip \

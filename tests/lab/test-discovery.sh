@@ -11,7 +11,9 @@
 #     text/html, redirect, oversize body, slow server (sts-policy-fetch-error);
 #     wrong certificate name, expired certificate, untrusted CA
 #     (sts-webpki-invalid); an invalid policy (sts-policy-invalid); a
-#     multi-string TXT record (pass); a draft over a published policy.
+#     multi-string TXT record (pass); a draft over a published policy; a
+#     record and policy only lenient senders read, judged as they apply it
+#     (would-fail, "lenient":true).
 #  3. The publisher changes things, as a sender would notice them: a new id
 #     is fetched; a TXT record that disappears leaves the cached policy in
 #     use; a body changed under the same id is reported and not used until
@@ -130,7 +132,7 @@ multi.example.test none.example.test notfound.example.test html.example.test
 redirect.example.test wrongname.example.test expired.example.test
 untrusted.example.test invalid.example.test oversize.example.test
 slow.example.test changed.example.test idchange.example.test
-removed.example.test drafted.example.test"
+removed.example.test drafted.example.test lenient.example.test"
 
 phase_pending() {
 	local qid d
@@ -151,7 +153,8 @@ phase_pending() {
 wait_discovered() {
 	local d
 	for d in example.test multi.example.test none.example.test changed.example.test \
-		idchange.example.test removed.example.test drafted.example.test; do
+		idchange.example.test removed.example.test drafted.example.test \
+		lenient.example.test; do
 		wait_logged "^.*: ${d//./\\.}: policy id [a-z0-9]+ fetched"
 	done
 	wait_logged ': notxt\.example\.test: _mta-sts TXT absent'
@@ -185,6 +188,15 @@ phase_failures() {
 	expect second "$qid" idchange.example.test pass - testing idchange1 published
 	expect second "$qid" removed.example.test pass - enforce removed1 published
 	expect second "$qid" drafted.example.test would-fail mx-mismatch enforce next draft
+	expect second "$qid" lenient.example.test would-fail mx-mismatch enforce lenient1 published
+	check "second: lenient: JSON lenient:true" json_domain "$qid" lenient.example.test \
+		'.policy.lenient == true'
+	check "second: example.test: no lenient in JSON" json_domain "$qid" example.test \
+		'.policy | has("lenient") | not'
+	check "log: lenient policy named" logged \
+		'lenient.example.test: policy id lenient1 at .* is judged as lenient senders \(Stalwart, mailauth\) read it'
+	check "log: lenient TXT named" logged \
+		'lenient.example.test: _mta-sts TXT id lenient1: strict senders ignore it'
 	check "second: drafted: the published policy is logged next to the draft" \
 		json_domain "$qid" drafted.example.test \
 		'.published == {"result":"pass","reasons":[],"policy":{"mode":"testing","id":"drafted1","source":"published"}}'

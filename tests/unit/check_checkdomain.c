@@ -78,7 +78,7 @@ static void
 parse(const char *text, struct sts_policy *p, struct diag_list *dl)
 {
 	diag_init(dl);
-	policy_parse(text, strlen(text), p, dl);
+	policy_parse(text, strlen(text), STS_STRICT, p, dl);
 }
 
 static const struct coverage_case {
@@ -219,6 +219,44 @@ START_TEST(test_max_age)
 	parse(c->policy, &p, &dl);
 	ck_assert_int_eq(rule_max_age(&p, &dl, msg, sizeof(msg)), c->status);
 	ck_assert_msg(msg[0] != '\0', "empty message");
+	policy_free(&p);
+}
+END_TEST
+
+/* ---- lenient-only policies and records ------------------------------- */
+
+static const struct lenient_case {
+	const char	*text;		/* a policy */
+	const char	*what;
+	const char	*has;		/* in the message */
+} lenients[] = {
+	{ "version: STSv1\nmode : enforce\nmx: a.example\nmax_age: 86400\n",
+	  "policy", "only lenient ones (Stalwart, mailauth) apply it" },
+	{ "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 86400\n\n",
+	  "policy", "(postfix-mta-sts-resolver, Stalwart, mailauth)" },
+	{ "# x\nversion: STSv1\nmode: enforce\nmx: a.example\n"
+	  "max_age: 86400\n", "record",
+	  "ignore this record and deliver without MTA-STS; only lenient ones "
+	  "(postfix-mta-sts-resolver, mailauth)" },
+};
+
+START_TEST(test_lenient_only)
+{
+	const struct lenient_case *c = &lenients[_i];
+	struct sts_policy p;
+	struct diag_list dl;
+	char msg[RULE_MSG_MAX];
+
+	parse(c->text, &p, &dl);
+	ck_assert_uint_ne(p.lenient, 0);
+	ck_assert_int_eq(rule_lenient_only(p.lenient, c->what, msg,
+	    sizeof(msg)), RULE_FAIL);
+	ck_assert_msg(strstr(msg, c->has) != NULL, "\"%s\" lacks \"%s\"", msg,
+	    c->has);
+	ck_assert_msg(strstr(msg, "strict senders (RFC 8461 grammar, e.g. "
+	    "mox) ignore this") != NULL, "%s", msg);
+	ck_assert_msg(strstr(msg, "Microsoft's and Google's senders") != NULL,
+	    "%s", msg);
 	policy_free(&p);
 }
 END_TEST
@@ -413,6 +451,7 @@ unit_suite(void)
 	tcase_add_loop_test(tc, test_coverage, 0, N(coverage));
 	tcase_add_loop_test(tc, test_mx_tls, 0, N(tls_cases));
 	tcase_add_loop_test(tc, test_max_age, 0, N(ages));
+	tcase_add_loop_test(tc, test_lenient_only, 0, N(lenients));
 	tcase_add_test(tc, test_verdict);
 	tcase_add_test(tc, test_days_left);
 	tcase_add_test(tc, test_change_rules);

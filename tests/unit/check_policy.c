@@ -60,32 +60,41 @@ static const struct policy_case cases[] = {
 	    STS_MODE_ENFORCE, 604800, "*.example.com" },
 	{ "bare cr line ends", "version: STSv1\rmode: enforce\r"
 	    "mx: mail.example.com\rmax_age: 604800\r", 0, 0,
-	    "policy-bare-cr@1", STS_MODE_ENFORCE, 604800, "mail.example.com" },
+	    "policy-bare-cr@1 "
+	    "policy-lenient-only", STS_MODE_ENFORCE, 604800,
+	    "mail.example.com" },
 	{ "bare cr inside a value", HEAD "mx: mail.exa\rmple.com\n"
-	    "max_age: 604800\n", 0, 0, "policy-bare-cr@3 policy-no-colon@4",
+	    "max_age: 604800\n", 0, 0, "policy-bare-cr@3 policy-no-colon@4 "
+	    "policy-lenient-only",
 	    STS_MODE_ENFORCE, 604800, "mail.exa" },
 	{ "one final crlf", HEAD TAIL, 0, 1, "", STS_MODE_ENFORCE, 604800,
 	    "mail.example.com" },
 
 	/* 21: blank lines. */
 	{ "blank line inside", "version: STSv1\nmode: enforce\n\n" TAIL, 0, 0,
-	    "policy-blank-line@3", STS_MODE_ENFORCE, 604800,
+	    "policy-blank-line@3 policy-lenient-only", STS_MODE_ENFORCE, 604800,
 	    "mail.example.com" },
 	{ "whitespace-only line", "version: STSv1\nmode: enforce\n \t\n" TAIL,
-	    0, 0, "policy-blank-line@3", STS_MODE_ENFORCE, 604800, NULL },
-	{ "two final lf", HEAD TAIL "\n", 0, 0, "policy-blank-line@5",
+	    0, 0, "policy-blank-line@3 "
+	    "policy-lenient-only", STS_MODE_ENFORCE, 604800, NULL },
+	{ "two final lf", HEAD TAIL "\n", 0, 0, "policy-blank-line@5 "
+	    "policy-lenient-only",
 	    STS_MODE_ENFORCE, 604800, "mail.example.com" },
 	{ "three final crlf", "version: STSv1\r\nmode: none\r\n"
-	    "max_age: 86400\r\n\r\n\r\n", 0, 0, "policy-blank-line@4",
+	    "max_age: 86400\r\n\r\n\r\n", 0, 0, "policy-blank-line@4 "
+	    "policy-lenient-only",
 	    STS_MODE_NONE, 86400, "" },
 	{ "blank first line", "\n" HEAD TAIL, 0, 0,
-	    "policy-blank-line@1", STS_MODE_ENFORCE, 604800, NULL },
+	    "policy-blank-line@1 "
+	    "policy-lenient-only", STS_MODE_ENFORCE, 604800, NULL },
 
 	/* 22-24: whitespace around keys and values. */
 	{ "leading space", " version: STSv1\nmode: enforce\n" TAIL, 0, 0,
-	    "policy-leading-space@1", STS_MODE_ENFORCE, 604800, NULL },
+	    "policy-leading-space@1 "
+	    "policy-lenient-only", STS_MODE_ENFORCE, 604800, NULL },
 	{ "leading tab on mx", HEAD "\tmx: mail.example.com\n"
-	    "max_age: 604800\n", 0, 0, "policy-leading-space@3",
+	    "max_age: 604800\n", 0, 0, "policy-leading-space@3 "
+	    "policy-lenient-only",
 	    STS_MODE_ENFORCE, 604800, "mail.example.com" },
 	{ "trailing whitespace (mox)", "version: STSv1 \nmode: enforce\t\n"
 	    "mx: *.example.com \nmax_age: 604800 \n", 0, 1, "",
@@ -94,11 +103,14 @@ static const struct policy_case cases[] = {
 	    "mx:mail.example.com\nmax_age:\t \t604800\n", 0, 1, "",
 	    STS_MODE_ENFORCE, 604800, "mail.example.com" },
 	{ "space before colon", "version : STSv1\nmode: enforce\n" TAIL, 0, 0,
-	    "policy-space-before-colon@1", STS_MODE_ENFORCE, 604800, NULL },
+	    "policy-space-before-colon@1 "
+	    "policy-lenient-only", STS_MODE_ENFORCE, 604800, NULL },
 
 	/* 25: byte order mark. */
 	{ "utf-8 bom", "\xef\xbb\xbfversion: STSv1\nmode: enforce\n" TAIL, 0,
-	    0, "policy-bom@1", STS_MODE_ENFORCE, 604800, "mail.example.com" },
+	    0, "policy-bom@1 "
+	    "policy-lenient-only", STS_MODE_ENFORCE, 604800,
+	    "mail.example.com" },
 	{ "only a bom", "\xef\xbb\xbf", 0, 0, "policy-bom@1 policy-empty",
 	    STS_MODE_UNSET, -2, "" },
 	{ "empty body", "", 0, 0, "policy-empty", STS_MODE_UNSET, -2, "" },
@@ -172,40 +184,53 @@ static const struct policy_case cases[] = {
 	    "\xe2\x82\xac \xf0\x9f\x93\xa7\n", 0, 1, "", STS_MODE_ENFORCE,
 	    604800, NULL },
 	{ "extension value bad utf-8", HEAD TAIL "contact: J\xfcrgen\n", 0, 0,
-	    "policy-ext-utf8@5", STS_MODE_ENFORCE, 604800, NULL },
+	    "policy-ext-utf8@5 "
+	    "policy-lenient-only", STS_MODE_ENFORCE, 604800, NULL },
 	{ "extension value overlong utf-8", HEAD TAIL "x: \xc0\xaf\n", 0, 0,
-	    "policy-ext-utf8@5", STS_MODE_ENFORCE, 604800, NULL },
+	    "policy-ext-utf8@5 "
+	    "policy-lenient-only", STS_MODE_ENFORCE, 604800, NULL },
 	{ "extension value utf-8 surrogate", HEAD TAIL "x: \xed\xa0\x80\n", 0,
-	    0, "policy-ext-utf8@5", STS_MODE_ENFORCE, 604800, NULL },
+	    0, "policy-ext-utf8@5 "
+	    "policy-lenient-only", STS_MODE_ENFORCE, 604800, NULL },
 	{ "extension empty value", HEAD TAIL "ext:\n", 0, 0,
-	    "policy-ext-value-empty@5", STS_MODE_ENFORCE, 604800, NULL },
+	    "policy-ext-value-empty@5 "
+	    "policy-lenient-only", STS_MODE_ENFORCE, 604800, NULL },
 	{ "extension only whitespace value", HEAD TAIL "ext: \t \n", 0, 0,
-	    "policy-ext-value-empty@5", STS_MODE_ENFORCE, 604800, NULL },
+	    "policy-ext-value-empty@5 "
+	    "policy-lenient-only", STS_MODE_ENFORCE, 604800, NULL },
 	{ "extension tab inside value", HEAD TAIL "ext: a\tb\n", 0, 0,
-	    "policy-ext-value-syntax@5", STS_MODE_ENFORCE, 604800, NULL },
+	    "policy-ext-value-syntax@5 "
+	    "policy-lenient-only", STS_MODE_ENFORCE, 604800, NULL },
 	{ "nul byte in extension", HEAD TAIL "ext: a\0b\n", sizeof(HEAD TAIL
-	    "ext: a\0b\n") - 1, 0, "policy-ext-value-syntax@5",
+	    "ext: a\0b\n") - 1, 0, "policy-ext-value-syntax@5 "
+	    "policy-lenient-only",
 	    STS_MODE_ENFORCE, 604800, NULL },
 	{ "extension name _bad", HEAD TAIL "_bad: x\n", 0, 0,
-	    "policy-key-syntax@5", STS_MODE_ENFORCE, 604800, NULL },
+	    "policy-key-syntax@5 "
+	    "policy-lenient-only", STS_MODE_ENFORCE, 604800, NULL },
 	{ "extension name 32 chars", HEAD TAIL
 	    "abcdefghijklmnopqrstuvwxyz012345: x\n", 0, 1, "",
 	    STS_MODE_ENFORCE, 604800, NULL },
 	{ "extension name 33 chars", HEAD TAIL
 	    "abcdefghijklmnopqrstuvwxyz0123456: x\n", 0, 0,
-	    "policy-key-syntax@5", STS_MODE_ENFORCE, 604800, NULL },
+	    "policy-key-syntax@5 "
+	    "policy-lenient-only", STS_MODE_ENFORCE, 604800, NULL },
 	{ "extension name with dots", HEAD TAIL "x-ext_1.a: x\n", 0, 1, "",
 	    STS_MODE_ENFORCE, 604800, NULL },
 	{ "key with 8-bit byte", HEAD TAIL "m\xc3\xb8" "de: x\n", 0, 0,
-	    "policy-key-syntax@5", STS_MODE_ENFORCE, 604800, NULL },
-	{ "line without key", HEAD TAIL ": x\n", 0, 0, "policy-key-syntax@5",
+	    "policy-key-syntax@5 "
+	    "policy-lenient-only", STS_MODE_ENFORCE, 604800, NULL },
+	{ "line without key", HEAD TAIL ": x\n", 0, 0, "policy-key-syntax@5 "
+	    "policy-lenient-only",
 	    STS_MODE_ENFORCE, 604800, NULL },
 	{ "comment line", "# MTA-STS policy\n" HEAD TAIL, 0, 0,
-	    "policy-comment@1 policy-version-not-first@2", STS_MODE_ENFORCE,
-	    604800, NULL },
+	    "policy-comment@1 policy-lenient-only", STS_MODE_ENFORCE, 604800,
+	    NULL },
 	{ "key=value line", HEAD TAIL "mode=testing\n", 0, 0,
-	    "policy-no-colon@5", STS_MODE_ENFORCE, 604800, NULL },
-	{ "line without colon", HEAD TAIL "junk\n", 0, 0, "policy-no-colon@5",
+	    "policy-no-colon@5 "
+	    "policy-lenient-only", STS_MODE_ENFORCE, 604800, NULL },
+	{ "line without colon", HEAD TAIL "junk\n", 0, 0, "policy-no-colon@5 "
+	    "policy-lenient-only",
 	    STS_MODE_ENFORCE, 604800, NULL },
 
 	/* 32-36: max_age. */
@@ -334,7 +359,7 @@ START_TEST(test_policy_table)
 
 	len = c->len != 0 ? c->len : strlen(c->text);
 	diag_init(&dl);
-	valid = policy_parse(c->text, len, &pol, &dl);
+	valid = policy_parse(c->text, len, STS_STRICT, &pol, &dl);
 	ck_assert_msg(valid == c->valid, "%s: valid %d", c->name, valid);
 	ck_assert_msg(valid == (dl.errors == 0), "%s: validity vs errors",
 	    c->name);
@@ -391,7 +416,7 @@ START_TEST(test_policy_size_limits)
 
 	buf = build_policy(1, 10300, &len);
 	diag_init(&dl);
-	ck_assert_int_eq(policy_parse(buf, len, &pol, &dl), 1);
+	ck_assert_int_eq(policy_parse(buf, len, STS_STRICT, &pol, &dl), 1);
 	expect_codes("over 10 KiB", &dl, "policy-large");
 	policy_free(&pol);
 	free(buf);
@@ -399,7 +424,7 @@ START_TEST(test_policy_size_limits)
 	buf = build_policy(1, POLICY_MAX_BYTES, &len);
 	ck_assert_uint_gt(len, POLICY_MAX_BYTES);
 	diag_init(&dl);
-	ck_assert_int_eq(policy_parse(buf, len, &pol, &dl), 0);
+	ck_assert_int_eq(policy_parse(buf, len, STS_STRICT, &pol, &dl), 0);
 	ck_assert_ptr_nonnull(diag_find(&dl, "policy-too-large"));
 	policy_free(&pol);
 	free(buf);
@@ -407,7 +432,7 @@ START_TEST(test_policy_size_limits)
 	buf = build_policy(1, POLICY_MAX_BYTES - 200, &len);
 	ck_assert_uint_le(len, POLICY_MAX_BYTES);
 	diag_init(&dl);
-	ck_assert_int_eq(policy_parse(buf, len, &pol, &dl), 1);
+	ck_assert_int_eq(policy_parse(buf, len, STS_STRICT, &pol, &dl), 1);
 	expect_codes("just under 64 KiB", &dl, "policy-large");
 	policy_free(&pol);
 	free(buf);
@@ -423,14 +448,14 @@ START_TEST(test_policy_mx_cap)
 
 	buf = build_policy(POLICY_MX_MAX, 0, &len);
 	diag_init(&dl);
-	ck_assert_int_eq(policy_parse(buf, len, &pol, &dl), 1);
+	ck_assert_int_eq(policy_parse(buf, len, STS_STRICT, &pol, &dl), 1);
 	ck_assert_uint_eq(pol.mx_count, POLICY_MX_MAX);
 	policy_free(&pol);
 	free(buf);
 
 	buf = build_policy(POLICY_MX_MAX + 10, 0, &len);
 	diag_init(&dl);
-	ck_assert_int_eq(policy_parse(buf, len, &pol, &dl), 0);
+	ck_assert_int_eq(policy_parse(buf, len, STS_STRICT, &pol, &dl), 0);
 	expect_codes("too many mx", &dl, "policy-mx-too-many@260");
 	ck_assert_uint_eq(pol.mx_count, POLICY_MX_MAX);
 	ck_assert_str_eq(pol.mx[POLICY_MX_MAX - 1], "mx255.example.com");
@@ -451,7 +476,7 @@ START_TEST(test_policy_diag_overflow)
 	for (i = 0; i < DIAG_MAX + 10; i++)
 		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "x\n");
 	diag_init(&dl);
-	ck_assert_int_eq(policy_parse(buf, off, &pol, &dl), 0);
+	ck_assert_int_eq(policy_parse(buf, off, STS_STRICT, &pol, &dl), 0);
 	ck_assert_uint_eq(dl.count, DIAG_MAX);
 	ck_assert_uint_gt(dl.dropped, 0);
 	/* every "x" line, then no mode, max_age or mx */
@@ -466,7 +491,8 @@ START_TEST(test_policy_copy_and_match)
 	struct diag_list dl;
 
 	diag_init(&dl);
-	ck_assert_int_eq(policy_parse(RFC_BODY, strlen(RFC_BODY), &pol, &dl),
+	ck_assert_int_eq(policy_parse(RFC_BODY, strlen(RFC_BODY), STS_STRICT,
+	    &pol, &dl),
 	    1);
 	ck_assert_int_eq(policy_copy(&copy, &pol), 0);
 	policy_free(&pol);
@@ -499,10 +525,182 @@ START_TEST(test_policy_not_terminated)
 	ck_assert_ptr_nonnull(buf);
 	memcpy(buf, RFC_BODY, len);
 	diag_init(&dl);
-	ck_assert_int_eq(policy_parse(buf, len, &pol, &dl), 1);
+	ck_assert_int_eq(policy_parse(buf, len, STS_STRICT, &pol, &dl), 1);
 	ck_assert_uint_eq(pol.max_age, 604800);
 	policy_free(&pol);
 	free(buf);
+}
+END_TEST
+
+/*
+ * The same texts in both grammars: what the lenient one accepts (and the
+ * senders that accept it), and that the strict one rejects exactly those
+ * and says which lenient senders would accept them.
+ */
+struct lenient_case {
+	const char *name;
+	const char *text;
+	size_t	 len;		/* 0: strlen(text) */
+	int	 valid;		/* in the lenient grammar */
+	unsigned senders;	/* out->lenient in both grammars */
+	const char *codes;	/* lenient grammar, exact set */
+	int	 mode;		/* enum sts_mode, or ANY_MODE */
+	const char *mx;		/* comma-separated; NULL: not checked */
+};
+
+#define PMSR		LENIENT_PMSR
+#define STALWART	LENIENT_STALWART
+#define MAILAUTH	LENIENT_MAILAUTH
+
+static const struct lenient_case lenient_cases[] = {
+	{ "strict-valid", RFC_BODY, 0, 1, 0, "", STS_MODE_ENFORCE, RFC_MX },
+	/* The examples. */
+	{ "trailing blank line", HEAD TAIL "\n", 0, 1, LENIENT_ALL,
+	    "policy-blank-line@5", STS_MODE_ENFORCE, "mail.example.com" },
+	{ "blank line inside, crlf", "version: STSv1\r\n\r\nmode: enforce\r\n"
+	    TAIL, 0, 1, LENIENT_ALL, "policy-blank-line@2", STS_MODE_ENFORCE,
+	    "mail.example.com" },
+	{ "comment line", "# our policy\n" HEAD TAIL, 0, 1, PMSR | MAILAUTH,
+	    "policy-comment@1", STS_MODE_ENFORCE, "mail.example.com" },
+	{ "comment with a colon", HEAD "# see: https://example.com\n" TAIL, 0,
+	    1, LENIENT_ALL, "policy-comment@3", STS_MODE_ENFORCE,
+	    "mail.example.com" },
+	{ "mode : enforce", "version: STSv1\nmode : enforce\n" TAIL, 0, 1,
+	    STALWART | MAILAUTH, "policy-space-before-colon@2",
+	    STS_MODE_ENFORCE, "mail.example.com" },
+	{ "empty extension value", HEAD TAIL "ext:\n", 0, 1, LENIENT_ALL,
+	    "policy-ext-value-empty@5", STS_MODE_ENFORCE, "mail.example.com" },
+	{ "crlf with stray spaces", "version: STSv1\r \nmode: enforce\r\t\n"
+	    "mx: mail.example.com \r \nmax_age: 604800\r\n", 0, 1,
+	    LENIENT_ALL, "policy-bare-cr@1", STS_MODE_ENFORCE,
+	    "mail.example.com" },
+	{ "cr then spaces at the end", HEAD TAIL "x: 1\r  ", 0, 1,
+	    LENIENT_ALL, "policy-bare-cr@5", STS_MODE_ENFORCE, NULL },
+	/* Each other tolerable deviation, and who accepts it. */
+	{ "bare cr line ends", "version: STSv1\rmode: enforce\r"
+	    "mx: mail.example.com\rmax_age: 604800\r", 0, 1, PMSR,
+	    "policy-bare-cr@1", STS_MODE_ENFORCE, "mail.example.com" },
+	{ "leading space on mx", HEAD " mx: mail.example.com\n"
+	    "max_age: 604800\n", 0, 1, STALWART | MAILAUTH,
+	    "policy-leading-space@3", STS_MODE_ENFORCE, "mail.example.com" },
+	{ "leading space on an extension", HEAD TAIL "\tx: 1\n", 0, 1,
+	    LENIENT_ALL, "policy-leading-space@5", STS_MODE_ENFORCE, NULL },
+	{ "space before colon of an extension", HEAD TAIL "x : 1\n", 0, 1,
+	    LENIENT_ALL, "policy-space-before-colon@5", STS_MODE_ENFORCE,
+	    NULL },
+	{ "line without colon", HEAD "mail.example.com\n" TAIL, 0, 1,
+	    PMSR | MAILAUTH, "policy-no-colon@3", STS_MODE_ENFORCE,
+	    "mail.example.com" },
+	{ "bad key", HEAD TAIL "my key: 1\n", 0, 1, LENIENT_ALL,
+	    "policy-key-syntax@5", STS_MODE_ENFORCE, NULL },
+	{ "extension with a control byte", HEAD TAIL "x: a\x01b\n", 0, 1,
+	    LENIENT_ALL, "policy-ext-value-syntax@5", STS_MODE_ENFORCE, NULL },
+	{ "extension not utf-8", HEAD TAIL "contact: J\xfcrgen\n", 0, 1,
+	    MAILAUTH, "policy-ext-utf8@5", STS_MODE_ENFORCE, NULL },
+	{ "key not utf-8", HEAD TAIL "k\xfc: 1\n", 0, 1, MAILAUTH,
+	    "policy-key-syntax@5", STS_MODE_ENFORCE, NULL },
+	{ "utf-8 bom", "\xef\xbb\xbf" HEAD TAIL, 0, 1, MAILAUTH,
+	    "policy-bom@1", STS_MODE_ENFORCE, "mail.example.com" },
+	/* The senders narrow down: accepted only when one accepts all. */
+	{ "comment and mode : enforce", "# x\nversion: STSv1\n"
+	    "mode : enforce\n" TAIL, 0, 1, MAILAUTH,
+	    "policy-comment@1 policy-space-before-colon@3", STS_MODE_ENFORCE,
+	    NULL },
+	{ "bare cr and a leading space", "version: STSv1\r mode: enforce\n"
+	    TAIL, 0, 0, 0, "policy-bare-cr@1 policy-leading-space@2 "
+	    "policy-lenient-only", STS_MODE_ENFORCE, NULL },
+	/* Warnings stay warnings; duplicates keep the first value. */
+	{ "duplicate mode and a blank line", HEAD "mode: testing\n\n" TAIL,
+	    0, 1, LENIENT_ALL, "policy-duplicate-key@3 policy-blank-line@4",
+	    STS_MODE_ENFORCE, "mail.example.com" },
+	/* What no sender accepts stays invalid in both grammars. */
+	{ "no mode", "version: STSv1\n\n" TAIL, 0, 0, 0,
+	    "policy-blank-line@2 policy-missing-mode", STS_MODE_UNSET, NULL },
+	{ "bad mode", "version: STSv1\nmode: enforced\n\n" TAIL, 0, 0, 0,
+	    "policy-mode-value@2 policy-blank-line@3", STS_MODE_UNSET, NULL },
+	{ "mode in upper case", "version: STSv1\nmode : Enforce\n" TAIL, 0,
+	    0, 0, "policy-space-before-colon@2 policy-mode-value@2",
+	    STS_MODE_UNSET, NULL },
+	{ "enforce without mx", HEAD "max_age: 604800\n\n", 0, 0, 0,
+	    "policy-blank-line@4 policy-missing-mx", STS_MODE_ENFORCE, "" },
+	{ "testing without mx", "version: STSv1\nmode: testing\n"
+	    "max_age: 86400\n# x\n", 0, 0, 0,
+	    "policy-comment@4 policy-missing-mx", STS_MODE_TESTING, "" },
+	{ "max_age out of range", HEAD "mx: mail.example.com\n"
+	    "max_age: 31557601\n\n", 0, 0, 0,
+	    "policy-max-age-range@4 policy-blank-line@5", STS_MODE_ENFORCE,
+	    NULL },
+	{ "version STSv2", "version: STSv2\nmode: enforce\n" TAIL "\n", 0, 0,
+	    0, "policy-version-value@1 policy-blank-line@5", STS_MODE_ENFORCE,
+	    NULL },
+	{ "bad mx pattern", HEAD "mx: .example.com\nmax_age: 604800\n\n", 0,
+	    0, 0, "policy-mx-leading-dot@3 policy-blank-line@5",
+	    STS_MODE_ENFORCE, "" },
+};
+
+START_TEST(test_policy_lenient_table)
+{
+	const struct lenient_case *c = &lenient_cases[_i];
+	struct sts_policy pol, strict;
+	struct diag_list dl, sdl;
+	size_t len;
+	int valid, svalid;
+
+	len = c->len != 0 ? c->len : strlen(c->text);
+	diag_init(&dl);
+	valid = policy_parse(c->text, len, STS_LENIENT, &pol, &dl);
+	ck_assert_msg(valid == c->valid, "%s: valid %d", c->name, valid);
+	ck_assert_msg(valid == (dl.errors == 0), "%s: validity vs errors",
+	    c->name);
+	ck_assert_msg(pol.lenient == c->senders, "%s: lenient %#x", c->name,
+	    pol.lenient);
+	expect_codes(c->name, &dl, c->codes);
+	if (c->mode != ANY_MODE)
+		ck_assert_msg(pol.mode == (enum sts_mode)c->mode,
+		    "%s: mode %s", c->name, sts_mode_name(pol.mode));
+	if (c->mx != NULL)
+		expect_list(c->name, pol.mx, pol.mx_count, c->mx);
+
+	diag_init(&sdl);
+	svalid = policy_parse(c->text, len, STS_STRICT, &strict, &sdl);
+	ck_assert_msg(svalid == (c->valid && c->senders == 0),
+	    "%s: strict valid %d", c->name, svalid);
+	ck_assert_msg(strict.lenient == c->senders, "%s: strict lenient %#x",
+	    c->name, strict.lenient);
+	ck_assert_msg((diag_find(&sdl, "policy-lenient-only") != NULL) ==
+	    (c->senders != 0), "%s: strict summary", c->name);
+	ck_assert_uint_eq(strict.mx_count, pol.mx_count);
+	policy_free(&strict);
+	policy_free(&pol);
+}
+END_TEST
+
+/* The summary names the senders that accept what strict ones reject. */
+START_TEST(test_policy_lenient_summary)
+{
+	static const char text[] = "version: STSv1\nmode : enforce\n" TAIL;
+	const struct diag *d;
+	struct sts_policy pol;
+	struct diag_list dl;
+
+	diag_init(&dl);
+	ck_assert_int_eq(policy_parse(text, strlen(text), STS_STRICT, &pol,
+	    &dl), 0);
+	d = diag_find(&dl, "policy-lenient-only");
+	ck_assert_ptr_nonnull(d);
+	ck_assert_int_eq(d->severity, DIAG_WARNING);
+	ck_assert_str_eq(d->message, "lenient senders (e.g. Stalwart, "
+	    "mailauth) would accept this policy; strict ones (e.g. mox) "
+	    "reject it: fix the errors above so that every sender applies it");
+	ck_assert_int_eq(diag_find(&dl, "policy-space-before-colon")->severity,
+	    DIAG_ERROR);
+	policy_free(&pol);
+	diag_init(&dl);
+	ck_assert_int_eq(policy_parse(text, strlen(text), STS_LENIENT, &pol,
+	    &dl), 1);
+	ck_assert_int_eq(diag_find(&dl, "policy-space-before-colon")->severity,
+	    DIAG_WARNING);
+	policy_free(&pol);
 }
 END_TEST
 
@@ -514,6 +712,9 @@ unit_suite(void)
 
 	tcase_add_loop_test(tc, test_policy_table, 0,
 	    (int)(sizeof(cases) / sizeof(cases[0])));
+	tcase_add_loop_test(tc, test_policy_lenient_table, 0,
+	    (int)(sizeof(lenient_cases) / sizeof(lenient_cases[0])));
+	tcase_add_test(tc, test_policy_lenient_summary);
 	tcase_add_test(tc, test_policy_size_limits);
 	tcase_add_test(tc, test_policy_mx_cap);
 	tcase_add_test(tc, test_policy_diag_overflow);

@@ -51,12 +51,14 @@ static const struct record_case sts_cases[] = {
 	    "record-duplicate-id", "a" },
 	{ "missing id", "v=STSv1;", 0, "record-missing-id", "" },
 	{ "only the version", "v=STSv1", 0, "record-missing-id", "" },
-	{ "empty field at end", "v=STSv1; id=a;;", 0, "record-empty-field",
+	{ "empty field at end", "v=STSv1; id=a;;", 0, "record-empty-field "
+	    "record-lenient-only",
 	    "a" },
-	{ "empty field inside", "v=STSv1;; id=a", 0, "record-empty-field",
+	{ "empty field inside", "v=STSv1;; id=a", 0, "record-empty-field "
+	    "record-lenient-only",
 	    "a" },
 	{ "trailing space without ;", "v=STSv1; id=abc ", 0,
-	    "record-trailing-space", "abc" },
+	    "record-trailing-space record-lenient-only", "abc" },
 	{ "no ; after version", "v=STSv1 id=abc", 0, "record-version", "" },
 	{ "version STSv10", "v=STSv10; id=1", 0, "record-version", "" },
 	{ "version STSv2", "v=STSv2; id=1", 0, "record-version", "" },
@@ -70,20 +72,23 @@ static const struct record_case sts_cases[] = {
 	{ "extension twice", "v=STSv1; id=a; foo=1; foo=2", 1,
 	    "record-duplicate-field", "a" },
 	{ "extension empty value", "v=STSv1; id=a; foo=", 0,
-	    "record-field-syntax", "a" },
+	    "record-field-syntax record-lenient-only", "a" },
 	{ "extension value with =", "v=STSv1; id=a; foo=b=c", 0,
-	    "record-field-syntax", "a" },
+	    "record-field-syntax record-lenient-only", "a" },
 	{ "extension value with space", "v=STSv1; id=a; foo=b c", 0,
-	    "record-field-syntax", "a" },
+	    "record-field-syntax record-lenient-only", "a" },
 	{ "extension value non-ascii", "v=STSv1; id=a; foo=\xc3\xa9", 0,
-	    "record-field-syntax", "a" },
-	{ "extension name _x", "v=STSv1; id=a; _x=1", 0, "record-field-syntax",
+	    "record-field-syntax record-lenient-only", "a" },
+	{ "extension name _x", "v=STSv1; id=a; _x=1", 0, "record-field-syntax "
+	    "record-lenient-only",
 	    "a" },
 	{ "extension name 33 chars", "v=STSv1; id=a; " ID33 "=1", 0,
-	    "record-field-syntax", "a" },
-	{ "field without =", "v=STSv1; id=a; junk", 0, "record-field-syntax",
+	    "record-field-syntax record-lenient-only", "a" },
+	{ "field without =", "v=STSv1; id=a; junk", 0, "record-field-syntax "
+	    "record-lenient-only",
 	    "a" },
-	{ "field =value", "v=STSv1; id=a; =x", 0, "record-field-syntax", "a" },
+	{ "field =value", "v=STSv1; id=a; =x", 0, "record-field-syntax "
+	    "record-lenient-only", "a" },
 	{ "ID upper-case key is an extension", "v=STSv1; ID=a", 0,
 	    "record-missing-id", "" },
 };
@@ -165,13 +170,100 @@ START_TEST(test_sts_table)
 	int valid;
 
 	diag_init(&dl);
-	valid = sts_record_parse(c->txt, strlen(c->txt), &rec, &dl);
+	valid = sts_record_parse(c->txt, strlen(c->txt), STS_STRICT, &rec,
+	    &dl);
 	ck_assert_msg(valid == c->valid, "%s: valid %d", c->name, valid);
 	ck_assert_msg(valid == (dl.errors == 0), "%s: validity vs errors",
 	    c->name);
 	expect_codes(c->name, &dl, c->codes);
 	ck_assert_msg(strcmp(rec.id, c->value) == 0, "%s: id '%s'", c->name,
 	    rec.id);
+}
+END_TEST
+
+/*
+ * The same records in both grammars: what the lenient one accepts (and
+ * which senders do), and that the strict one rejects exactly those.
+ */
+struct lenient_case {
+	const char *name;
+	const char *txt;
+	int	 valid;		/* in the lenient grammar */
+	unsigned senders;	/* out->lenient in both grammars */
+	const char *codes;	/* lenient grammar, exact set */
+	const char *id;
+};
+
+#define TXT_SENDERS	(LENIENT_PMSR | LENIENT_MAILAUTH)
+
+static const struct lenient_case lenient_cases[] = {
+	{ "strict-valid", "v=STSv1; id=abc;", 1, 0, "", "abc" },
+	{ "trailing space", "v=STSv1; id=abc ", 1, TXT_SENDERS,
+	    "record-trailing-space", "abc" },
+	{ ";;", "v=STSv1;; id=abc;;", 1, TXT_SENDERS, "record-empty-field",
+	    "abc" },
+	{ "trailing ; and space", "v=STSv1; id=abc; ", 1, 0, "", "abc" },
+	{ "empty extension value", "v=STSv1; id=abc; x=", 1, TXT_SENDERS,
+	    "record-field-syntax", "abc" },
+	{ "field without =", "v=STSv1; id=abc; junk", 1, TXT_SENDERS,
+	    "record-field-syntax", "abc" },
+	{ "all of them", "v=STSv1;; id=abc; x=; y ", 1, TXT_SENDERS,
+	    "record-empty-field record-field-syntax record-trailing-space",
+	    "abc" },
+	/* The version and the id stay strict. */
+	{ "no id", "v=STSv1;; ", 0, 0, "record-empty-field record-missing-id",
+	    "" },
+	{ "id with dashes", "v=STSv1; id=2024-01-01 ", 0, 0,
+	    "record-id-syntax record-trailing-space", "" },
+	{ "duplicate id", "v=STSv1;; id=a; id=b", 0, 0,
+	    "record-empty-field record-duplicate-id", "a" },
+	{ "version STSv2", "v=STSv2; id=abc ", 0, 0, "record-version", "" },
+};
+
+START_TEST(test_sts_lenient_table)
+{
+	const struct lenient_case *c = &lenient_cases[_i];
+	struct sts_record rec, strict;
+	struct diag_list dl, sdl;
+	int valid, svalid;
+
+	diag_init(&dl);
+	valid = sts_record_parse(c->txt, strlen(c->txt), STS_LENIENT, &rec,
+	    &dl);
+	ck_assert_msg(valid == c->valid, "%s: valid %d", c->name, valid);
+	ck_assert_msg(valid == (dl.errors == 0), "%s: validity vs errors",
+	    c->name);
+	ck_assert_msg(rec.lenient == c->senders, "%s: lenient %#x", c->name,
+	    rec.lenient);
+	expect_codes(c->name, &dl, c->codes);
+	ck_assert_msg(strcmp(rec.id, c->id) == 0, "%s: id '%s'", c->name,
+	    rec.id);
+
+	diag_init(&sdl);
+	svalid = sts_record_parse(c->txt, strlen(c->txt), STS_STRICT, &strict,
+	    &sdl);
+	ck_assert_msg(svalid == (c->valid && c->senders == 0),
+	    "%s: strict valid %d", c->name, svalid);
+	ck_assert_msg(strict.lenient == c->senders, "%s: strict lenient",
+	    c->name);
+	ck_assert_msg((diag_find(&sdl, "record-lenient-only") != NULL) ==
+	    (c->senders != 0), "%s: strict summary", c->name);
+	ck_assert_str_eq(strict.id, rec.id);
+}
+END_TEST
+
+/* TLS-RPT records have no lenient reading: the same slips stay errors. */
+START_TEST(test_tlsrpt_strict_only)
+{
+	static const char txt[] = "v=TLSRPTv1;; rua=mailto:a@x ";
+	struct tlsrpt_record rec;
+	struct diag_list dl;
+
+	diag_init(&dl);
+	ck_assert_int_eq(tlsrpt_record_parse(txt, strlen(txt), &rec, &dl), 0);
+	expect_codes("tlsrpt strict", &dl,
+	    "tlsrpt-empty-field tlsrpt-trailing-space");
+	tlsrpt_record_free(&rec);
 }
 END_TEST
 
@@ -224,11 +316,13 @@ START_TEST(test_multi_string)
 
 	diag_init(&dl);
 	txt = concat_strings(split_id, 2);
-	ck_assert_int_eq(sts_record_parse(txt, strlen(txt), &rec, &dl), 1);
+	ck_assert_int_eq(sts_record_parse(txt, strlen(txt), STS_STRICT, &rec,
+	    &dl), 1);
 	ck_assert_str_eq(rec.id, "20240101");
 	free(txt);
 	txt = concat_strings(split_tag, 3);
-	ck_assert_int_eq(sts_record_parse(txt, strlen(txt), &rec, &dl), 1);
+	ck_assert_int_eq(sts_record_parse(txt, strlen(txt), STS_STRICT, &rec,
+	    &dl), 1);
 	ck_assert_str_eq(rec.id, "abc");
 	free(txt);
 	txt = concat_strings(split_rua, 2);
@@ -248,7 +342,7 @@ START_TEST(test_not_terminated)
 	struct diag_list dl;
 
 	diag_init(&dl);
-	ck_assert_int_eq(sts_record_parse(txt, 15, &rec, &dl), 1);
+	ck_assert_int_eq(sts_record_parse(txt, 15, STS_STRICT, &rec, &dl), 1);
 	ck_assert_str_eq(rec.id, "abc");
 }
 END_TEST
@@ -342,6 +436,9 @@ unit_suite(void)
 	    (int)(sizeof(tlsrpt_cases) / sizeof(tlsrpt_cases[0])));
 	tcase_add_loop_test(tc, test_select_table, 0,
 	    (int)(sizeof(select_cases) / sizeof(select_cases[0])));
+	tcase_add_loop_test(tc, test_sts_lenient_table, 0,
+	    (int)(sizeof(lenient_cases) / sizeof(lenient_cases[0])));
+	tcase_add_test(tc, test_tlsrpt_strict_only);
 	tcase_add_test(tc, test_multi_string);
 	tcase_add_test(tc, test_not_terminated);
 	tcase_add_test(tc, test_rua_cap);

@@ -95,11 +95,13 @@ make_rich(struct statefile_domain *d)
 	d->last_used = NOW - 5;
 	for (i = 0; i < sizeof(digest); i++)
 		digest[i] = (unsigned char)(i * 7);
+	p.lenient = LENIENT_STALWART | LENIENT_MAILAUTH;
 	stscache_init(&d->cache);
-	stscache_observe_txt(&d->cache, TXT_VALID, "id1", NOW - 100);
+	stscache_observe_txt(&d->cache, TXT_VALID, "id1", 0, NOW - 100);
 	ck_assert_int_eq(stscache_observe_fetch_ok(&d->cache, "id1", &p,
 	    digest, NOW - 100), 0);
-	stscache_observe_txt(&d->cache, TXT_VALID, "id2", NOW - 10);
+	stscache_observe_txt(&d->cache, TXT_VALID, "id2", LENIENT_PMSR,
+	    NOW - 10);
 	stscache_observe_fetch_failure(&d->cache, "id2",
 	    REASON_STS_WEBPKI_INVALID, "certificate \"expired\"\n", NOW - 10);
 	d->cache.body_changed = 1;
@@ -113,7 +115,7 @@ make_absent(struct statefile_domain *d)
 	snprintf(d->domain, sizeof(d->domain), "notxt.example.test");
 	d->last_used = NOW - 7;
 	stscache_init(&d->cache);
-	stscache_observe_txt(&d->cache, TXT_ABSENT, NULL, NOW - 3);
+	stscache_observe_txt(&d->cache, TXT_ABSENT, NULL, 0, NOW - 3);
 }
 
 static void
@@ -127,7 +129,9 @@ assert_same(const struct statefile_domain *a, const struct statefile_domain *b)
 	ck_assert_int_eq(x->txt, y->txt);
 	ck_assert_str_eq(x->txt_id, y->txt_id);
 	ck_assert_int_eq(x->txt_checked, y->txt_checked);
+	ck_assert_uint_eq(x->txt_lenient, y->txt_lenient);
 	ck_assert_int_eq(x->have_policy, y->have_policy);
+	ck_assert_uint_eq(x->policy.lenient, y->policy.lenient);
 	ck_assert_str_eq(x->policy_id, y->policy_id);
 	ck_assert_int_eq(x->fetched_at, y->fetched_at);
 	ck_assert_int_eq(x->expires_at, y->expires_at);
@@ -154,6 +158,9 @@ START_TEST(test_round_trip)
 
 	make_rich(&a);
 	make_absent(&b);
+	ck_assert_uint_eq(a.cache.txt_lenient, LENIENT_PMSR);
+	ck_assert_uint_eq(a.cache.policy.lenient, LENIENT_STALWART |
+	    LENIENT_MAILAUTH);
 	ck_assert_msg(statefile_save(dir, list, 2, NOW, err, sizeof(err)) == 0,
 	    "%s", err);
 	memset(&l, 0, sizeof(l));
@@ -199,6 +206,9 @@ START_TEST(test_unwritable)
 }
 END_TEST
 
+#define DIGEST0	"00000000000000000000000000000000" \
+	"00000000000000000000000000000000"
+
 /* Contents that must each be set aside whole. */
 static const char *const corrupt[] = {
 	"{\"version\":1,\"domains\":[",				/* truncated */
@@ -214,7 +224,43 @@ static const char *const corrupt[] = {
 	    "{\"id\":\"x\",\"fetched_at\":1,\"expires_at\":2,\"digest\":\"zz\","
 	    "\"mode\":\"enforce\",\"max_age\":1,\"mx\":[]},\"error\":null,"
 	    "\"body_changed_at\":null}]}",			/* bad digest */
+	"{\"version\":1,\"domains\":[{\"domain\":\"a.test\",\"last_used\":1,"
+	    "\"txt\":\"valid\",\"txt_id\":\"x\",\"txt_checked\":1,"
+	    "\"txt_lenient\":8,\"policy\":null,\"error\":null,"
+	    "\"body_changed_at\":null}]}",			/* unknown sender */
+	"{\"version\":1,\"domains\":[{\"domain\":\"a.test\",\"last_used\":1,"
+	    "\"txt\":\"valid\",\"txt_id\":\"x\",\"txt_checked\":1,\"policy\":"
+	    "{\"id\":\"x\",\"fetched_at\":1,\"expires_at\":2,\"digest\":\"" DIGEST0
+	    "\",\"mode\":\"enforce\",\"max_age\":1,\"mx\":[],\"lenient\":-1},"
+	    "\"error\":null,\"body_changed_at\":null}]}",	/* bad lenient */
 };
+
+/* A file written before "lenient" existed loads, as read by everyone. */
+START_TEST(test_without_lenient)
+{
+	static const char old[] = "{\"version\":1,\"domains\":[{\"domain\":"
+	    "\"a.test\",\"last_used\":1,\"txt\":\"valid\",\"txt_id\":\"x\","
+	    "\"txt_checked\":1,\"policy\":{\"id\":\"x\",\"fetched_at\":1,"
+	    "\"expires_at\":2,\"digest\":\"" DIGEST0 "\",\"mode\":\"enforce\","
+	    "\"max_age\":1,\"mx\":[\"a.test\"]},\"error\":null,"
+	    "\"body_changed_at\":null}]}";
+	struct loaded l;
+	char	path[128];
+	FILE	*fp;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, STATEFILE_NAME);
+	ck_assert_ptr_nonnull(fp = fopen(path, "w"));
+	fputs(old, fp);
+	fclose(fp);
+	memset(&l, 0, sizeof(l));
+	ck_assert_uint_eq(statefile_load(dir, NOW, add, &l, warn, &l), 1);
+	ck_assert_int_eq(l.warnings, 0);
+	ck_assert_uint_eq(l.d[0].cache.txt_lenient, 0);
+	ck_assert_uint_eq(l.d[0].cache.policy.lenient, 0);
+	ck_assert_int_eq(l.d[0].cache.have_policy, 1);
+	loaded_free(&l);
+}
+END_TEST
 
 START_TEST(test_corrupt_set_aside)
 {
@@ -252,6 +298,7 @@ unit_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_round_trip);
 	tcase_add_test(tc, test_missing);
+	tcase_add_test(tc, test_without_lenient);
 	tcase_add_test(tc, test_unwritable);
 	tcase_add_loop_test(tc, test_corrupt_set_aside, 0,
 	    (int)(sizeof(corrupt) / sizeof(corrupt[0])));

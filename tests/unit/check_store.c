@@ -173,6 +173,41 @@ START_TEST(test_probe_without_file)
 }
 END_TEST
 
+/* What discovery knows reaches the snapshot whole, "lenient" included. */
+START_TEST(test_discovered_copied)
+{
+	static char *mx[] = { MX };
+	struct store *st = load(0);
+	struct store_domain d[2];
+	struct store_snapshot *s;
+	const struct store_domain *got;
+
+	memset(d, 0, sizeof(d));
+	d[0].domain = "lenient.store.test";
+	d[0].has_policy = 1;
+	d[0].policy.mode = STS_MODE_ENFORCE;
+	d[0].policy.mx = mx;
+	d[0].policy.mx_count = 1;
+	d[0].policy.lenient = LENIENT_MAILAUTH;
+	d[0].id = "id1";
+	d[0].lenient = 1;
+	d[1] = d[0];
+	d[1].domain = "strict.store.test";
+	d[1].policy.lenient = 0;
+	d[1].lenient = 0;
+	ck_assert_int_eq(store_set_discovered(st, d, 2), 0);
+	s = store_acquire(st);
+	ck_assert_ptr_nonnull(got = snapshot_domain(s, "lenient.store.test"));
+	ck_assert_int_eq(got->lenient, 1);
+	ck_assert_uint_eq(got->policy.lenient, LENIENT_MAILAUTH);
+	ck_assert_str_eq(got->policy.mx[0], MX);
+	ck_assert_ptr_nonnull(got = snapshot_domain(s, "strict.store.test"));
+	ck_assert_int_eq(got->lenient, 0);
+	store_release(s);
+	store_free(st);
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -182,6 +217,7 @@ unit_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_probe_wins_over_file);
 	tcase_add_test(tc, test_probe_without_file);
+	tcase_add_test(tc, test_discovered_copied);
 	suite_add_tcase(s, tc);
 	return s;
 }

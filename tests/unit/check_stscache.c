@@ -71,7 +71,8 @@ run_step(struct stscache *c, const struct step *st, int i)
 
 	switch (st->op) {
 	case TXT:
-		stscache_observe_txt(c, (enum txt_outcome)st->a, st->s, st->now);
+		stscache_observe_txt(c, (enum txt_outcome)st->a, st->s, 0,
+		    st->now);
 		return;
 	case OK:
 		make_policy(st->a, &p, digest);
@@ -216,9 +217,47 @@ START_TEST(test_max_age_clamped)
 	stscache_init(&c);
 	make_policy(1, &p, digest);
 	p.max_age = 9999999999ULL;
-	stscache_observe_txt(&c, TXT_VALID, "a1", 0);
+	stscache_observe_txt(&c, TXT_VALID, "a1", 0, 0);
 	ck_assert_int_eq(stscache_observe_fetch_ok(&c, "a1", &p, digest, 0), 0);
 	ck_assert_int_eq(c.expires_at, POLICY_MAX_AGE_LIMIT);
+	stscache_free(&c);
+}
+END_TEST
+
+/* Only lenient senders apply the policy when they alone read it or its
+ * current record. */
+START_TEST(test_view_lenient)
+{
+	struct stscache c;
+	struct stscache_view v;
+	struct sts_policy p;
+	unsigned char digest[STSCACHE_DIGEST_LEN];
+
+	stscache_init(&c);
+	make_policy(1, &p, digest);
+	stscache_observe_txt(&c, TXT_VALID, "a1", 0, 0);
+	ck_assert_int_eq(stscache_observe_fetch_ok(&c, "a1", &p, digest, 0), 0);
+	stscache_view(&c, 1, &v);
+	ck_assert_ptr_nonnull(v.view.policy);
+	ck_assert_int_eq(v.lenient, 0);
+	stscache_observe_txt(&c, TXT_VALID, "a1", LENIENT_PMSR, 2);
+	stscache_view(&c, 3, &v);
+	ck_assert_int_eq(v.lenient, 1);
+	/* The record gone, strict and lenient senders use the same copy. */
+	stscache_observe_txt(&c, TXT_ABSENT, NULL, LENIENT_PMSR, 4);
+	ck_assert_uint_eq(c.txt_lenient, 0);
+	stscache_view(&c, 5, &v);
+	ck_assert_ptr_nonnull(v.view.policy);
+	ck_assert_int_eq(v.lenient, 0);
+	stscache_free(&c);
+
+	stscache_init(&c);
+	make_policy(1, &p, digest);
+	p.lenient = LENIENT_MAILAUTH;
+	stscache_observe_txt(&c, TXT_VALID, "a1", 0, 0);
+	ck_assert_int_eq(stscache_observe_fetch_ok(&c, "a1", &p, digest, 0), 0);
+	stscache_view(&c, 1, &v);
+	ck_assert_int_eq(v.lenient, 1);
 	stscache_free(&c);
 }
 END_TEST
@@ -232,6 +271,7 @@ unit_suite(void)
 	tcase_add_loop_test(tc, test_scenario, 0,
 	    (int)(sizeof(scenarios) / sizeof(scenarios[0])));
 	tcase_add_test(tc, test_max_age_clamped);
+	tcase_add_test(tc, test_view_lenient);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -22,7 +22,7 @@ CD_GOOD_MX="mx.good.test mail.scanscope.net mail2.scanscope.net \
 mail.scanscope.org mail2.scanscope.org mx.stsspace.test mx.twotxt.test \
 mx.nohttp.test mx.badweb.test mx.soon.test mx.slow.test mx.syntaxwarn.test \
 mx.syntaxbad.test mx.extra.test mx.badrpt.test mx.agewarn.test \
-mx.agebad.test mx.none.test mx.change.test mx.removed.test"
+mx.agebad.test mx.none.test mx.change.test mx.removed.test mx.lenient.test"
 
 # cd_require: skip (77) unless the lab can run.
 cd_require() {
