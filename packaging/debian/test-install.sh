@@ -65,7 +65,9 @@ check "mtasts-milter -n with a draft" /usr/sbin/mtasts-milter -n -c /etc/mtasts-
 
 # ExecStart, as systemd would run it (RuntimeDirectory=, User=, UMask=).
 install -d -o mtasts -g mtasts -m 0750 /run/mtasts-milter
-runuser -u mtasts -- sh -c 'umask 0007; exec /usr/sbin/mtasts-milter -f -c /etc/mtasts-milter.conf' \
+# setpriv execs (runuser would stay in between and SIGKILL it on SIGTERM).
+setpriv --reuid=mtasts --regid=mtasts --init-groups -- \
+	sh -c 'umask 0007; exec /usr/sbin/mtasts-milter -f -c /etc/mtasts-milter.conf' \
 	>"$out/daemon.log" 2>&1 &
 pid=$!
 sock=/run/mtasts-milter/mtasts-milter.sock
@@ -73,7 +75,7 @@ for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
 check "socket appears" test -S "$sock"
 check "socket mtasts:mtasts 770" test "$(owner_mode "$sock")" = "mtasts:mtasts 770"
 check "runtime dir mtasts:mtasts 750" test "$(owner_mode /run/mtasts-milter)" = "mtasts:mtasts 750"
-check "daemon runs as mtasts" test "$(ps -o user= -p "$pid")" = mtasts
+check "daemon runs as mtasts" test "$(stat -c %U "/proc/$pid")" = mtasts
 
 cat >"$out/push.lua" <<'LUA'
 local conn = mt.connect("unix:/run/mtasts-milter/mtasts-milter.sock", 40, 0.25)
