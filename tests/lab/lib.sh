@@ -27,10 +27,11 @@ LAB_HTTPS_PORT=8443
 LAB_LOCK=/tmp/mtasts-milter-lab.lock
 LAB_MX=mx1.example.test
 # Policy domains of the discovery test, each CASE.example.test: one per way
-# publishing can go wrong, plus good, changing, draft and never-seen ones.
+# publishing can go wrong, plus good, changing, draft and never-seen ones;
+# holeN have a policy host that never answers, quickN are good ones.
 LAB_DISCOVERY_CASES="notxt twotxt badid multi none notfound html redirect
 wrongname expired untrusted invalid oversize slow changed idchange removed
-drafted fresh"
+drafted fresh hole1 hole2 hole3 quick1 quick2 quick3 quick4 quick5"
 LAB_PIDS=()
 LAB_POSTFIX_STARTED=no
 

@@ -21,6 +21,9 @@
 #     figure is printed).
 #  5. Started with only domains = {"example.test"} and the lab's DNS, CA and
 #     connect_to, it evaluates traffic against the published policy.
+#  6. Three policy hosts accept TCP and never answer (a blackhole listener):
+#     five good domains in the same message still get their policies within
+#     seconds, long before the blackholed fetches time out.
 #
 # The milter's clock moves for real: refresh_interval = 2 and policies with
 # a max_age of 20 seconds make the changes show within the test's time.
@@ -295,6 +298,98 @@ phase_minimal() {
 		enforce 20240101 published
 }
 
+# --- 6. blackholed policy hosts delay only their own domains -----------------
+
+LAB_BLACKHOLE_PORT=8444
+HOLE_TIMEOUT=12		# fetch_timeout of phase 6
+QUICK_LIMIT=6		# seconds the good domains may take, all together
+HOLES="hole1.example.test hole2.example.test hole3.example.test"
+QUICK="quick1.example.test quick2.example.test quick3.example.test
+quick4.example.test quick5.example.test"
+
+# A TCP listener that accepts connections and never reads or writes.
+blackhole_start() {
+	! lab_tcp_listening "$LAB_BLACKHOLE_PORT" ||
+		lab_die "127.0.0.1:$LAB_BLACKHOLE_PORT is already in use"
+	python3 -c '
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(64)
+held = []
+while True:
+	held.append(s.accept()[0])
+' "$LAB_BLACKHOLE_PORT" "$LAB/blackhole" >>"$LAB/blackhole.log" 2>&1 9>&- &
+	lab_track blackhole $!
+	lab_wait 5 "the blackhole on 127.0.0.1:$LAB_BLACKHOLE_PORT" \
+		lab_tcp_listening "$LAB_BLACKHOLE_PORT" ||
+		lab_die "the blackhole listener did not start (see $LAB/blackhole.log)"
+}
+
+holes_conf() {
+	local d hole=""
+	echo "# mtasts-milter.conf for phase 6 of tests/lab/test-discovery.sh"
+	lab_milter_conf_common | sed "s|^state_dir .*|state_dir     = \"$LAB/state-holes\"|"
+	for d in $HOLES; do
+		hole="$hole\"mta-sts.$d:443:127.0.0.1:$LAB_BLACKHOLE_PORT\", "
+	done
+	cat <<EOF
+connect_to    = {$hole":443:127.0.0.1:$LAB_HTTPS_PORT"}
+refresh_interval = 600
+fetch_timeout = $HOLE_TIMEOUT
+EOF
+}
+
+# all_fetched DOMAIN...: the milter logged a fetched policy for each.
+all_fetched() {
+	local d
+	for d in "$@"; do
+		logged "^.*: ${d//./\\.}: policy id [a-z0-9]+ fetched" || return 1
+	done
+}
+
+# hole_failed: some blackholed fetch has ended (been logged as failed).
+hole_failed() {
+	local d
+	for d in $HOLES; do
+		! logged ": ${d//./\\.}: policy id .* at " || return 0
+	done
+	return 1
+}
+
+phase_holes() {
+	local qid start elapsed d
+	printf -- '--- 6. three blackholed policy hosts among five good ones\n'
+	TLS=TLSv1.3
+	blackhole_start
+	mkdir -p "$LAB/state-holes"
+	holes_conf >"$LAB/mtasts-milter.conf"
+	milter_restart
+	start=$(date +%s%N)
+	# The blackholed domains come first: a serial lookup would do them first.
+	# shellcheck disable=SC2086
+	send holes $HOLES $QUICK >/dev/null
+	# shellcheck disable=SC2086
+	check "holes: the good domains were fetched within $QUICK_LIMIT s" \
+		lab_wait "$QUICK_LIMIT" "the good domains' policies" all_fetched $QUICK
+	elapsed=$((($(date +%s%N) - start) / 1000000))
+	printf 'holes: five good policies fetched %d ms after the message was sent; fetch_timeout %d s\n' \
+		"$elapsed" "$HOLE_TIMEOUT"
+	check "holes: no blackholed fetch had ended by then" eval '! hole_failed'
+	sleep 1
+	# shellcheck disable=SC2086
+	qid=$(send holes2 $QUICK hole1.example.test)
+	for d in $QUICK; do
+		expect holes2 "$qid" "$d" pass - enforce "${d%%.*}1" published
+	done
+	expect holes2 "$qid" hole1.example.test policy-error sts-policy-fetch-error unknown hole11 published
+	for d in $HOLES; do
+		wait_logged ": ${d//./\\.}: policy id ${d%%.*}1 at .*: sts-policy-fetch-error: .*[Tt]imed? ?out.*next try in 5 minutes" \
+			$((HOLE_TIMEOUT + 10))
+	done
+}
+
 main() {
 	lab_require
 	lab_init discovery
@@ -308,6 +403,7 @@ main() {
 	phase_changes
 	phase_down
 	phase_minimal
+	phase_holes
 	if [ "$FAILURES" -ne 0 ]; then
 		lab_log "$FAILURES check(s) failed; lab files kept in $LAB (milter.log, sessions.jsonl, mail/)"
 		exit 1
