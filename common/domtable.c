@@ -45,16 +45,23 @@ hash(const char *s)
 int
 domtable_name_ok(const char *s)
 {
-	size_t	len = strlen(s), i;
+	size_t	len = strnlen(s, DOMTABLE_NAME_MAX), i, label = 0;
 
 	if (len == 0 || len >= DOMTABLE_NAME_MAX)
 		return 0;
-	for (i = 0; i < len; i++)
+	for (i = 0; i < len; i++) {
+		if (s[i] == '.') {
+			if (label == 0)
+				return 0;	/* empty label */
+			label = 0;
+			continue;
+		}
 		if (!((s[i] >= 'a' && s[i] <= 'z') ||
 		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
-		    s[i] == '.' || s[i] == '_'))
+		    s[i] == '_') || ++label > DOMTABLE_LABEL_MAX)
 			return 0;
-	return 1;
+	}
+	return 1;	/* a trailing dot is one more way to write a name */
 }
 
 struct domtable *

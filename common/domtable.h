@@ -26,6 +26,7 @@
 #include <time.h>
 
 #define DOMTABLE_NAME_MAX	254	/* 253 octets + NUL */
+#define DOMTABLE_LABEL_MAX	63	/* octets per label (RFC 1035 2.3.4) */
 #define DOMTABLE_NEW_PER_MINUTE	60	/* new domains looked up per minute */
 #define DOMTABLE_NEW_BURST	30	/* ... of which at once */
 #define DOMTABLE_WAITING_MAX	1024	/* learnt domains waiting past max */
@@ -41,8 +42,10 @@ struct domtable;
 
 /*
  * Whether name may go to DNS as a domain: 1 to 253 bytes of lower-case
- * letters, digits, '-', '_' and '.'. Names are not normalised here: the
- * milter hands over lower-case names without a trailing dot.
+ * letters, digits, '-', '_' and '.', in labels of 1 to 63 bytes (no empty
+ * label but the root after a trailing dot). Names are not normalised
+ * here: the milter hands over lower-case names without a trailing dot.
+ * Reads at most DOMTABLE_NAME_MAX bytes of name.
  */
 int	domtable_name_ok(const char *name);
 
