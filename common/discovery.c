@@ -375,13 +375,17 @@ take_configuration(struct discovery *d)
 void
 discovery_configure(struct discovery *d, struct conf *c)
 {
+	struct conf *old;
+
 	pthread_mutex_lock(&d->lock);
-	if (d->conf != NULL)
-		conf_unref(d->conf);
+	old = d->conf;
 	d->conf = conf_ref(c);
 	d->reconfigure = 1;
 	pthread_cond_signal(&d->wake);
 	pthread_mutex_unlock(&d->lock);
+	/* Freeing a configuration is no work for the callbacks' lock. */
+	if (old != NULL)
+		conf_unref(old);
 }
 
 /* --- the workers' part: DNS and HTTPS ---------------------------------- */
