@@ -51,7 +51,7 @@
 #define DISCOVERY_DNS_TRIES	2
 #define DISCOVERY_MAX_WAIT	60	/* seconds between wake-ups, at most */
 #define DISCOVERY_PUBLISH_GAP	1	/* seconds between mid-batch publishes */
-#define DISCOVERY_ARRIVALS_MAX	256	/* new names not yet in the table */
+#define DISCOVERY_ARRIVALS_MAX	DOMTABLE_WAITING_MAX	/* not yet in the table */
 
 _Static_assert(DOMTABLE_NAME_MAX == STATEFILE_DOMAIN_MAX,
     "a tracked domain is saved under its name");
@@ -257,9 +257,11 @@ discovery_want(struct discovery *d, const char *domain)
 	pthread_mutex_lock(&d->lock);
 	if ((e = lookup(d, domain)) != NULL)
 		domtable_touch(&e->t, now);
-	learn = e == NULL && learning(d);
+	/* A full table refuses before anything is allocated for the name. */
+	learn = e == NULL && learning(d) && admit(d);
 	pthread_mutex_unlock(&d->lock);
-	/* Allocate without the lock; then check again under it. */
+	/* Allocate without the lock; then check again under it (a refusal
+	 * is counted once: by whichever check makes it). */
 	if (!learn || (n = entry_new(domain)) == NULL)
 		return;
 	pthread_mutex_lock(&d->lock);
