@@ -3,6 +3,7 @@
  * (discovery_want) never waits for the discovery thread's logging. The log
  * sink here blocks on the line that reports refused domains until the test
  * lets it go; meanwhile a callback from another thread must complete.
+ * And reloads while lookups are out (run it in the sanitizer build).
  */
 #include "config.h"
 
@@ -91,8 +92,9 @@ conf_error(void *arg, const char *message)
 	fprintf(stderr, "%s\n", message);
 }
 
+/* A configuration: port 9 (discard) answers no DNS, lookups fail at once. */
 static struct conf *
-test_conf(void)
+conf_with(const char *extra)
 {
 	char	path[] = "/tmp/check_discovery.XXXXXX";
 	struct conf *c;
@@ -101,9 +103,8 @@ test_conf(void)
 
 	ck_assert_int_ne(fd = mkstemp(path), -1);
 	ck_assert_ptr_nonnull(f = fdopen(fd, "w"));
-	/* Port 9 (discard) answers no DNS: lookups fail at once. */
 	fprintf(f, "socket = \"unix:/tmp/unused.sock\"\nstate_dir = \"\"\n"
-	    "dns_servers = \"127.0.0.1:9\"\nmax_domains = 1\n");
+	    "dns_servers = \"127.0.0.1:9\"\n%s\n", extra);
 	fclose(f);
 	c = conf_load(path, conf_error, NULL);
 	unlink(path);
@@ -115,7 +116,7 @@ START_TEST(test_callback_not_held_by_logging)
 {
 	struct store *st = store_new(store_warning, NULL);
 	struct discovery *d = discovery_new(st, blocking_log, NULL);
-	struct conf *c = test_conf();
+	struct conf *c = conf_with("max_domains = 1");
 	pthread_t t;
 	char	name[64];
 	int	i;
@@ -142,6 +143,39 @@ START_TEST(test_callback_not_held_by_logging)
 }
 END_TEST
 
+/*
+ * Reloads between learning and a fixed list, evictions and lookups in
+ * flight all at once: entries go away while workers hold jobs for them.
+ * Nothing to assert but that it ends; the sanitizer build checks the rest.
+ */
+START_TEST(test_reload_while_busy)
+{
+	struct store *st = store_new(store_warning, NULL);
+	struct discovery *d = discovery_new(st, blocking_log, NULL);
+	struct conf *learn = conf_with("max_domains = 3");
+	struct conf *fixed = conf_with("domains = {\"d1.example.test\", "
+	    "\"d2.example.test\"}\ndns_servers = \"127.0.0.1:7\"");
+	char	name[64];
+	int	i;
+
+	sink.released = 1;
+	discovery_configure(d, learn);
+	ck_assert_int_eq(discovery_start(d), 0);
+	for (i = 0; i < 400; i++) {
+		snprintf(name, sizeof(name), "d%d.example.test", i % 40);
+		discovery_want(d, name);
+		if (i % 50 == 49)
+			discovery_configure(d, i % 100 == 49 ? fixed : learn);
+		if (i % 10 == 0)
+			usleep(5000);
+	}
+	discovery_free(d);
+	conf_unref(learn);
+	conf_unref(fixed);
+	store_free(st);
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -150,6 +184,7 @@ unit_suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_callback_not_held_by_logging);
+	tcase_add_test(tc, test_reload_while_busy);
 	suite_add_tcase(s, tc);
 	return s;
 }
