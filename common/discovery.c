@@ -286,7 +286,10 @@ take_arrivals(struct discovery *d, struct entry *list, time_t now)
 	for (e = list; e != NULL; e = next) {
 		next = e->next_new;
 		e->next_new = NULL;
-		if ((old = lookup(d, e->s.domain)) != NULL) {
+		/* Came in before a reload to a domains list: not wanted. */
+		if (d->tconf->domain_count > 0)
+			entry_free(e);
+		else if ((old = lookup(d, e->s.domain)) != NULL) {
 			domtable_touch(&old->t, now);
 			entry_free(e);
 		} else
@@ -689,6 +692,9 @@ apply(struct discovery *d, struct job *j)
 	log_txt(d, e, j->before.txt, j->before.txt_id, j->why);
 	if (stsplan_fetch_now(c, e->failures, now)) {
 		j->fetch = 1;
+		/* The fetch uses the configuration in force now. */
+		conf_unref(j->conf);
+		j->conf = conf_ref(d->tconf);
 		queue(d, j);
 		return 1;
 	}

@@ -176,6 +176,52 @@ START_TEST(test_reload_while_busy)
 }
 END_TEST
 
+/* Whether the store's snapshot has domain, and (if so) pending or not. */
+static int
+snapshot_has(struct store *st, const char *domain, int *pending)
+{
+	struct store_snapshot *snap = store_acquire(st);
+	const struct store_domain *sd = snapshot_domain(snap, domain);
+
+	if (sd != NULL)
+		*pending = sd->pending;
+	store_release(snap);
+	return sd != NULL;
+}
+
+/*
+ * Names learnt just before a reload to a domains list are not tracked:
+ * the reload's list is all there is.
+ */
+START_TEST(test_arrivals_before_reload)
+{
+	struct store *st = store_new(store_warning, NULL);
+	struct discovery *d = discovery_new(st, blocking_log, NULL);
+	struct conf *learn = conf_with("max_domains = 10");
+	struct conf *fixed = conf_with("domains = {\"d1.example.test\"}");
+	int	i, pending = 1;
+
+	sink.released = 1;
+	ck_assert_int_eq(store_load(st, fixed), 0);
+	discovery_configure(d, learn);
+	discovery_want(d, "l1.example.test");
+	discovery_want(d, "l2.example.test");
+	discovery_configure(d, fixed);
+	ck_assert_int_eq(discovery_start(d), 0);
+	for (i = 0; i < WAIT_SECONDS * 10 && (!snapshot_has(st,
+	    "d1.example.test", &pending) || pending); i++)
+		usleep(100000);
+	ck_assert_msg(!pending, "d1.example.test was never looked up");
+	usleep(500000);
+	ck_assert_msg(!snapshot_has(st, "l1.example.test", &pending),
+	    "a learnt name outlived the reload to a domains list");
+	discovery_free(d);
+	conf_unref(learn);
+	conf_unref(fixed);
+	store_free(st);
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -185,6 +231,7 @@ unit_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_callback_not_held_by_logging);
 	tcase_add_test(tc, test_reload_while_busy);
+	tcase_add_test(tc, test_arrivals_before_reload);
 	suite_add_tcase(s, tc);
 	return s;
 }
