@@ -1,16 +1,27 @@
 /*
- * discovery.c - what is known of each tracked domain, and the refresher
- * thread.
+ * discovery.c - what is known of each tracked domain, the scheduler thread
+ * that decides what to look at, and the workers that do the DNS and HTTPS.
  *
- * Ownership: the table (domtable: which domains, their last use, the rate
- * of new lookups) changes only under d->lock. Callbacks take the lock for a
- * lookup, to mark an entry used (an atomic store) or to append a new entry.
- * Everything else in an entry (its sender cache, schedule, counters)
- * belongs to the thread, which alone removes entries; so the thread reads
- * and updates entries without the lock and does its DNS and HTTPS work
- * with the lock released.
+ * Locking: d->lock is the lock milter callbacks take (discovery_want), so
+ * nothing under it blocks or costs more than O(1): no logging, no I/O, no
+ * scan of the table. Callbacks look a name up in the table (hash chains)
+ * and mark it used (an atomic store); a new name goes on the arrivals list
+ * and the scheduler adds it. The scheduler is the only thread that changes
+ * the table, so it reads and scans the table without the lock and takes it
+ * only around each insertion and removal (domtable.h says why that is
+ * enough). Everything else in an entry (its sender cache, schedule,
+ * counters) is the scheduler's alone.
+ *
+ * Concurrency: up to DISCOVERY_WORKERS lookups are out at once. A job
+ * carries a copy of the domain name and what the worker needs; the worker
+ * does the blocking DNS query or HTTPS fetch (each bounded in time) and
+ * hands the job back; the scheduler applies the result to the entry it was
+ * for, found again by name and serial number, so that an entry dropped or
+ * evicted meanwhile is never touched. A slow policy host thus holds one
+ * worker, not everyone. The job queues are under d->lock too (O(1)).
+ *
  * What callbacks evaluate against is never this table but the store's
- * immutable snapshot, which the thread republishes after every change and
+ * immutable snapshot, which the scheduler republishes after changes and
  * whenever a cached policy expires.
  */
 #include "config.h"
@@ -35,12 +46,12 @@
 #include "resolve.h"
 #include "statefile.h"
 #include "stscache.h"
+#include "stsplan.h"
 
 #define DISCOVERY_DNS_TRIES	2
-#define DISCOVERY_REVALIDATE	86400	/* refetch an unchanged id daily */
-#define DISCOVERY_BACKOFF_MAX	4	/* 5 min << 4 = 80 min */
 #define DISCOVERY_MAX_WAIT	60	/* seconds between wake-ups, at most */
 #define DISCOVERY_PUBLISH_GAP	1	/* seconds between mid-batch publishes */
+#define DISCOVERY_ARRIVALS_MAX	DOMTABLE_WAITING_MAX	/* not yet in the table */
 
 _Static_assert(DOMTABLE_NAME_MAX == STATEFILE_DOMAIN_MAX,
     "a tracked domain is saved under its name");
@@ -48,29 +59,77 @@ _Static_assert(DOMTABLE_NAME_MAX == STATEFILE_DOMAIN_MAX,
 struct entry {
 	struct domtable_entry t;	/* name (s.domain), use, configured */
 	struct statefile_domain s;
+	struct entry	*next_new;	/* on the arrivals list */
+	unsigned long	 serial;	/* tells a job's entry from a successor */
 	time_t		 next_check;	/* when to look at the TXT record */
 	int		 looked_up;	/* 0: new, waits for the rate limit */
+	int		 busy;		/* a job for it is out */
 	unsigned	 failures;	/* fetch failures of the current id */
+};
+
+/* What makes the saved state or the published view differ. */
+struct fingerprint {
+	enum txt_outcome txt;
+	char	 txt_id[STS_ID_MAX + 1];
+	char	 policy_id[STS_ID_MAX + 1];
+	time_t	 fetched_at, failed_at;
+	unsigned fetch_error;
+	int	 body_changed;
+	unsigned txt_lenient;
+};
+
+/* One domain's TXT lookup, then possibly its policy fetch, by a worker. */
+struct job {
+	struct job	*next;
+	char		 domain[DOMTABLE_NAME_MAX];
+	unsigned long	 serial;
+	int		 fetch;		/* 0: TXT lookup, 1: policy fetch */
+	struct conf	*conf;		/* a reference: what the fetch uses */
+	char		*servers;	/* dns_servers for the TXT lookup */
+	struct fingerprint before;	/* the entry before the TXT lookup */
+	/* results */
+	enum txt_outcome txt;
+	char		 id[STS_ID_MAX + 1];
+	unsigned	 lenient;	/* LENIENT_* senders the record needs */
+	char		 why[DIAG_MSG_MAX + 32];
+	struct fetch_result r;
+};
+
+struct worker {
+	struct discovery *d;
+	pthread_t	 thread;
+	struct resolver	*res;
+	char		*servers;	/* what res was made for */
 };
 
 struct discovery {
 	pthread_mutex_t	 lock;
-	pthread_cond_t	 wake;
+	pthread_cond_t	 wake;		/* the scheduler: work came in */
+	pthread_cond_t	 work;		/* the workers: a job is queued */
 	struct store	*store;
 	struct log_sink	 log;
 	atomic_int	 stop;
 	int		 started;
 	pthread_t	 thread;
+	struct worker	 workers[DISCOVERY_WORKERS];
+	size_t		 nworkers;
 
 	/* under lock */
 	struct conf	*conf;		/* the latest configuration */
 	int		 reconfigure;
-	struct domtable	*table;
+	struct domtable	*table;		/* changes; lookups */
+	struct entry	*arrivals;	/* new learnt names, newest first */
+	size_t		 arrivals_count;
+	unsigned long	 arrivals_refused;
+	struct job	*todo, **todo_tail;
+	struct job	*done;
 
-	/* the thread's own */
+	/* the scheduler's own */
 	struct conf	*tconf;		/* configuration in use */
-	struct resolver	*res;
-	char		*res_servers;
+	char		*res_servers;	/* dns_servers that made a resolver */
+	int		 have_resolver;
+	size_t		 inflight;	/* jobs out */
+	unsigned long	 serial;
 	time_t		 next_expiry;	/* earliest cached policy expiry ahead */
 	time_t		 last_publish;
 	time_t		 last_save;
@@ -95,6 +154,7 @@ entry_at(const struct discovery *d, size_t i)
 	return entry_of(domtable_at(d->table, i));
 }
 
+/* Callbacks: with the lock held. The scheduler: with or without it. */
 static struct entry *
 lookup(struct discovery *d, const char *domain)
 {
@@ -104,7 +164,7 @@ lookup(struct discovery *d, const char *domain)
 }
 
 static struct entry *
-insert(struct discovery *d, const char *domain, time_t now)
+entry_new(const char *domain)
 {
 	struct entry *e;
 
@@ -113,39 +173,130 @@ insert(struct discovery *d, const char *domain, time_t now)
 	snprintf(e->s.domain, sizeof(e->s.domain), "%s", domain);
 	stscache_init(&e->s.cache);
 	e->t.name = e->s.domain;
-	if (domtable_insert(d->table, &e->t, now) == -1) {
-		free(e);
-		return NULL;
-	}
 	return e;
 }
 
-/* Free what domtable_remove() or domtable_evict() handed back. */
 static void
-entry_free(struct domtable_entry *t)
+entry_free(struct entry *e)
 {
-	struct entry *e = entry_of(t);
-
 	stscache_free(&e->s.cache);
 	free(e);
+}
+
+/*
+ * The scheduler (or discovery_start, before there is one) adds e, taking
+ * the lock only for the O(1) insertion. Returns 0, or -1 (e is freed).
+ */
+static int
+table_add(struct discovery *d, struct entry *e, time_t now)
+{
+	int	rc;
+
+	if (domtable_reserve(d->table, 1) == -1) {
+		entry_free(e);
+		return -1;
+	}
+	e->serial = ++d->serial;
+	pthread_mutex_lock(&d->lock);
+	rc = domtable_insert(d->table, &e->t, now);
+	pthread_mutex_unlock(&d->lock);
+	if (rc == -1)
+		entry_free(e);
+	return rc;
+}
+
+static struct entry *
+insert(struct discovery *d, const char *domain, time_t now)
+{
+	struct entry *e;
+
+	if ((e = entry_new(domain)) == NULL || table_add(d, e, now) == -1)
+		return NULL;
+	return e;
+}
+
+/* Take entry i out (the lock only for that) and free it. */
+static void
+table_remove(struct discovery *d, size_t i)
+{
+	struct domtable_entry *t;
+
+	pthread_mutex_lock(&d->lock);
+	t = domtable_remove(d->table, i);
+	pthread_mutex_unlock(&d->lock);
+	entry_free(entry_of(t));
+	d->view_dirty = d->state_dirty = 1;
+}
+
+/* Lock held: whether one more learnt name may wait for the scheduler. */
+static int
+admit(struct discovery *d)
+{
+	if (d->arrivals_count >= DISCOVERY_ARRIVALS_MAX) {
+		d->arrivals_refused++;
+		return 0;
+	}
+	return domtable_admit(d->table, (size_t)d->conf->max_domains);
+}
+
+static int
+learning(const struct discovery *d)
+{
+	return d->conf != NULL && d->conf->domain_count == 0;
 }
 
 void
 discovery_want(struct discovery *d, const char *domain)
 {
-	struct entry *e;
+	struct entry *e, *n;
 	time_t	now = time(NULL);
+	int	learn;
 
-	if (d == NULL || domain == NULL || !domtable_name_ok(domain))
+	if (d == NULL || domain == NULL ||
+	    strnlen(domain, DOMTABLE_NAME_MAX) >= DOMTABLE_NAME_MAX ||
+	    !domtable_name_ok(domain))
 		return;
 	pthread_mutex_lock(&d->lock);
 	if ((e = lookup(d, domain)) != NULL)
 		domtable_touch(&e->t, now);
-	else if (d->conf != NULL && d->conf->domain_count == 0 &&
-	    domtable_admit(d->table, (size_t)d->conf->max_domains) &&
-	    insert(d, domain, now) != NULL)
-		pthread_cond_signal(&d->wake);
+	/* A full table refuses before anything is allocated for the name. */
+	learn = e == NULL && learning(d) && admit(d);
 	pthread_mutex_unlock(&d->lock);
+	/* Allocate without the lock; then check again under it (a refusal
+	 * is counted once: by whichever check makes it). */
+	if (!learn || (n = entry_new(domain)) == NULL)
+		return;
+	pthread_mutex_lock(&d->lock);
+	if (learning(d) && admit(d)) {
+		n->next_new = d->arrivals;
+		d->arrivals = n;
+		d->arrivals_count++;
+		pthread_cond_signal(&d->wake);
+		n = NULL;
+	}
+	pthread_mutex_unlock(&d->lock);
+	if (n != NULL)
+		entry_free(n);
+}
+
+/* New learnt names join the table; one already there only counts as used. */
+static void
+take_arrivals(struct discovery *d, struct entry *list, time_t now)
+{
+	struct entry *e, *next, *old;
+
+	for (e = list; e != NULL; e = next) {
+		next = e->next_new;
+		e->next_new = NULL;
+		/* Came in before a reload to a domains list: not wanted. */
+		if (d->tconf->domain_count > 0)
+			entry_free(e);
+		else if ((old = lookup(d, e->s.domain)) != NULL) {
+			domtable_touch(&old->t, now);
+			entry_free(e);
+		} else
+			(void)table_add(d, e, now);
+	}
 }
 
 /* --- configuration ----------------------------------------------------- */
@@ -164,7 +315,10 @@ configured_domain(const struct conf *c, const char *domain)
 	return 0;
 }
 
-/* Mark the configured domains (adding missing ones); drop unwanted ones. */
+/*
+ * Mark the configured domains (adding missing ones); drop unwanted ones.
+ * The table's owner, without the lock (table_add and table_remove take it).
+ */
 static void
 apply_domains(struct discovery *d, const struct conf *c, time_t now)
 {
@@ -181,10 +335,8 @@ apply_domains(struct discovery *d, const struct conf *c, time_t now)
 	for (i = domtable_count(d->table); i-- > 0;) {
 		e = entry_at(d, i);
 		e->t.configured = configured_domain(c, e->s.domain);
-		if (!e->t.configured && c->domain_count > 0) {
-			entry_free(domtable_remove(d->table, i));
-			d->view_dirty = d->state_dirty = 1;
-		}
+		if (!e->t.configured && c->domain_count > 0)
+			table_remove(d, i);
 	}
 }
 
@@ -194,7 +346,10 @@ same_string(const char *a, const char *b)
 	return a != NULL && b != NULL && strcmp(a, b) == 0;
 }
 
-/* Called by the thread with the lock held; drops it around resolver setup. */
+/*
+ * Called with the lock held; drops it while the new configuration is put
+ * to use. A dns_servers value that makes no resolver keeps the previous.
+ */
 static void
 take_configuration(struct discovery *d)
 {
@@ -204,39 +359,43 @@ take_configuration(struct discovery *d)
 
 	d->reconfigure = 0;
 	pthread_mutex_unlock(&d->lock);
-	if (d->res == NULL || !same_string(d->res_servers, c->dns_servers)) {
+	if (!d->have_resolver || !same_string(d->res_servers, c->dns_servers)) {
 		res = resolver_new(c->dns_servers, DISCOVERY_DNS_TIMEOUT_MS,
 		    DISCOVERY_DNS_TRIES, err, sizeof(err));
 		if (res == NULL)
-			log_sink_printf(&d->log, LOG_ERR, "policy discovery: %s; DNS lookups "
-			    "keep the previous resolver", err);
+			log_sink_printf(&d->log, LOG_ERR, "policy discovery: %s; "
+			    "DNS lookups keep the previous resolver", err);
 	}
-	pthread_mutex_lock(&d->lock);
 	if (res != NULL) {
-		resolver_free(d->res);
-		d->res = res;
+		resolver_free(res);	/* each worker makes its own */
 		free(d->res_servers);
 		d->res_servers = strdup(c->dns_servers);
+		d->have_resolver = d->res_servers != NULL;
 	}
 	if (d->tconf != NULL)
 		conf_unref(d->tconf);
 	d->tconf = c;
 	apply_domains(d, c, time(NULL));
+	pthread_mutex_lock(&d->lock);
 }
 
 void
 discovery_configure(struct discovery *d, struct conf *c)
 {
+	struct conf *old;
+
 	pthread_mutex_lock(&d->lock);
-	if (d->conf != NULL)
-		conf_unref(d->conf);
+	old = d->conf;
 	d->conf = conf_ref(c);
 	d->reconfigure = 1;
 	pthread_cond_signal(&d->wake);
 	pthread_mutex_unlock(&d->lock);
+	/* Freeing a configuration is no work for the callbacks' lock. */
+	if (old != NULL)
+		conf_unref(old);
 }
 
-/* --- looking a domain up ---------------------------------------------- */
+/* --- the workers' part: DNS and HTTPS ---------------------------------- */
 
 static const char *
 first_error(const struct diag_list *dl)
@@ -262,6 +421,7 @@ lookup_txt(struct resolver *res, const char *domain, char *id,
 	char	name[RESOLVE_NAME_MAX + 16];
 	long	idx;
 
+	*lenient = 0;
 	snprintf(name, sizeof(name), "_mta-sts.%s", domain);
 	st = resolve_txt(res, name, &set);
 	snprintf(why, whylen, "%s", resolve_status_name(st));
@@ -293,40 +453,105 @@ lookup_txt(struct resolver *res, const char *domain, char *id,
 	return out;
 }
 
-/* Seconds before expiry at which the policy is fetched again. */
-static time_t
-refresh_before(const struct stscache *c)
+/* The worker's resolver for servers, made anew when they changed. */
+static struct resolver *
+worker_resolver(struct worker *w, const char *servers, char *err,
+    size_t errlen)
 {
-	time_t	life, revalidate;
+	struct resolver *res;
+	char	*copy;
 
-	if (!c->have_policy)
-		return 0;
-	life = c->expires_at - c->fetched_at;
-	revalidate = life / 2 < DISCOVERY_REVALIDATE ? life / 2 :
-	    DISCOVERY_REVALIDATE;
-	return life - revalidate;
+	if (w->res != NULL && same_string(w->servers, servers))
+		return w->res;
+	if ((copy = strdup(servers)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if ((res = resolver_new(servers, DISCOVERY_DNS_TIMEOUT_MS,
+	    DISCOVERY_DNS_TRIES, err, errlen)) == NULL) {
+		free(copy);
+		return NULL;
+	}
+	resolver_free(w->res);
+	free(w->servers);
+	w->res = res;
+	w->servers = copy;
+	return res;
 }
 
-/* After n failures of an id in a row: 5, 10, 20... minutes. */
-static time_t
-retry_after(unsigned failures)
+static void
+job_run(struct worker *w, struct job *j)
 {
-	unsigned shift = failures > 1 ? failures - 1 : 0;
+	const struct conf *c = j->conf;
+	struct fetch_options opt = {
+		.ca_file = c->ca_file,
+		.connect_to = (const char *const *)c->connect_to,
+		.connect_to_count = c->connect_to_count,
+		.timeout_ms = c->fetch_timeout * 1000,
+		.cancel = &w->d->stop,
+	};
+	struct resolver *res;
 
-	if (shift > DISCOVERY_BACKOFF_MAX)
-		shift = DISCOVERY_BACKOFF_MAX;
-	return (time_t)STSCACHE_RETRY_SECONDS << shift;
+	if (j->fetch) {
+		fetch_result_free(&j->r);
+		(void)fetch_policy(j->domain, &opt, &j->r);
+	} else if ((res = worker_resolver(w, j->servers, j->why,
+	    sizeof(j->why))) == NULL)
+		j->txt = TXT_DNS_FAILURE;
+	else
+		j->txt = lookup_txt(res, j->domain, j->id, &j->lenient,
+		    j->why, sizeof(j->why));
 }
 
-/* stscache waits 5 minutes after any failure; past the first, back off. */
-static int
-backoff_over(const struct entry *e, time_t now)
+static void *
+worker_main(void *arg)
 {
-	const struct stscache *c = &e->s.cache;
+	struct worker *w = arg;
+	struct discovery *d = w->d;
+	struct job *j;
 
-	if (e->failures < 2 || strcmp(c->failed_id, c->txt_id) != 0)
-		return 1;
-	return now - c->failed_at >= retry_after(e->failures);
+	pthread_mutex_lock(&d->lock);
+	for (;;) {
+		while (atomic_load(&d->stop) == 0 && d->todo == NULL)
+			pthread_cond_wait(&d->work, &d->lock);
+		if (atomic_load(&d->stop) != 0)
+			break;
+		j = d->todo;
+		if ((d->todo = j->next) == NULL)
+			d->todo_tail = &d->todo;
+		pthread_mutex_unlock(&d->lock);
+		job_run(w, j);
+		pthread_mutex_lock(&d->lock);
+		j->next = d->done;
+		d->done = j;
+		pthread_cond_signal(&d->wake);
+	}
+	pthread_mutex_unlock(&d->lock);
+	return NULL;
+}
+
+/* --- the scheduler's part: what a result means --------------------------- */
+
+static void
+job_free(struct job *j)
+{
+	if (j->conf != NULL)
+		conf_unref(j->conf);
+	free(j->servers);
+	fetch_result_free(&j->r);
+	free(j);
+}
+
+/* Hand j to the workers (O(1) under the lock). */
+static void
+queue(struct discovery *d, struct job *j)
+{
+	pthread_mutex_lock(&d->lock);
+	j->next = NULL;
+	*d->todo_tail = j;
+	d->todo_tail = &j->next;
+	pthread_cond_signal(&d->work);
+	pthread_mutex_unlock(&d->lock);
 }
 
 static void
@@ -340,7 +565,7 @@ fetch_failed(struct discovery *d, struct entry *e, unsigned reason,
 	log_sink_printf(&d->log, LOG_WARNING, "%s: policy id %s at %s: %s: %s; next try in "
 	    "%ld minutes%s", e->s.domain, c->txt_id, url,
 	    verdict_reason_name(reason), text,
-	    (long)retry_after(e->failures) / 60,
+	    (long)stsplan_retry_after(e->failures) / 60,
 	    c->have_policy && now < c->expires_at ?
 	    "; the cached policy stays in use" : "");
 }
@@ -393,33 +618,22 @@ fetched(struct discovery *d, struct entry *e, const struct fetch_result *r,
 }
 
 static void
-fetch(struct discovery *d, struct entry *e, time_t now)
+fetch_done(struct discovery *d, struct entry *e, const struct fetch_result *r,
+    time_t now)
 {
-	const struct conf *c = d->tconf;
-	struct fetch_options opt = {
-		.ca_file = c->ca_file,
-		.connect_to = (const char *const *)c->connect_to,
-		.connect_to_count = c->connect_to_count,
-		.timeout_ms = c->fetch_timeout * 1000,
-		.cancel = &d->stop,
-	};
-	struct fetch_result r;
-
-	switch (fetch_policy(e->s.domain, &opt, &r)) {
+	switch (r->status) {
 	case FETCH_OK:
-		fetched(d, e, &r, now);
+		fetched(d, e, r, now);
 		break;
 	case FETCH_WEBPKI_INVALID:
-		fetch_failed(d, e, REASON_STS_WEBPKI_INVALID, r.error, r.url,
+		fetch_failed(d, e, REASON_STS_WEBPKI_INVALID, r->error, r->url,
 		    now);
 		break;
 	default:
-		if (atomic_load(&d->stop) == 0)
-			fetch_failed(d, e, REASON_STS_POLICY_FETCH_ERROR,
-			    r.error, r.url, now);
+		fetch_failed(d, e, REASON_STS_POLICY_FETCH_ERROR, r->error,
+		    r->url, now);
 		break;
 	}
-	fetch_result_free(&r);
 }
 
 static void
@@ -442,17 +656,6 @@ log_txt(struct discovery *d, const struct entry *e, enum txt_outcome was,
 		    "; the cached policy stays in use" : "");
 }
 
-/* What makes the saved state or the published view differ. */
-struct fingerprint {
-	enum txt_outcome txt;
-	char	 txt_id[STS_ID_MAX + 1];
-	char	 policy_id[STS_ID_MAX + 1];
-	time_t	 fetched_at, failed_at;
-	unsigned fetch_error;
-	int	 body_changed;
-	unsigned txt_lenient;
-};
-
 static void
 fingerprint(const struct stscache *c, struct fingerprint *f)
 {
@@ -467,33 +670,124 @@ fingerprint(const struct stscache *c, struct fingerprint *f)
 	f->txt_lenient = c->txt_lenient;
 }
 
+/* The domain's check is over: schedule the next one. */
 static void
-check_domain(struct discovery *d, struct entry *e, time_t now)
+check_done(struct discovery *d, struct entry *e, const struct job *j,
+    time_t now)
 {
-	struct stscache *c = &e->s.cache;
-	struct fingerprint before, after;
-	enum txt_outcome txt;
-	char	id[STS_ID_MAX + 1] = "", why[DIAG_MSG_MAX + 32];
-	unsigned lenient = 0;
+	struct fingerprint after;
 	long	interval = d->tconf->refresh_interval;
 
-	fingerprint(c, &before);
-	txt = lookup_txt(d->res, e->s.domain, id, &lenient, why, sizeof(why));
-	if (strcmp(id, c->txt_id) != 0)
-		e->failures = 0;
-	stscache_observe_txt(c, txt, id, lenient, now);
-	log_txt(d, e, before.txt, before.txt_id, why);
-	if (stscache_fetch_due(c, now, refresh_before(c)) && backoff_over(e, now))
-		fetch(d, e, now);
 	e->looked_up = 1;
-	e->next_check = now + interval + (time_t)(rand_r(&d->seed) %
-	    (unsigned)(interval / 10 + 1));
-	/* At expiry a sender fetches again: do it then, not an interval late. */
-	if (c->have_policy && c->expires_at > now && c->expires_at < e->next_check)
-		e->next_check = c->expires_at;
-	fingerprint(c, &after);
-	if (memcmp(&before, &after, sizeof(before)) != 0)
+	e->busy = 0;
+	e->next_check = stsplan_next_check(&e->s.cache, e->failures, now,
+	    interval, (long)(rand_r(&d->seed) % (unsigned)(interval / 10 + 1)));
+	fingerprint(&e->s.cache, &after);
+	if (memcmp(&j->before, &after, sizeof(after)) != 0)
 		d->view_dirty = d->state_dirty = 1;
+}
+
+/* Apply one finished job; 1 when it went back to the workers. */
+static int
+apply(struct discovery *d, struct job *j)
+{
+	struct entry *e = lookup(d, j->domain);
+	struct stscache *c;
+	time_t	now = time(NULL);
+
+	if (e == NULL || e->serial != j->serial)
+		return 0;	/* dropped or evicted meanwhile */
+	c = &e->s.cache;
+	if (j->fetch) {
+		fetch_done(d, e, &j->r, now);
+		check_done(d, e, j, now);
+		return 0;
+	}
+	fingerprint(c, &j->before);
+	if (strcmp(j->id, c->txt_id) != 0)
+		e->failures = 0;
+	stscache_observe_txt(c, j->txt, j->id, j->lenient, now);
+	log_txt(d, e, j->before.txt, j->before.txt_id, j->why);
+	if (stsplan_fetch_now(c, e->failures, now)) {
+		j->fetch = 1;
+		/* The fetch uses the configuration in force now. */
+		conf_unref(j->conf);
+		j->conf = conf_ref(d->tconf);
+		queue(d, j);
+		return 1;
+	}
+	check_done(d, e, j, now);
+	return 0;
+}
+
+static void
+apply_all(struct discovery *d, struct job *list)
+{
+	struct job *j, *next;
+
+	for (j = list; j != NULL; j = next) {
+		next = j->next;
+		if (apply(d, j))
+			continue;
+		d->inflight--;
+		job_free(j);
+	}
+}
+
+/* Start the check of e; 0 when there is no memory for it. */
+static int
+dispatch(struct discovery *d, struct entry *e)
+{
+	struct job *j;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return 0;
+	if ((j->servers = strdup(d->res_servers)) == NULL) {
+		free(j);
+		return 0;
+	}
+	snprintf(j->domain, sizeof(j->domain), "%s", e->s.domain);
+	j->serial = e->serial;
+	j->conf = conf_ref(d->tconf);
+	e->busy = 1;
+	d->inflight++;
+	queue(d, j);
+	return 1;
+}
+
+/*
+ * Start the checks that are due, as long as workers are free; returns
+ * when the next one will be due. New learnt domains also wait for the
+ * rate limit. One scan of the table, without the lock.
+ */
+static time_t
+dispatch_due(struct discovery *d, time_t now)
+{
+	struct entry *e;
+	time_t	at, token_at, wake_at = now + DISCOVERY_MAX_WAIT;
+	size_t	i, n = domtable_count(d->table);
+	int	learnt;
+
+	token_at = domtable_lookup_at(d->table, now);
+	for (i = 0; i < n && d->inflight < d->nworkers; i++) {
+		e = entry_at(d, i);
+		if (e->busy)
+			continue;
+		learnt = !e->looked_up && !e->t.configured;
+		at = learnt && token_at > now ? token_at : e->next_check;
+		if (at > now) {
+			if (at < wake_at)
+				wake_at = at;
+			continue;
+		}
+		if (!dispatch(d, e))
+			break;
+		if (learnt) {
+			domtable_lookup_spend(d->table);
+			token_at = domtable_lookup_at(d->table, now);
+		}
+	}
+	return wake_at;
 }
 
 /* --- publishing and saving --------------------------------------------- */
@@ -518,40 +812,20 @@ view_of(const struct entry *e, time_t now, struct store_domain *sd)
 	sd->lenient = sd->has_policy && v.lenient;
 }
 
-/* The entries as they are now (the thread may read them without lock). */
-static struct entry **
-entries_copy(struct discovery *d, size_t *n)
-{
-	struct entry **list;
-	size_t	i;
-
-	pthread_mutex_lock(&d->lock);
-	*n = domtable_count(d->table);
-	if ((list = malloc((*n > 0 ? *n : 1) * sizeof(*list))) != NULL)
-		for (i = 0; i < *n; i++)
-			list[i] = entry_at(d, i);
-	pthread_mutex_unlock(&d->lock);
-	return list;
-}
-
+/* The table's owner reads the entries without the lock. */
 static void
 publish(struct discovery *d, time_t now)
 {
 	struct store_domain *sd;
-	struct entry **list;
 	const struct stscache *c;
-	size_t	n, i;
+	size_t	n = domtable_count(d->table), i;
 
-	if ((list = entries_copy(d, &n)) == NULL)
+	if ((sd = calloc(n > 0 ? n : 1, sizeof(*sd))) == NULL)
 		return;
-	if ((sd = calloc(n > 0 ? n : 1, sizeof(*sd))) == NULL) {
-		free(list);
-		return;
-	}
 	d->next_expiry = 0;
 	for (i = 0; i < n; i++) {
-		view_of(list[i], now, &sd[i]);
-		c = &list[i]->s.cache;
+		view_of(entry_at(d, i), now, &sd[i]);
+		c = &entry_at(d, i)->s.cache;
 		if (c->have_policy && c->expires_at > now &&
 		    (d->next_expiry == 0 || c->expires_at < d->next_expiry))
 			d->next_expiry = c->expires_at;
@@ -561,28 +835,24 @@ publish(struct discovery *d, time_t now)
 		d->last_publish = now;
 	}
 	free(sd);
-	free(list);
 }
 
 static void
 save(struct discovery *d, time_t now)
 {
 	const struct statefile_domain **sd;
-	struct entry **list;
+	struct entry *e;
 	char	err[256] = "";
-	size_t	n, i;
+	size_t	n = domtable_count(d->table), i;
 
 	if (d->tconf->state_dir[0] == '\0')
 		return;
-	if ((list = entries_copy(d, &n)) == NULL)
+	if ((sd = calloc(n > 0 ? n : 1, sizeof(*sd))) == NULL)
 		return;
-	if ((sd = calloc(n > 0 ? n : 1, sizeof(*sd))) == NULL) {
-		free(list);
-		return;
-	}
 	for (i = 0; i < n; i++) {
-		list[i]->s.last_used = domtable_used(&list[i]->t);
-		sd[i] = &list[i]->s;
+		e = entry_at(d, i);
+		e->s.last_used = domtable_used(&e->t);
+		sd[i] = &e->s;
 	}
 	d->last_save = now;
 	if (statefile_save(d->tconf->state_dir, sd, n, now, err,
@@ -596,58 +866,32 @@ save(struct discovery *d, time_t now)
 		snprintf(d->save_error, sizeof(d->save_error), "%s", err);
 	}
 	free(sd);
-	free(list);
 }
 
-/* --- the thread -------------------------------------------------------- */
+/* --- the scheduler ----------------------------------------------------- */
 
-/* Forget the least recently used learnt domains past max_domains. */
+/*
+ * Forget the least recently used learnt domains past max_domains: the
+ * scan without the lock, each removal under it.
+ */
 static void
 evict(struct discovery *d)
 {
-	struct domtable_entry *t;
+	size_t	victim;
 
-	while ((t = domtable_evict(d->table,
-	    (size_t)d->tconf->max_domains)) != NULL) {
-		entry_free(t);
-		d->view_dirty = d->state_dirty = 1;
-	}
-}
-
-/*
- * The entry to check now (lock held), or NULL with *wake_at set to when
- * one will be due. New learnt domains also wait for the rate limit.
- */
-static struct entry *
-next_due(struct discovery *d, time_t now, time_t *wake_at)
-{
-	struct entry *e, *best = NULL;
-	time_t	at, token_at;
-	size_t	i;
-
-	token_at = domtable_lookup_at(d->table, now);
-	*wake_at = now + DISCOVERY_MAX_WAIT;
-	for (i = 0; i < domtable_count(d->table); i++) {
-		e = entry_at(d, i);
-		at = e->next_check;
-		if (!e->looked_up && !e->t.configured && token_at > now)
-			at = token_at;
-		if (at <= now && (best == NULL ||
-		    e->next_check < best->next_check))
-			best = e;
-		else if (at > now && at < *wake_at)
-			*wake_at = at;
-	}
-	if (best != NULL && !best->looked_up && !best->t.configured)
-		domtable_lookup_spend(d->table);
-	return best;
+	while (domtable_victim(d->table, (size_t)d->tconf->max_domains,
+	    &victim))
+		table_remove(d, victim);
 }
 
 static void
 note_dropped(struct discovery *d)
 {
-	unsigned long dropped = domtable_refused(d->table);
+	unsigned long dropped;
 
+	pthread_mutex_lock(&d->lock);
+	dropped = domtable_refused(d->table) + d->arrivals_refused;
+	pthread_mutex_unlock(&d->lock);
 	if (dropped == d->dropped_logged)
 		return;
 	log_sink_printf(&d->log, LOG_WARNING, "policy discovery: %lu new recipient domain(s) "
@@ -676,6 +920,7 @@ earliest(time_t a, time_t b)
 	return b != 0 && b < a ? b : a;
 }
 
+/* Lock held: sleep until wake_at or until something comes in. */
 static void
 wait_until(struct discovery *d, time_t wake_at)
 {
@@ -686,8 +931,12 @@ wait_until(struct discovery *d, time_t wake_at)
 	if (d->state_dirty)
 		wake_at = earliest(wake_at, d->last_save +
 		    DISCOVERY_SAVE_SECONDS);
+	if (d->view_dirty)
+		wake_at = earliest(wake_at, d->last_publish +
+		    DISCOVERY_PUBLISH_GAP);
 	ts.tv_sec = wake_at;
-	if (!d->reconfigure && atomic_load(&d->stop) == 0)
+	if (!d->reconfigure && atomic_load(&d->stop) == 0 &&
+	    d->arrivals == NULL && d->done == NULL)
 		(void)pthread_cond_timedwait(&d->wake, &d->lock, &ts);
 }
 
@@ -695,26 +944,30 @@ static void *
 run(void *arg)
 {
 	struct discovery *d = arg;
-	struct entry *e;
+	struct entry *arrivals;
+	struct job *done;
 	time_t	now, wake_at;
 
 	pthread_mutex_lock(&d->lock);
 	while (atomic_load(&d->stop) == 0) {
 		if (d->reconfigure)
 			take_configuration(d);
-		now = time(NULL);
-		evict(d);
-		e = d->res != NULL ? next_due(d, now, &wake_at) : NULL;
-		if (d->res == NULL)
-			wake_at = now + DISCOVERY_MAX_WAIT;
-		note_dropped(d);
+		arrivals = d->arrivals;
+		d->arrivals = NULL;
+		d->arrivals_count = 0;
+		done = d->done;
+		d->done = NULL;
 		pthread_mutex_unlock(&d->lock);
-		if (e != NULL)
-			check_domain(d, e, now);
-		flush(d, time(NULL), e == NULL);
+		now = time(NULL);
+		take_arrivals(d, arrivals, now);
+		apply_all(d, done);
+		evict(d);
+		wake_at = d->have_resolver ? dispatch_due(d, now) :
+		    now + DISCOVERY_MAX_WAIT;
+		note_dropped(d);
+		flush(d, time(NULL), d->inflight == 0);
 		pthread_mutex_lock(&d->lock);
-		if (e == NULL)
-			wait_until(d, wake_at);
+		wait_until(d, wake_at);
 	}
 	pthread_mutex_unlock(&d->lock);
 	return NULL;
@@ -739,6 +992,8 @@ discovery_new(struct store *st, discovery_log_fn *log, void *arg)
 	pthread_condattr_setclock(&ca, CLOCK_REALTIME);
 	pthread_cond_init(&d->wake, &ca);
 	pthread_condattr_destroy(&ca);
+	pthread_cond_init(&d->work, NULL);
+	d->todo_tail = &d->todo;
 	d->store = st;
 	d->log.fn = log;
 	d->log.arg = arg;
@@ -784,14 +1039,55 @@ restore(void *arg, struct statefile_domain *sd)
 		e->next_check = now + c->refresh_interval;
 	if (e->next_check < now)
 		e->next_check = now;
+	/* A failed fetch is retried on its schedule, not an interval late. */
+	e->next_check = earliest(e->next_check, stsplan_next_check(&e->s.cache,
+	    0, now, c->refresh_interval, 0));
 	return 0;
+}
+
+static void
+stop_threads(struct discovery *d)
+{
+	size_t	i;
+
+	pthread_mutex_lock(&d->lock);
+	atomic_store(&d->stop, 1);
+	pthread_cond_signal(&d->wake);
+	pthread_cond_broadcast(&d->work);
+	pthread_mutex_unlock(&d->lock);
+	if (d->started)
+		pthread_join(d->thread, NULL);
+	for (i = 0; i < d->nworkers; i++)
+		pthread_join(d->workers[i].thread, NULL);
+}
+
+/* Threads start with every signal blocked: the daemon takes them. */
+static int
+start_threads(struct discovery *d)
+{
+	sigset_t all, old;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	while (d->nworkers < DISCOVERY_WORKERS) {
+		d->workers[d->nworkers].d = d;
+		if (pthread_create(&d->workers[d->nworkers].thread, NULL,
+		    worker_main, &d->workers[d->nworkers]) != 0)
+			break;
+		d->nworkers++;
+	}
+	d->started = d->nworkers > 0 &&
+	    pthread_create(&d->thread, NULL, run, d) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!d->started && d->nworkers > 0)
+		stop_threads(d);
+	return d->started ? 0 : -1;
 }
 
 int
 discovery_start(struct discovery *d)
 {
 	size_t	n;
-	sigset_t all, old;
 
 	pthread_mutex_lock(&d->lock);
 	if (d->conf == NULL) {
@@ -799,40 +1095,56 @@ discovery_start(struct discovery *d)
 		return -1;
 	}
 	take_configuration(d);
+	pthread_mutex_unlock(&d->lock);
+	/* Until the scheduler runs, this thread is the table's owner. */
 	n = d->tconf->state_dir[0] != '\0' ? statefile_load(d->tconf->state_dir,
 	    time(NULL), restore, d, state_warning, d) : 0;
 	apply_domains(d, d->tconf, time(NULL));
-	pthread_mutex_unlock(&d->lock);
 	if (n > 0)
 		log_sink_printf(&d->log, LOG_INFO, "policy discovery: %zu domain(s) restored "
 		    "from %s/%s", n, d->tconf->state_dir, STATEFILE_NAME);
 	publish(d, time(NULL));
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	d->started = pthread_create(&d->thread, NULL, run, d) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return d->started ? 0 : -1;
+	return start_threads(d);
+}
+
+static void
+free_jobs(struct job *j)
+{
+	struct job *next;
+
+	for (; j != NULL; j = next) {
+		next = j->next;
+		job_free(j);
+	}
 }
 
 void
 discovery_free(struct discovery *d)
 {
+	struct entry *e, *next;
+	size_t	i;
+
 	if (d == NULL)
 		return;
 	if (d->started) {
-		pthread_mutex_lock(&d->lock);
-		atomic_store(&d->stop, 1);
-		pthread_cond_signal(&d->wake);
-		pthread_mutex_unlock(&d->lock);
-		pthread_join(d->thread, NULL);
+		stop_threads(d);
 		if (d->state_dirty)
 			save(d, time(NULL));
 	}
+	for (i = 0; i < d->nworkers; i++) {
+		resolver_free(d->workers[i].res);
+		free(d->workers[i].servers);
+	}
+	free_jobs(d->todo);
+	free_jobs(d->done);
+	for (e = d->arrivals; e != NULL; e = next) {
+		next = e->next_new;
+		entry_free(e);
+	}
 	while (domtable_count(d->table) > 0)
-		entry_free(domtable_remove(d->table,
-		    domtable_count(d->table) - 1));
+		entry_free(entry_of(domtable_remove(d->table,
+		    domtable_count(d->table) - 1)));
 	domtable_free(d->table);
-	resolver_free(d->res);
 	free(d->res_servers);
 	if (d->tconf != NULL)
 		conf_unref(d->tconf);
@@ -840,5 +1152,6 @@ discovery_free(struct discovery *d)
 		conf_unref(d->conf);
 	pthread_mutex_destroy(&d->lock);
 	pthread_cond_destroy(&d->wake);
+	pthread_cond_destroy(&d->work);
 	free(d);
 }

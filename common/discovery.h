@@ -11,9 +11,12 @@
  * (the table and those bounds are domtable's).
  * Each domain's TXT record is checked every refresh_interval (with jitter);
  * the policy is fetched when the id changes, when the cached copy has lived
- * half its max_age (at most a day), and again after failures, no sooner
- * than 5 minutes and then backing off. The sender cache rules themselves
- * are in stscache; the state survives restarts through statefile.
+ * half its max_age (at most a day), and again after failures: 5 minutes
+ * after the first, then backing off to 80 (stsplan). Up to
+ * DISCOVERY_WORKERS domains are looked up at once, so that a slow DNS
+ * server or policy host delays only its own domains. The sender cache
+ * rules themselves are in stscache; the state survives restarts through
+ * statefile.
  */
 #ifndef MTASTS_DISCOVERY_H
 #define MTASTS_DISCOVERY_H
@@ -24,6 +27,7 @@
 
 #define DISCOVERY_SAVE_SECONDS	5	/* least time between state file writes */
 #define DISCOVERY_DNS_TIMEOUT_MS 2000	/* per try; two tries per query */
+#define DISCOVERY_WORKERS	16	/* domains looked up at once, at most */
 
 struct discovery;
 
@@ -48,7 +52,7 @@ int	discovery_start(struct discovery *);
  * work under a short mutex: safe in a milter callback.
  */
 void	discovery_want(struct discovery *, const char *domain);
-/* Stop the thread (abandoning a fetch in progress), save, free. */
+/* Stop the threads (abandoning fetches in progress), save, free. */
 void	discovery_free(struct discovery *);
 
 #endif

@@ -5,6 +5,8 @@
  * Eviction scans the array for the oldest use instead of keeping a list in
  * use order: callbacks then only store one atomic timestamp, and the scan
  * happens in the discovery thread, at most once per domain over the limit.
+ * Lookups read only the hash chains; the array is the owner's alone, so
+ * the owner may scan it and grow it without excluding lookups.
  * The bucket counts sixtieths of a token, DOMTABLE_NEW_PER_MINUTE of them
  * a second, so that whole seconds refill it exactly, without floating
  * point.
@@ -43,16 +45,23 @@ hash(const char *s)
 int
 domtable_name_ok(const char *s)
 {
-	size_t	len = strlen(s), i;
+	size_t	len = strnlen(s, DOMTABLE_NAME_MAX), i, label = 0;
 
 	if (len == 0 || len >= DOMTABLE_NAME_MAX)
 		return 0;
-	for (i = 0; i < len; i++)
+	for (i = 0; i < len; i++) {
+		if (s[i] == '.') {
+			if (label == 0)
+				return 0;	/* empty label */
+			label = 0;
+			continue;
+		}
 		if (!((s[i] >= 'a' && s[i] <= 'z') ||
 		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
-		    s[i] == '.' || s[i] == '_'))
+		    s[i] == '_') || ++label > DOMTABLE_LABEL_MAX)
 			return 0;
-	return 1;
+	}
+	return 1;	/* a trailing dot is one more way to write a name */
 }
 
 struct domtable *
@@ -88,19 +97,32 @@ domtable_find(const struct domtable *t, const char *name)
 }
 
 int
-domtable_insert(struct domtable *t, struct domtable_entry *e, time_t now)
+domtable_reserve(struct domtable *t, size_t n)
 {
 	struct domtable_entry **arr;
 	size_t	ncap;
+
+	if (t->cap - t->count >= n)
+		return 0;
+	if (n > ((size_t)-1 / sizeof(*arr)) / 2 - t->count)
+		return -1;
+	ncap = t->cap == 0 ? 64 : t->cap;
+	while (ncap - t->count < n)
+		ncap *= 2;
+	if ((arr = realloc(t->all, ncap * sizeof(*arr))) == NULL)
+		return -1;
+	t->all = arr;
+	t->cap = ncap;
+	return 0;
+}
+
+int
+domtable_insert(struct domtable *t, struct domtable_entry *e, time_t now)
+{
 	unsigned h;
 
-	if (t->count == t->cap) {
-		ncap = t->cap == 0 ? 64 : t->cap * 2;
-		if ((arr = realloc(t->all, ncap * sizeof(*arr))) == NULL)
-			return -1;
-		t->all = arr;
-		t->cap = ncap;
-	}
+	if (domtable_reserve(t, 1) == -1)
+		return -1;
 	atomic_init(&e->used, (long long)now);
 	h = hash(e->name);
 	e->next = t->buckets[h];
@@ -164,26 +186,35 @@ domtable_remove(struct domtable *t, size_t i)
 	return e;
 }
 
-struct domtable_entry *
-domtable_evict(struct domtable *t, size_t max)
+int
+domtable_victim(const struct domtable *t, size_t max, size_t *victim)
 {
-	size_t	i, victim = 0;
+	size_t	i;
 	time_t	used, oldest = 0;
 	int	found = 0;
 
 	if (t->count <= max)
-		return NULL;
+		return 0;
 	for (i = 0; i < t->count; i++) {
 		if (t->all[i]->configured)
 			continue;
 		used = domtable_used(t->all[i]);
 		if (!found || used < oldest) {
 			oldest = used;
-			victim = i;
+			*victim = i;
 			found = 1;
 		}
 	}
-	return found ? domtable_remove(t, victim) : NULL;
+	return found;
+}
+
+struct domtable_entry *
+domtable_evict(struct domtable *t, size_t max)
+{
+	size_t	victim;
+
+	return domtable_victim(t, max, &victim) ? domtable_remove(t, victim) :
+	    NULL;
 }
 
 /* A clock stepping back refills nothing; it counts on from there. */

@@ -13,6 +13,10 @@
  * own record, points name at storage that lives as long as the record, and
  * frees what domtable_remove() and domtable_evict() hand back. Nothing here
  * locks; only domtable_touch() may race with readers of the same entry.
+ * domtable_find() reads only the hash chains, never the array behind
+ * domtable_at(): one owner that alone changes the table may read it and
+ * call domtable_reserve() and domtable_victim() while others look up, and
+ * exclude lookups only around domtable_insert() and domtable_remove().
  */
 #ifndef MTASTS_DOMTABLE_H
 #define MTASTS_DOMTABLE_H
@@ -22,6 +26,7 @@
 #include <time.h>
 
 #define DOMTABLE_NAME_MAX	254	/* 253 octets + NUL */
+#define DOMTABLE_LABEL_MAX	63	/* octets per label (RFC 1035 2.3.4) */
 #define DOMTABLE_NEW_PER_MINUTE	60	/* new domains looked up per minute */
 #define DOMTABLE_NEW_BURST	30	/* ... of which at once */
 #define DOMTABLE_WAITING_MAX	1024	/* learnt domains waiting past max */
@@ -37,8 +42,10 @@ struct domtable;
 
 /*
  * Whether name may go to DNS as a domain: 1 to 253 bytes of lower-case
- * letters, digits, '-', '_' and '.'. Names are not normalised here: the
- * milter hands over lower-case names without a trailing dot.
+ * letters, digits, '-', '_' and '.', in labels of 1 to 63 bytes (no empty
+ * label but the root after a trailing dot). Names are not normalised
+ * here: the milter hands over lower-case names without a trailing dot.
+ * Reads at most DOMTABLE_NAME_MAX bytes of name.
  */
 int	domtable_name_ok(const char *name);
 
@@ -53,6 +60,11 @@ struct domtable_entry *domtable_find(const struct domtable *, const char *);
  * -1 when there is no memory (e is then not in the table).
  */
 int	domtable_insert(struct domtable *, struct domtable_entry *, time_t now);
+/*
+ * Make room for n more entries, so that the next n inserts cannot fail or
+ * copy the array. Returns 0, or -1 when there is no memory.
+ */
+int	domtable_reserve(struct domtable *, size_t n);
 /* e was used at now: an atomic store, so any thread may call it. */
 void	domtable_touch(struct domtable_entry *e, time_t now);
 time_t	domtable_used(const struct domtable_entry *);
@@ -76,6 +88,11 @@ struct domtable_entry *domtable_remove(struct domtable *, size_t i);
  * and hand it back; NULL when there are at most max or all are configured.
  */
 struct domtable_entry *domtable_evict(struct domtable *, size_t max);
+/*
+ * The scan of domtable_evict() alone: 1 with *victim set to the index
+ * domtable_evict() would take out, or 0 when it would take none.
+ */
+int	domtable_victim(const struct domtable *, size_t max, size_t *victim);
 
 /*
  * When a new learnt domain may be looked up: now when the bucket holds a

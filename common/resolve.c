@@ -180,8 +180,11 @@ run_query(struct resolver *r, const char *name, int type,
     struct query_result *q)
 {
 	memset(q, 0, sizeof(*q));
-	if (name == NULL || *name == '\0' || strlen(name) >= RESOLVE_NAME_MAX)
+	if (name == NULL || *name == '\0')
 		return RESOLVE_ERROR;
+	/* Longer than 253 octets: no such name can exist. */
+	if (strnlen(name, RESOLVE_NAME_MAX) >= RESOLVE_NAME_MAX)
+		return RESOLVE_NXDOMAIN;
 	ares_query(r->channel, name, C_IN, type, query_done, q);
 	wait_for(r, q);
 	if (!q->done) {

@@ -28,10 +28,11 @@ LAB_LOCK=/tmp/mtasts-milter-lab.lock
 LAB_MX=mx1.example.test
 # Policy domains of the discovery test, each CASE.example.test: one per way
 # publishing can go wrong, plus good, changing, draft and never-seen ones,
-# and one only lenient senders read.
+# one only lenient senders read; holeN have a policy host that never
+# answers, quickN are good ones.
 LAB_DISCOVERY_CASES="notxt twotxt badid multi none notfound html redirect
 wrongname expired untrusted invalid oversize slow changed idchange removed
-drafted fresh lenient"
+drafted fresh lenient hole1 hole2 hole3 quick1 quick2 quick3 quick4 quick5"
 LAB_PIDS=()
 LAB_POSTFIX_STARTED=no
 

@@ -5,7 +5,8 @@
 # the lab's nginx, exactly as a sender would (RFC 8461 3), and each delivered
 # message carries the verdict against what senders see.
 #
-#  1. A first message to every lab domain is evaluated at once as pending.
+#  1. A first message to every lab domain is pending (no header); its JSON
+#     record is completed (each domain "deferred") once discovery answers.
 #  2. Once discovery has run, one domain per publishing mistake gets its
 #     result: no TXT, two TXT, a bad id, mode none (no-policy); 404,
 #     text/html, redirect, oversize body, slow server (sts-policy-fetch-error);
@@ -23,6 +24,9 @@
 #     figure is printed).
 #  5. Started with only domains = {"example.test"} and the lab's DNS, CA and
 #     connect_to, it evaluates traffic against the published policy.
+#  6. Three policy hosts accept TCP and never answer (a blackhole listener):
+#     five good domains in the same message still get their policies within
+#     seconds, long before the blackholed fetches time out.
 #
 # The milter's clock moves for real: refresh_interval = 2 and policies with
 # a max_age of 20 seconds make the changes show within the test's time.
@@ -86,9 +90,13 @@ field_is() { [ "$(field_of "$1" "$2")" = "$3" ]; }
 no_field() { [ -z "$(field_of "$1" "$2")" ]; }
 
 # json_domain QID DOMAIN JQ-FILTER [ARGS]: the domains[] entry satisfies it.
+# A record with a pending domain is written only once discovery answers:
+# wait for it (at most the fetch timeout of the holes phase, and then some).
+json_written() { [ -n "$(lab_json "$1")" ]; }
 json_domain() {
 	local qid=$1 d=$2 filter=$3
 	shift 3
+	json_written "$qid" || lab_wait 20 "the record of $qid" json_written "$qid" || return 1
 	lab_json "$qid" | jq -e --arg d "$d" "$@" \
 		"[.domains[] | select(.domain == \$d)] | length == 1 and (.[0] | $filter)" >/dev/null
 }
@@ -134,18 +142,42 @@ untrusted.example.test invalid.example.test oversize.example.test
 slow.example.test changed.example.test idchange.example.test
 removed.example.test drafted.example.test lenient.example.test"
 
+FIRST_QID=
 phase_pending() {
-	local qid d
+	local d
 	printf -- '--- 1. first message: every domain pending\n'
 	# shellcheck disable=SC2086
-	qid=$(send first $ALL)
+	FIRST_QID=$(send first $ALL)
 	for d in $ALL; do
 		[ "$d" != drafted.example.test ] || continue
-		expect first "$qid" "$d" policy-error sts-policy-fetch-error unknown none published
+		check "first: $d: pending, no header field" no_field "$(lab_message first)" "$d"
 	done
-	check "first: JSON pending:true for the unknown domains" json_domain "$qid" notxt.example.test \
-		'.policy.pending == true'
-	expect first "$qid" drafted.example.test would-fail mx-mismatch enforce next draft
+	check "first: the drafted domain is judged at once" field_is "$(lab_message first)" \
+		drafted.example.test "$LAB_MX; domain=drafted.example.test; result=would-fail; reasons=mx-mismatch; mode=enforce; id=next; source=draft; tls=$TLS; mx=$LAB_MX"
+}
+
+# The first message's record waits until discovery has answered for all its
+# domains, then says what senders would have got, each marked deferred.
+first_record_written() { [ -n "$(lab_json "$FIRST_QID")" ]; }
+phase_pending_completed() {
+	local d
+	lab_wait 30 "the first message's record" first_record_written ||
+		{ FAILURES=$((FAILURES + 1)); echo "FAIL first: record never written"; return 0; }
+	check "first: one record" test "$(lab_json "$FIRST_QID" | wc -l)" -eq 1
+	check "first: example.test completed: pass, deferred" json_domain "$FIRST_QID" example.test \
+		'.result == "pass" and .deferred == true and .policy.id == "20240101"'
+	for d in notxt none; do
+		check "first: $d completed: no-policy, deferred" json_domain "$FIRST_QID" "$d.example.test" \
+			'.result == "no-policy" and .deferred == true'
+	done
+	check "first: invalid completed: policy-error, deferred" json_domain "$FIRST_QID" invalid.example.test \
+		'.result == "policy-error" and .reasons == ["sts-policy-invalid"] and .deferred == true'
+	check "first: wrongname completed: sts-webpki-invalid" json_domain "$FIRST_QID" wrongname.example.test \
+		'.result == "policy-error" and .reasons == ["sts-webpki-invalid"] and .deferred == true'
+	check "first: nothing left pending" bash -c \
+		'! jq -e ".domains[] | select(.result == \"pending\")" >/dev/null <<<"$1"' _ "$(lab_json "$FIRST_QID")"
+	check "first: the draft was never deferred" json_domain "$FIRST_QID" drafted.example.test \
+		'.result == "would-fail" and has("deferred") == false'
 }
 
 # --- 2. one domain per failure ----------------------------------------------
@@ -170,6 +202,7 @@ phase_failures() {
 	local qid d
 	printf -- '--- 2. one domain per failure\n'
 	wait_discovered
+	phase_pending_completed
 	# shellcheck disable=SC2086
 	qid=$(send second $ALL)
 	expect second "$qid" example.test pass - enforce 20240101 published
@@ -264,7 +297,8 @@ phase_down() {
 	qid=$(send down example.test removed.example.test fresh.example.test)
 	expect down "$qid" example.test pass - enforce 20240101 cached
 	expect down "$qid" removed.example.test pass - enforce removed1 cached
-	expect down "$qid" fresh.example.test policy-error sts-policy-fetch-error unknown none published
+	# Never seen before: pending (no header) until discovery answers.
+	check "down: fresh.example.test: pending, no header field" no_field "$(lab_message down)" fresh.example.test
 	# Callback latency: swaks times every command; RCPT and the end of DATA
 	# are answered only once the milter has answered Postfix.
 	for i in 1 2 3 4 5; do
@@ -307,6 +341,106 @@ phase_minimal() {
 		enforce 20240101 published
 }
 
+# --- 6. blackholed policy hosts delay only their own domains -----------------
+
+LAB_BLACKHOLE_PORT=8444
+HOLE_TIMEOUT=12		# fetch_timeout of phase 6
+QUICK_LIMIT=6		# seconds the good domains may take, all together
+HOLES="hole1.example.test hole2.example.test hole3.example.test"
+QUICK="quick1.example.test quick2.example.test quick3.example.test
+quick4.example.test quick5.example.test"
+
+# A TCP listener that accepts connections and never reads or writes.
+blackhole_start() {
+	! lab_tcp_listening "$LAB_BLACKHOLE_PORT" ||
+		lab_die "127.0.0.1:$LAB_BLACKHOLE_PORT is already in use"
+	python3 -c '
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(64)
+held = []
+while True:
+	held.append(s.accept()[0])
+' "$LAB_BLACKHOLE_PORT" "$LAB/blackhole" >>"$LAB/blackhole.log" 2>&1 9>&- &
+	lab_track blackhole $!
+	lab_wait 5 "the blackhole on 127.0.0.1:$LAB_BLACKHOLE_PORT" \
+		lab_tcp_listening "$LAB_BLACKHOLE_PORT" ||
+		lab_die "the blackhole listener did not start (see $LAB/blackhole.log)"
+}
+
+holes_conf() {
+	local d hole=""
+	echo "# mtasts-milter.conf for phase 6 of tests/lab/test-discovery.sh"
+	lab_milter_conf_common | sed "s|^state_dir .*|state_dir     = \"$LAB/state-holes\"|"
+	for d in $HOLES; do
+		hole="$hole\"mta-sts.$d:443:127.0.0.1:$LAB_BLACKHOLE_PORT\", "
+	done
+	cat <<EOF
+connect_to    = {$hole":443:127.0.0.1:$LAB_HTTPS_PORT"}
+refresh_interval = 600
+fetch_timeout = $HOLE_TIMEOUT
+EOF
+}
+
+# all_fetched DOMAIN...: the milter logged a fetched policy for each.
+all_fetched() {
+	local d
+	for d in "$@"; do
+		logged "^.*: ${d//./\\.}: policy id [a-z0-9]+ fetched" || return 1
+	done
+}
+
+# hole_failed: some blackholed fetch has ended (been logged as failed).
+hole_failed() {
+	local d
+	for d in $HOLES; do
+		! logged ": ${d//./\\.}: policy id .* at " || return 0
+	done
+	return 1
+}
+
+phase_holes() {
+	local qid start elapsed d
+	printf -- '--- 6. three blackholed policy hosts among five good ones\n'
+	TLS=TLSv1.3
+	blackhole_start
+	mkdir -p "$LAB/state-holes"
+	holes_conf >"$LAB/mtasts-milter.conf"
+	milter_restart
+	start=$(date +%s%N)
+	# The blackholed domains come first: a serial lookup would do them first.
+	# shellcheck disable=SC2086
+	send holes $HOLES $QUICK >/dev/null
+	# shellcheck disable=SC2086
+	check "holes: the good domains were fetched within $QUICK_LIMIT s" \
+		lab_wait "$QUICK_LIMIT" "the good domains' policies" all_fetched $QUICK
+	elapsed=$((($(date +%s%N) - start) / 1000000))
+	printf 'holes: five good policies fetched %d ms after the message was sent; fetch_timeout %d s\n' \
+		"$elapsed" "$HOLE_TIMEOUT"
+	check "holes: no blackholed fetch had ended by then" eval '! hole_failed'
+	sleep 1
+	# shellcheck disable=SC2086
+	qid=$(send holes2 $QUICK hole1.example.test)
+	for d in $QUICK; do
+		expect holes2 "$qid" "$d" pass - enforce "${d%%.*}1" published
+	done
+	# Its fetch is still out: pending, and the record waits for the answer.
+	check "holes2: hole1.example.test: pending, no header field" no_field "$(lab_message holes2)" hole1.example.test
+	for d in $HOLES; do
+		wait_logged ": ${d//./\\.}: policy id ${d%%.*}1 at .*: sts-policy-fetch-error: .*[Tt]imed? ?out.*next try in 5 minutes" \
+			$((HOLE_TIMEOUT + 10))
+	done
+	HOLES2_QID=$qid
+	check "holes2: the record is completed once the fetch failed" lab_wait 5 "the holes2 record" holes2_completed
+}
+
+holes2_completed() {
+	json_domain "$HOLES2_QID" hole1.example.test \
+		'.result == "policy-error" and .reasons == ["sts-policy-fetch-error"] and .deferred == true and .policy.id == "hole11"'
+}
+
 main() {
 	lab_require
 	lab_init discovery
@@ -320,6 +454,7 @@ main() {
 	phase_changes
 	phase_down
 	phase_minimal
+	phase_holes
 	if [ "$FAILURES" -ne 0 ]; then
 		lab_log "$FAILURES check(s) failed; lab files kept in $LAB (milter.log, sessions.jsonl, mail/)"
 		exit 1

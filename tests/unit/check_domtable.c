@@ -284,7 +284,10 @@ static const struct {
 	{ "", 0 }, { "Example.test", 0 }, { "EXAMPLE.TEST", 0 },
 	{ "[192.0.2.1]", 0 }, { "[ipv6:2001:db8::1]", 0 }, { "a b", 0 },
 	{ "a\tb", 0 }, { "a/b", 0 }, { "a@b", 0 }, { "\xc3\xa9", 0 },
-	{ "a\x7f", 0 },
+	{ "a\x7f", 0 }, { "a..b", 0 }, { ".a", 0 }, { "a.", 1 }, { ".", 0 },
+	{ "a..", 0 },
+	{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.b", 1 },
+	{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.b", 0 },
 };
 
 START_TEST(test_name)
@@ -298,8 +301,11 @@ END_TEST
 START_TEST(test_name_length)
 {
 	char	name[DOMTABLE_NAME_MAX + 1];
+	size_t	i;
 
 	memset(name, 'a', sizeof(name));
+	for (i = DOMTABLE_LABEL_MAX; i < sizeof(name); i += DOMTABLE_LABEL_MAX + 1)
+		name[i] = '.';
 	name[DOMTABLE_NAME_MAX - 1] = '\0';
 	ck_assert_int_eq(domtable_name_ok(name), 1);
 	name[DOMTABLE_NAME_MAX - 1] = 'a';

@@ -1,0 +1,237 @@
+/*
+ * check_discovery.c - the locking promise of discovery.h: a milter callback
+ * (discovery_want) never waits for the discovery thread's logging. The log
+ * sink here blocks on the line that reports refused domains until the test
+ * lets it go; meanwhile a callback from another thread must complete.
+ * And reloads while lookups are out (run it in the sanitizer build).
+ */
+#include "config.h"
+
+#include <check.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "discovery.h"
+#include "domtable.h"
+#include "store.h"
+#include "unit.h"
+
+#define WAIT_SECONDS	10	/* for what must happen at once */
+
+struct sink {
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 cond;
+	int		 blocked;	/* the sink holds a call */
+	int		 released;
+	int		 want_done;	/* the callback returned */
+};
+
+static struct sink sink = {
+	PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0
+};
+
+static void
+blocking_log(void *arg, int priority, const char *message)
+{
+	(void)arg;
+	(void)priority;
+	if (strstr(message, "not tracked") == NULL)
+		return;
+	pthread_mutex_lock(&sink.lock);
+	sink.blocked = 1;
+	pthread_cond_broadcast(&sink.cond);
+	while (!sink.released)
+		pthread_cond_wait(&sink.cond, &sink.lock);
+	pthread_mutex_unlock(&sink.lock);
+}
+
+static void
+store_warning(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+/* Wait up to WAIT_SECONDS for *flag; returns it. */
+static int
+wait_flag(int *flag)
+{
+	struct timespec ts;
+	int	v;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += WAIT_SECONDS;
+	pthread_mutex_lock(&sink.lock);
+	while (!*flag && pthread_cond_timedwait(&sink.cond, &sink.lock,
+	    &ts) == 0)
+		;
+	v = *flag;
+	pthread_mutex_unlock(&sink.lock);
+	return v;
+}
+
+static void *
+callback(void *arg)
+{
+	discovery_want(arg, "late.example.test");
+	pthread_mutex_lock(&sink.lock);
+	sink.want_done = 1;
+	pthread_cond_broadcast(&sink.cond);
+	pthread_mutex_unlock(&sink.lock);
+	return NULL;
+}
+
+static void
+conf_error(void *arg, const char *message)
+{
+	(void)arg;
+	fprintf(stderr, "%s\n", message);
+}
+
+/* A configuration: port 9 (discard) answers no DNS, lookups fail at once. */
+static struct conf *
+conf_with(const char *extra)
+{
+	char	path[] = "/tmp/check_discovery.XXXXXX";
+	struct conf *c;
+	FILE	*f;
+	int	fd;
+
+	ck_assert_int_ne(fd = mkstemp(path), -1);
+	ck_assert_ptr_nonnull(f = fdopen(fd, "w"));
+	fprintf(f, "socket = \"unix:/tmp/unused.sock\"\nstate_dir = \"\"\n"
+	    "dns_servers = \"127.0.0.1:9\"\n%s\n", extra);
+	fclose(f);
+	c = conf_load(path, conf_error, NULL);
+	unlink(path);
+	ck_assert_ptr_nonnull(c);
+	return c;
+}
+
+START_TEST(test_callback_not_held_by_logging)
+{
+	struct store *st = store_new(store_warning, NULL);
+	struct discovery *d = discovery_new(st, blocking_log, NULL);
+	struct conf *c = conf_with("max_domains = 1");
+	pthread_t t;
+	char	name[64];
+	int	i;
+
+	discovery_configure(d, c);
+	/* More new domains than may wait: the thread reports the refused. */
+	for (i = 0; i < 1 + DOMTABLE_WAITING_MAX + 50; i++) {
+		snprintf(name, sizeof(name), "d%d.example.test", i);
+		discovery_want(d, name);
+	}
+	ck_assert_int_eq(discovery_start(d), 0);
+	ck_assert_msg(wait_flag(&sink.blocked), "refused domains not logged");
+	ck_assert_int_eq(pthread_create(&t, NULL, callback, d), 0);
+	ck_assert_msg(wait_flag(&sink.want_done),
+	    "discovery_want waited for the discovery thread's log call");
+	pthread_mutex_lock(&sink.lock);
+	sink.released = 1;
+	pthread_cond_broadcast(&sink.cond);
+	pthread_mutex_unlock(&sink.lock);
+	pthread_join(t, NULL);
+	discovery_free(d);
+	conf_unref(c);
+	store_free(st);
+}
+END_TEST
+
+/*
+ * Reloads between learning and a fixed list, evictions and lookups in
+ * flight all at once: entries go away while workers hold jobs for them.
+ * Nothing to assert but that it ends; the sanitizer build checks the rest.
+ */
+START_TEST(test_reload_while_busy)
+{
+	struct store *st = store_new(store_warning, NULL);
+	struct discovery *d = discovery_new(st, blocking_log, NULL);
+	struct conf *learn = conf_with("max_domains = 3");
+	struct conf *fixed = conf_with("domains = {\"d1.example.test\", "
+	    "\"d2.example.test\"}\ndns_servers = \"127.0.0.1:7\"");
+	char	name[64];
+	int	i;
+
+	sink.released = 1;
+	discovery_configure(d, learn);
+	ck_assert_int_eq(discovery_start(d), 0);
+	for (i = 0; i < 400; i++) {
+		snprintf(name, sizeof(name), "d%d.example.test", i % 40);
+		discovery_want(d, name);
+		if (i % 50 == 49)
+			discovery_configure(d, i % 100 == 49 ? fixed : learn);
+		if (i % 10 == 0)
+			usleep(5000);
+	}
+	discovery_free(d);
+	conf_unref(learn);
+	conf_unref(fixed);
+	store_free(st);
+}
+END_TEST
+
+/* Whether the store's snapshot has domain, and (if so) pending or not. */
+static int
+snapshot_has(struct store *st, const char *domain, int *pending)
+{
+	struct store_snapshot *snap = store_acquire(st);
+	const struct store_domain *sd = snapshot_domain(snap, domain);
+
+	if (sd != NULL)
+		*pending = sd->pending;
+	store_release(snap);
+	return sd != NULL;
+}
+
+/*
+ * Names learnt just before a reload to a domains list are not tracked:
+ * the reload's list is all there is.
+ */
+START_TEST(test_arrivals_before_reload)
+{
+	struct store *st = store_new(store_warning, NULL);
+	struct discovery *d = discovery_new(st, blocking_log, NULL);
+	struct conf *learn = conf_with("max_domains = 10");
+	struct conf *fixed = conf_with("domains = {\"d1.example.test\"}");
+	int	i, pending = 1;
+
+	sink.released = 1;
+	ck_assert_int_eq(store_load(st, fixed), 0);
+	discovery_configure(d, learn);
+	discovery_want(d, "l1.example.test");
+	discovery_want(d, "l2.example.test");
+	discovery_configure(d, fixed);
+	ck_assert_int_eq(discovery_start(d), 0);
+	for (i = 0; i < WAIT_SECONDS * 10 && (!snapshot_has(st,
+	    "d1.example.test", &pending) || pending); i++)
+		usleep(100000);
+	ck_assert_msg(!pending, "d1.example.test was never looked up");
+	usleep(500000);
+	ck_assert_msg(!snapshot_has(st, "l1.example.test", &pending),
+	    "a learnt name outlived the reload to a domains list");
+	discovery_free(d);
+	conf_unref(learn);
+	conf_unref(fixed);
+	store_free(st);
+}
+END_TEST
+
+Suite *
+unit_suite(void)
+{
+	Suite *s = suite_create("discovery");
+	TCase *tc = tcase_create("locking");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_callback_not_held_by_logging);
+	tcase_add_test(tc, test_reload_while_busy);
+	tcase_add_test(tc, test_arrivals_before_reload);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,164 @@
+/*
+ * check_stsplan.c - the discovery schedule with a fake clock: after each
+ * observation of a scenario, when the next TXT check falls (refresh
+ * interval 3600 s, no jitter) and whether a fetch is made now. Failed
+ * fetches are retried 5, 10, 20, 40, 80 minutes later, not an interval.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <string.h>
+
+#include "stsplan.h"
+#include "unit.h"
+
+#define DAY		86400
+#define INTERVAL	3600
+
+enum op {
+	END = 0,
+	TXT,		/* observe a valid TXT record with id s (a: outcome) */
+	OK,		/* a fetch of id s returned a policy (max_age 1 day) */
+	FAIL,		/* a fetch of id s failed */
+	NEXT,		/* the next check is at a */
+	NOW		/* stsplan_fetch_now == a */
+};
+
+struct step {
+	time_t		 now;
+	enum op		 op;
+	long		 a;
+	const char	*s;
+};
+
+static void
+observe_ok(struct stscache *c, const char *id, time_t now)
+{
+	static char *mx[] = { "mx1.example.test" };
+	unsigned char digest[STSCACHE_DIGEST_LEN];
+	struct sts_policy p;
+
+	memset(&p, 0, sizeof(p));
+	p.has_version = 1;
+	p.mode = STS_MODE_ENFORCE;
+	p.has_max_age = 1;
+	p.max_age = DAY;
+	p.mx = mx;
+	p.mx_count = 1;
+	memset(digest, 1, sizeof(digest));
+	ck_assert_int_eq(stscache_observe_fetch_ok(c, id, &p, digest, now), 0);
+}
+
+static void
+run_step(struct stscache *c, unsigned *failures, const struct step *st,
+    int i)
+{
+	time_t	next;
+
+	switch (st->op) {
+	case TXT:
+		stscache_observe_txt(c, (enum txt_outcome)st->a, st->s, 0,
+		    st->now);
+		break;
+	case OK:
+		observe_ok(c, st->s, st->now);
+		*failures = 0;
+		break;
+	case FAIL:
+		stscache_observe_fetch_failure(c, st->s,
+		    REASON_STS_POLICY_FETCH_ERROR, "failed", st->now);
+		(*failures)++;
+		break;
+	case NEXT:
+		next = stsplan_next_check(c, *failures, st->now, INTERVAL, 0);
+		ck_assert_msg(next == (time_t)st->a, "step %d: next check at "
+		    "%lld, not %ld", i, (long long)next, st->a);
+		break;
+	case NOW:
+		ck_assert_msg(stsplan_fetch_now(c, *failures, st->now) ==
+		    (int)st->a, "step %d: fetch_now != %ld", i, st->a);
+		break;
+	default:
+		break;
+	}
+}
+
+static const struct step scenarios[][24] = {
+	/* 0: the first fetch fails: retried after 5, 10, 20, 40 minutes. */
+	{ { 100, TXT, TXT_VALID, "a1" }, { 100, NOW, 1, NULL },
+	  { 100, FAIL, 0, "a1" }, { 100, NEXT, 400, NULL },
+	  { 399, NOW, 0, NULL },
+	  { 400, TXT, TXT_VALID, "a1" }, { 400, NOW, 1, NULL },
+	  { 400, FAIL, 0, "a1" }, { 400, NEXT, 1000, NULL },
+	  { 999, NOW, 0, NULL }, { 1000, NOW, 1, NULL },
+	  { 1000, FAIL, 0, "a1" }, { 1000, NEXT, 2200, NULL },
+	  { 2200, FAIL, 0, "a1" }, { 2200, NEXT, 4600, NULL },
+	  /* 80 minutes is longer than the interval: the TXT check comes
+	   * first and does not fetch; the one after waits for the retry. */
+	  { 4600, FAIL, 0, "a1" }, { 4600, NEXT, 4600 + INTERVAL, NULL },
+	  { 4600 + INTERVAL, NOW, 0, NULL },
+	  { 4600 + INTERVAL, NEXT, 4600 + 4800, NULL },
+	  { 4600 + 4800, NOW, 1, NULL },
+	  /* the backoff stops at 80 minutes */
+	  { 9400, FAIL, 0, "a1" }, { 9400 + 4799, NOW, 0, NULL },
+	  { 9400 + 4800, NOW, 1, NULL } },
+	/* 1: a retry that succeeds: back to the interval. */
+	{ { 0, TXT, TXT_VALID, "a1" }, { 0, FAIL, 0, "a1" },
+	  { 0, NEXT, 300, NULL }, { 300, NOW, 1, NULL },
+	  { 300, OK, 0, "a1" }, { 300, NOW, 0, NULL },
+	  { 300, NEXT, 300 + INTERVAL, NULL } },
+	/* 2: refreshing a cached policy fails: retried in 5 minutes. */
+	{ { 0, TXT, TXT_VALID, "a1" }, { 0, OK, 0, "a1" },
+	  { 0, NEXT, INTERVAL, NULL }, { DAY / 2 - 1, NOW, 0, NULL },
+	  { DAY / 2, NOW, 1, NULL }, { DAY / 2, FAIL, 0, "a1" },
+	  { DAY / 2, NEXT, DAY / 2 + 300, NULL },
+	  { DAY / 2 + 300, NOW, 1, NULL } },
+	/* 3: the record went away after a failure: nothing to retry. */
+	{ { 0, TXT, TXT_VALID, "a1" }, { 0, FAIL, 0, "a1" },
+	  { 10, TXT, TXT_ABSENT, NULL }, { 10, NEXT, 10 + INTERVAL, NULL } },
+	/* 4: a new id whose fetch failed is retried on its own schedule. */
+	{ { 0, TXT, TXT_VALID, "a1" }, { 0, OK, 0, "a1" },
+	  { 50, TXT, TXT_VALID, "a2" }, { 50, NOW, 1, NULL },
+	  { 50, FAIL, 0, "a2" }, { 50, NEXT, 350, NULL } },
+	/* 5: a policy that expires before the next interval: check then. */
+	{ { 0, TXT, TXT_VALID, "a1" }, { 0, OK, 0, "a1" },
+	  { DAY - 100, NEXT, DAY, NULL } },
+};
+
+START_TEST(test_schedule)
+{
+	const struct step *st = scenarios[_i];
+	struct stscache c;
+	unsigned failures = 0;
+	int	i;
+
+	stscache_init(&c);
+	for (i = 0; st[i].op != END; i++)
+		run_step(&c, &failures, &st[i], i);
+	stscache_free(&c);
+}
+END_TEST
+
+START_TEST(test_retry_after)
+{
+	static const time_t want[] = { 300, 300, 600, 1200, 2400, 4800, 4800 };
+	unsigned i;
+
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		ck_assert_int_eq(stsplan_retry_after(i), want[i]);
+	ck_assert_int_eq(stsplan_retry_after(~0u), 4800);
+}
+END_TEST
+
+Suite *
+unit_suite(void)
+{
+	Suite *s = suite_create("stsplan");
+	TCase *tc = tcase_create("schedule");
+
+	tcase_add_loop_test(tc, test_schedule, 0,
+	    (int)(sizeof(scenarios) / sizeof(scenarios[0])));
+	tcase_add_test(tc, test_retry_after);
+	suite_add_tcase(s, tc);
+	return s;
+}
