@@ -24,27 +24,11 @@
 static char dir[64], path[128], victim[128];
 
 static void
-put(const char *p, const char *text, mode_t mode)
-{
-	FILE	*fp;
-
-	ck_assert_ptr_nonnull(fp = fopen(p, "w"));
-	fputs(text, fp);
-	ck_assert_int_eq(fclose(fp), 0);
-	ck_assert_int_eq(chmod(p, mode), 0);
-}
-
-static void
 assert_content(const char *p, const char *want)
 {
 	char	buf[256];
-	FILE	*fp;
-	size_t	n;
 
-	ck_assert_ptr_nonnull(fp = fopen(p, "r"));
-	n = fread(buf, 1, sizeof(buf) - 1, fp);
-	buf[n] = '\0';
-	fclose(fp);
+	scratch_get(p, buf, sizeof(buf));
 	ck_assert_str_eq(buf, want);
 }
 
@@ -54,7 +38,7 @@ setup(void)
 	scratch_make(dir, sizeof(dir), "check_atomicfile");
 	snprintf(path, sizeof(path), "%s/state.json", dir);
 	snprintf(victim, sizeof(victim), "%s.victim", dir);
-	put(victim, "victim\n", 0644);
+	scratch_put(victim, "victim\n", 0644);
 }
 
 static void
@@ -90,13 +74,13 @@ make_shape(enum shape shape)
 	case MISSING:
 		break;
 	case FILE_SMALL:
-		put(path, "{}", 0644);
+		scratch_put(path, "{}", 0644);
 		break;
 	case FILE_AT_BOUND:
-		put(path, "12345678", 0644);
+		scratch_put(path, "12345678", 0644);
 		break;
 	case FILE_OVER_BOUND:
-		put(path, "123456789", 0644);
+		scratch_put(path, "123456789", 0644);
 		break;
 	case DIRECTORY:
 		ck_assert_int_eq(mkdir(path, 0755), 0);
@@ -108,7 +92,7 @@ make_shape(enum shape shape)
 		ck_assert_int_eq(mkfifo(path, 0644), 0);
 		break;
 	case UNREADABLE:
-		put(path, "{\"valid\":true}", 0600);
+		scratch_put(path, "{\"valid\":true}", 0600);
 		scratch_forbid(dir, path);
 		break;
 	}
@@ -196,7 +180,7 @@ START_TEST(test_set_aside)
 {
 	char	aside[256], want[256];
 
-	put(path, "garbage", 0644);
+	scratch_put(path, "garbage", 0644);
 	ck_assert_int_eq(atomicfile_set_aside(path, 1767225600, aside,
 	    sizeof(aside)), 0);
 	snprintf(want, sizeof(want), "%s.corrupt-1767225600", path);

@@ -277,12 +277,9 @@ START_TEST(test_planted_temporary)
 	const struct statefile_domain *list[] = { &a };
 	char	err[256] = "", tmp[128], victim[128];
 	struct stat st;
-	FILE	*fp;
 
 	snprintf(victim, sizeof(victim), "%s.victim", dir);
-	ck_assert_ptr_nonnull(fp = fopen(victim, "w"));
-	fputs("victim\n", fp);
-	fclose(fp);
+	scratch_put(victim, "victim\n", 0644);
 	snprintf(tmp, sizeof(tmp), "%s/%s.tmp", dir, STATEFILE_NAME);
 	ck_assert_int_eq(symlink(victim, tmp), 0);
 	make_absent(&a);

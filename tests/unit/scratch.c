@@ -22,6 +22,29 @@ scratch_make(char *dir, size_t size, const char *name)
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 }
 
+void
+scratch_put(const char *path, const char *text, unsigned mode)
+{
+	FILE	*fp;
+
+	ck_assert_ptr_nonnull(fp = fopen(path, "w"));
+	fputs(text, fp);
+	ck_assert_int_eq(fclose(fp), 0);
+	ck_assert_int_eq(chmod(path, (mode_t)mode), 0);
+}
+
+void
+scratch_get(const char *path, char *buf, size_t size)
+{
+	FILE	*fp;
+	size_t	n;
+
+	ck_assert_ptr_nonnull(fp = fopen(path, "r"));
+	n = fread(buf, 1, size - 1, fp);
+	buf[n] = '\0';
+	fclose(fp);
+}
+
 int
 scratch_count(const char *dir, const char *prefix)
 {

@@ -10,6 +10,9 @@
 
 /* mkdtemp /tmp/NAME.XXXXXX into dir; fails the test when it cannot. */
 void	scratch_make(char *dir, size_t size, const char *name);
+/* Write text to path (mode), or read path into buf; fail the test if not. */
+void	scratch_put(const char *path, const char *text, unsigned mode);
+void	scratch_get(const char *path, char *buf, size_t size);
 /* Entries of dir (not . and ..) whose name starts with prefix ("": all). */
 int	scratch_count(const char *dir, const char *prefix);
 /*
