@@ -531,12 +531,12 @@ main(int argc, char *argv[])
 	open_syslog(&d);
 	if (lookup_user(d.conf, &pw) == -1 || install_signal_handlers() == -1 ||
 	    callbacks_register() == -1 ||
-	    open_milter_socket(d.conf, pw) == -1)
+	    open_milter_socket(d.conf, pw) == -1 ||
+	    (pidfd = open_pidfile(d.conf->pidfile)) == -1 ||
+	    (!d.foreground && daemonize() == -1)) {
+		conf_unref(d.conf);
 		return 1;
-	if ((pidfd = open_pidfile(d.conf->pidfile)) == -1)
-		return 1;
-	if (!d.foreground && daemonize() == -1)
-		return 1;
+	}
 	write_pidfile(pidfd, d.conf->pidfile);
 	if (drop_privileges(pw) == -1 || start_services(&d) == -1)
 		return 1;
