@@ -196,12 +196,14 @@ writer_open(struct jlog *j, int force)
 		set_error(j, "open: ", errno);
 		return;
 	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		if (S_ISREG(st.st_mode))
-			set_error(j, "fstat: ", errno);
-		else
-			snprintf(j->last_error, sizeof(j->last_error),
-			    "is not a regular file");
+	if (fstat(fd, &st) == -1) {
+		set_error(j, "fstat: ", errno);
+		close(fd);
+		return;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(j->last_error, sizeof(j->last_error),
+		    "is not a regular file");
 		close(fd);
 		return;
 	}
