@@ -49,9 +49,14 @@ pidfile_open(const char *path, char *err, size_t errlen)
 		    "is a symbolic link" : strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &st) == -1 || (why = refusal(&st)) != NULL) {
-		snprintf(err, errlen, "pidfile %s %s (%s)", path,
-		    why != NULL ? why : strerror(errno), PIDFILE_FIX);
+	if (fstat(fd, &st) == -1) {
+		snprintf(err, errlen, "pidfile %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if ((why = refusal(&st)) != NULL) {
+		snprintf(err, errlen, "pidfile %s %s (%s)", path, why,
+		    PIDFILE_FIX);
 		close(fd);
 		return -1;
 	}
