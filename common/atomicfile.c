@@ -31,13 +31,15 @@
 static int
 open_regular(const char *path, struct stat *st, char *cause, size_t size)
 {
-	int	fd;
+	int	fd, saved;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK |
 	    O_NOCTTY);
 	if (fd == -1) {
-		snprintf(cause, size, "%s", errno == ELOOP ?
-		    "is a symbolic link" : strerror(errno));
+		saved = errno;
+		snprintf(cause, size, "%s", saved == ELOOP ?
+		    "is a symbolic link" : strerror(saved));
+		errno = saved;
 		return -1;
 	}
 	if (fstat(fd, st) == -1) {
