@@ -144,8 +144,8 @@ check_replaceable(const char *path, char *err, size_t errlen)
 	}
 	if (errno == ENOENT)
 		return 0;
-	snprintf(err, errlen, "%s %s, so it was not read; not replacing it "
-	    "(fix its owner or mode, or remove it)", path, cause);
+	snprintf(err, errlen, "%s: %s; not replacing it, since it could not "
+	    "be read (fix its owner or mode, or remove it)", path, cause);
 	return -1;
 }
 
