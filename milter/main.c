@@ -292,6 +292,23 @@ drop_privileges(const struct passwd *pw)
 	return 0;
 }
 
+/*
+ * Started with descriptor 0, 1 or 2 closed, the socket or the pid file
+ * would get it, and daemonize() would then replace it by /dev/null.
+ */
+static int
+open_standard_fds(void)
+{
+	int	fd;
+
+	do {
+		if ((fd = open("/dev/null", O_RDWR)) == -1)
+			return -1;
+	} while (fd <= STDERR_FILENO);
+	close(fd);
+	return 0;
+}
+
 static int
 daemonize(void)
 {
@@ -520,6 +537,8 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage();
+	if (open_standard_fds() == -1)
+		return 1;
 	if ((d.conf = conf_load(d.conf_path, error_to_stderr, NULL)) == NULL)
 		return 1;
 	if (check_only) {

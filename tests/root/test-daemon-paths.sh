@@ -9,7 +9,11 @@
 #     link right after bind gives nobody no other file (the old chown by
 #     path is delayed with strace, when available, to make the race sure);
 #   - a state file that nobody may not read: an error in syslog, and the
-#     file is kept as it is (not renamed .corrupt-*, not overwritten).
+#     file is kept as it is (not renamed .corrupt-*, not overwritten);
+#   - started as a daemon with stdin and stdout closed, the pid file gets
+#     the pid and SIGTERM stops it: nothing it opens (the signal pipe, the
+#     socket, the pid file) may become descriptor 0 or 1, which the daemon
+#     then points at /dev/null.
 set -u
 . "$(dirname "$0")/lib.sh"
 MTASTS_MILTER=${MTASTS_MILTER:-../../milter/mtasts-milter}
@@ -116,4 +120,23 @@ check "the unreadable state file is not overwritten at stop" \
 	cmp -s "$run/policies.json" "$WORK/policies.before"
 check "the unreadable state file is not set aside" \
 	test -z "$(ls "$run" | grep corrupt)"
+# --- a daemon started with descriptors 0 and 1 closed ----------------------
+rm -f "$run/milter.pid" "$run/milter.sock"
+"$MTASTS_MILTER" -c "$conf" <&- >&- 2>"$WORK/bg.err"
+check "started in the background with stdin and stdout closed" test $? = 0
+pid_is_daemon() {
+	local pid
+	pid=$(cat "$run/milter.pid" 2>/dev/null) && [ -n "$pid" ] &&
+		grep -q mtasts-milter "/proc/$pid/cmdline" 2>/dev/null
+}
+check "the pid file holds the daemon's pid" wait_for 10 pid_is_daemon
+pid=$(cat "$run/milter.pid" 2>/dev/null)
+# An empty pid file (a failure): the daemon this test started is found by
+# its own configuration file.
+[ -n "$pid" ] || pid=$(pgrep -f -- "-c $conf" | head -n 1)
+if [ -n "$pid" ]; then
+	kill "$pid"
+	check "SIGTERM stops it" wait_for 10 test ! -d "/proc/$pid"
+	[ -d "/proc/$pid" ] && kill -9 "$pid"
+fi
 root_done
