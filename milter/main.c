@@ -376,6 +376,17 @@ stderr_is_journal(void)
 	    (unsigned long long)st.st_ino == ino;
 }
 
+/* At stop, as user: say so when the file stays behind, naming the fix. */
+static void
+remove_pidfile(const char *path, const char *user)
+{
+	if (path[0] == '\0' || unlink(path) == 0 || errno == ENOENT)
+		return;
+	syslog(LOG_WARNING, "pidfile %s: cannot remove it: %m%s%s%s", path,
+	    user[0] != '\0' ? " (user \"" : "", user,
+	    user[0] != '\0' ? "\" must be able to write its directory)" : "");
+}
+
 static void
 open_syslog(const struct daemon *d)
 {
@@ -565,8 +576,7 @@ main(int argc, char *argv[])
 	discovery_free(d.discovery);
 	store_free(d.store);
 	jlog_free(d.jlog);
-	if (d.conf->pidfile[0] != '\0')
-		unlink(d.conf->pidfile);
+	remove_pidfile(d.conf->pidfile, d.conf->user);
 	conf_unref(d.conf);
 	return status;
 }

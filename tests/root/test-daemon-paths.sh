@@ -10,6 +10,8 @@
 #     path is delayed with strace, when available, to make the race sure);
 #   - a state file that nobody may not read: an error in syslog, and the
 #     file is kept as it is (not renamed .corrupt-*, not overwritten);
+#   - a pid file in a directory only root may write stays behind at stop,
+#     and syslog says so and why;
 #   - started as a daemon with stdin and stdout closed, the pid file gets
 #     the pid and SIGTERM stops it: nothing it opens (the signal pipe, the
 #     socket, the pid file) may become descriptor 0 or 1, which the daemon
@@ -120,6 +122,16 @@ check "the unreadable state file is not overwritten at stop" \
 	cmp -s "$run/policies.json" "$WORK/policies.before"
 check "the unreadable state file is not set aside" \
 	test -z "$(ls "$run" | grep corrupt)"
+# --- a pid file that nobody cannot remove at stop ---------------------------
+rootdir=$WORK/rootrun
+mkdir -m 755 "$rootdir"
+sed "s|^pidfile = .*|pidfile = \"$rootdir/milter.pid\"|" "$conf" >"$WORK/rootpid.conf"
+rm -f "$run/milter.sock"
+timeout 3 "$MTASTS_MILTER" -f -c "$WORK/rootpid.conf" 2>"$WORK/rootpid.err"
+check "a pid file nobody cannot remove: syslog says so at stop" grep -q \
+	"pidfile $rootdir/milter.pid: cannot remove it: Permission denied (user \"nobody\" must be able to write its directory)" \
+	"$WORK/rootpid.err"
+
 # --- a daemon started with descriptors 0 and 1 closed ----------------------
 rm -f "$run/milter.pid" "$run/milter.sock"
 "$MTASTS_MILTER" -c "$conf" <&- >&- 2>"$WORK/bg.err"
