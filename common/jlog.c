@@ -5,8 +5,21 @@
  * the writer thread does every write(2) and syslog(3). The queue is a fixed
  * ring, so memory stays bounded whatever the writer's speed, and a producer
  * never waits for the disk: when the ring is full the record is dropped and
- * counted. The file is opened O_APPEND so logrotate's copytruncate and
- * several writers stay safe, and reopened on request after a rename.
+ * counted.
+ *
+ * The file holds whole lines or nothing of a record: a line is written with
+ * write(2) until done, and when the disk fills up halfway through, what was
+ * written of it is cut off again (ftruncate to where the line began); if
+ * that is not possible, the next line starts with a newline so that the
+ * fragment stands alone. Every record that does not reach the file is
+ * counted, and the report names the errno that stopped it.
+ *
+ * The file is opened O_APPEND (logrotate's copytruncate stays safe) and
+ * O_NOFOLLOW, and must be a regular file: a daemon that keeps root must not
+ * append through a link planted in its log directory. It is reopened on
+ * request (reload) and also by itself, when the name no longer leads to the
+ * open file (moved or removed by log rotation), checked at most once per
+ * JLOG_CHECK_SECONDS.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,6 +43,12 @@ struct jlog_entry {
 	size_t	 len;
 };
 
+struct jlog_counts {
+	unsigned long	 dropped;	/* queue full, or out of memory */
+	unsigned long	 oversize;	/* longer than JLOG_LINE_MAX */
+	unsigned long	 unwritten;	/* could not be written */
+};
+
 struct jlog {
 	pthread_mutex_t	 lock;
 	pthread_cond_t	 wake;
@@ -40,26 +60,36 @@ struct jlog {
 	char		*path;		/* owned by the writer once started */
 	char		*new_path;	/* reopen request, NULL when none */
 	int		 reopen;
-	/* counters, under lock */
-	unsigned long	 dropped;
-	unsigned long	 oversize;
+	struct jlog_counts counts;	/* dropped and oversize under lock */
 	/* writer-thread state */
 	int		 fd;
-	unsigned long	 write_errors;
-	int		 last_errno;
+	dev_t		 dev;		/* of the open file */
+	ino_t		 ino;
+	int		 fragment;	/* the file ends in a cut-off line */
+	int		 failing;	/* the last record was not written */
+	char		 last_error[128];
 	time_t		 last_open_attempt;
+	time_t		 last_check;
 	time_t		 last_report;
-	unsigned long	 reported_dropped;
-	unsigned long	 reported_oversize;
-	unsigned long	 reported_errors;
+	time_t		 last_resumed;
+	struct jlog_counts reported;
 };
+
+static void
+count_dropped(struct jlog *j)
+{
+	pthread_mutex_lock(&j->lock);
+	j->counts.dropped++;
+	pthread_mutex_unlock(&j->lock);
+}
 
 static void
 enqueue(struct jlog *j, int priority, char *text, size_t len)
 {
 	pthread_mutex_lock(&j->lock);
 	if (j->count == JLOG_QUEUE_MAX || j->stop) {
-		j->dropped++;
+		if (priority == PRIORITY_JSON)
+			j->counts.dropped++;
 		pthread_mutex_unlock(&j->lock);
 		free(text);
 		return;
@@ -81,15 +111,20 @@ jlog_record(struct jlog *j, json_t *obj)
 		return;
 	line = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII);
 	json_decref(obj);
-	if (line == NULL || (len = strlen(line)) >= JLOG_LINE_MAX) {
+	if (line == NULL) {
+		count_dropped(j);
+		return;
+	}
+	if ((len = strlen(line)) >= JLOG_LINE_MAX) {
 		free(line);
 		pthread_mutex_lock(&j->lock);
-		j->oversize++;
+		j->counts.oversize++;
 		pthread_mutex_unlock(&j->lock);
 		return;
 	}
 	if ((nl = realloc(line, len + 2)) == NULL) {
 		free(line);
+		count_dropped(j);
 		return;
 	}
 	nl[len] = '\n';
@@ -117,74 +152,240 @@ jlog_syslog(struct jlog *j, int priority, const char *fmt, ...)
 }
 
 static void
-writer_open(struct jlog *j, int forced)
+set_error(struct jlog *j, const char *what, int err)
+{
+	if (err == ELOOP)
+		snprintf(j->last_error, sizeof(j->last_error),
+		    "is a symbolic link");
+	else
+		snprintf(j->last_error, sizeof(j->last_error), "%s%s", what,
+		    strerror(err));
+}
+
+static void
+writer_close(struct jlog *j)
+{
+	if (j->fd != -1)
+		close(j->fd);
+	j->fd = -1;
+}
+
+/* Open the file; retried at most once per JLOG_CHECK_SECONDS unless forced. */
+static void
+writer_open(struct jlog *j, int force)
 {
 	time_t	now = time(NULL);
+	struct stat st;
+	int	fd;
 
-	if (j->fd != -1 || j->path[0] == '\0' ||
-	    (j->last_open_attempt != 0 &&
-	    now - j->last_open_attempt < JLOG_REPORT_SECONDS && !forced))
+	if (j->fd != -1 || j->path[0] == '\0' || (!force &&
+	    j->last_open_attempt != 0 &&
+	    now - j->last_open_attempt < JLOG_CHECK_SECONDS))
 		return;
 	j->last_open_attempt = now;
-	j->fd = open(j->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-	if (j->fd == -1) {
-		j->write_errors++;
-		j->last_errno = errno;
+	j->last_check = now;
+	if (lstat(j->path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		snprintf(j->last_error, sizeof(j->last_error), "%s",
+		    S_ISLNK(st.st_mode) ? "is a symbolic link" :
+		    "is not a regular file");
+		return;
 	}
+	fd = open(j->path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
+	    O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0640);
+	if (fd == -1) {
+		set_error(j, "open: ", errno);
+		return;
+	}
+	if (fstat(fd, &st) == -1) {
+		set_error(j, "fstat: ", errno);
+		close(fd);
+		return;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(j->last_error, sizeof(j->last_error),
+		    "is not a regular file");
+		close(fd);
+		return;
+	}
+	/* A fragment left in an earlier file is not this file's business. */
+	if (st.st_dev != j->dev || st.st_ino != j->ino)
+		j->fragment = 0;
+	j->fd = fd;
+	j->dev = st.st_dev;
+	j->ino = st.st_ino;
 }
 
+/* Log rotation moved or removed the file: follow the name. */
 static void
-writer_write(struct jlog *j, const struct jlog_entry *e)
+writer_check(struct jlog *j)
 {
-	ssize_t	n;
+	time_t	now = time(NULL);
+	struct stat st;
 
-	if (e->priority != PRIORITY_JSON) {
-		syslog(e->priority, "%s", e->text);
+	if (j->fd == -1 || now - j->last_check < JLOG_CHECK_SECONDS)
 		return;
-	}
-	writer_open(j, 0);
-	if (j->fd == -1)
+	j->last_check = now;
+	if (lstat(j->path, &st) == 0 && st.st_dev == j->dev &&
+	    st.st_ino == j->ino)
 		return;
-	n = write(j->fd, e->text, e->len);
-	if (n != (ssize_t)e->len) {
-		j->write_errors++;
-		j->last_errno = n == -1 ? errno : EIO;
-	}
+	writer_close(j);
+	writer_open(j, 1);
 }
 
-/* Report new drops and errors, at most once per JLOG_REPORT_SECONDS. */
+/*
+ * Take back the len bytes just appended at start (the file's size before):
+ * only when the file is exactly that much longer, so that nothing another
+ * writer added is cut. Otherwise the next line isolates the fragment.
+ */
 static void
-writer_report(struct jlog *j, unsigned long dropped, unsigned long oversize)
+writer_cut(struct jlog *j, off_t start, size_t len)
+{
+	struct stat st;
+
+	if (start >= 0 && fstat(j->fd, &st) == 0 &&
+	    st.st_size == start + (off_t)len && ftruncate(j->fd, start) == 0)
+		return;
+	j->fragment = 1;
+}
+
+/* Append all of buf, or nothing of it. 0, or -1 with last_error set. */
+static int
+writer_put(struct jlog *j, const char *buf, size_t len)
+{
+	struct stat st;
+	off_t	start = fstat(j->fd, &st) == 0 ? st.st_size : -1;
+	size_t	off = 0;
+	ssize_t	n;
+	int	err = 0;
+
+	while (off < len) {
+		if ((n = write(j->fd, buf + off, len - off)) > 0) {
+			off += (size_t)n;
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		err = n == -1 ? errno : EIO;
+		break;
+	}
+	if (off == len)
+		return 0;
+	set_error(j, "", err);
+	if (off > 0)
+		writer_cut(j, start, off);
+	return -1;
+}
+
+static void
+writer_lost(struct jlog *j)
+{
+	j->counts.unwritten++;
+	j->failing = 1;
+}
+
+static void
+writer_json(struct jlog *j, const struct jlog_entry *e)
+{
+	time_t	now;
+
+	if (j->path[0] == '\0')
+		return;
+	writer_check(j);
+	writer_open(j, 0);
+	if (j->fd == -1) {
+		writer_lost(j);
+		return;
+	}
+	if (j->fragment) {
+		if (writer_put(j, "\n", 1) == -1) {
+			writer_lost(j);
+			return;
+		}
+		j->fragment = 0;
+	}
+	if (writer_put(j, e->text, e->len) == -1) {
+		writer_lost(j);
+		return;
+	}
+	if (!j->failing)
+		return;
+	j->failing = 0;
+	now = time(NULL);
+	if (now - j->last_resumed < JLOG_REPORT_SECONDS)
+		return;
+	j->last_resumed = now;
+	syslog(LOG_NOTICE, "json_log \"%s\": writing again, %lu records not "
+	    "written since start", j->path, j->counts.unwritten);
+}
+
+static int
+counts_changed(const struct jlog_counts *a, const struct jlog_counts *b)
+{
+	return a->dropped != b->dropped || a->oversize != b->oversize ||
+	    a->unwritten != b->unwritten;
+}
+
+/*
+ * Report what was lost, at most once per JLOG_REPORT_SECONDS unless final.
+ * c holds the dropped and oversize counts read under the lock.
+ */
+static void
+writer_report(struct jlog *j, const struct jlog_counts *c, int final)
 {
 	time_t	now = time(NULL);
 
-	if (now - j->last_report < JLOG_REPORT_SECONDS)
+	if (!counts_changed(c, &j->reported) ||
+	    (!final && now - j->last_report < JLOG_REPORT_SECONDS))
 		return;
-	if (dropped == j->reported_dropped && oversize == j->reported_oversize &&
-	    j->write_errors == j->reported_errors)
-		return;
-	syslog(LOG_ERR, "json_log \"%s\": %lu records dropped (queue full), "
-	    "%lu too long, %lu write errors%s%s since start", j->path, dropped,
-	    oversize, j->write_errors, j->write_errors ? ", last: " : "",
-	    j->write_errors ? strerror(j->last_errno) : "");
+	syslog(LOG_ERR, "json_log \"%s\": %lu records lost since start: %lu "
+	    "not written%s%s%s, %lu dropped (queue full), %lu too long",
+	    j->path, c->unwritten + c->dropped + c->oversize, c->unwritten,
+	    c->unwritten > 0 ? " (last error: " : "",
+	    c->unwritten > 0 ? j->last_error : "",
+	    c->unwritten > 0 ? ")" : "", c->dropped, c->oversize);
 	j->last_report = now;
-	j->reported_dropped = dropped;
-	j->reported_oversize = oversize;
-	j->reported_errors = j->write_errors;
+	j->reported = *c;
 }
 
 static void
 writer_reopen(struct jlog *j, char *new_path)
 {
-	if (j->fd != -1)
-		close(j->fd);
-	j->fd = -1;
+	writer_close(j);
 	if (new_path != NULL) {
 		free(j->path);
 		j->path = new_path;
 	}
-	/* j->reopen belongs to the lock: a request made meanwhile must stay. */
 	writer_open(j, 1);
+}
+
+/* The counts as of now: the writer's own, the producers' under the lock. */
+static void
+snapshot(struct jlog *j, struct jlog_counts *c)
+{
+	c->dropped = j->counts.dropped;
+	c->oversize = j->counts.oversize;
+	c->unwritten = j->counts.unwritten;
+}
+
+/* Sleep until work arrives, or until an unreported loss is due. */
+static void
+writer_wait(struct jlog *j)
+{
+	struct jlog_counts c;
+	struct timespec until;
+
+	while (j->count == 0 && !j->reopen && !j->stop) {
+		snapshot(j, &c);
+		if (!counts_changed(&c, &j->reported)) {
+			pthread_cond_wait(&j->wake, &j->lock);
+			continue;
+		}
+		if (time(NULL) - j->last_report >= JLOG_REPORT_SECONDS)
+			return;
+		until.tv_sec = j->last_report + JLOG_REPORT_SECONDS;
+		until.tv_nsec = 0;
+		(void)pthread_cond_timedwait(&j->wake, &j->lock, &until);
+	}
 }
 
 static void *
@@ -192,38 +393,43 @@ writer_thread(void *arg)
 {
 	struct jlog *j = arg;
 	struct jlog_entry e;
-	unsigned long dropped, oversize;
+	struct jlog_counts c;
 	char	*new_path;
-	int	 reopen;
+	int	 reopen, have;
 
 	pthread_mutex_lock(&j->lock);
 	for (;;) {
-		while (j->count == 0 && !j->reopen && !j->stop)
-			pthread_cond_wait(&j->wake, &j->lock);
+		writer_wait(j);
 		if (j->count == 0 && j->stop && !j->reopen)
 			break;
 		reopen = j->reopen;
 		new_path = j->new_path;
 		j->reopen = 0;
 		j->new_path = NULL;
-		e.text = NULL;
-		if (!reopen) {
+		have = !reopen && j->count > 0;
+		if (have) {
 			e = j->ring[j->head];
 			j->head = (j->head + 1) % JLOG_QUEUE_MAX;
 			j->count--;
 		}
-		dropped = j->dropped;
-		oversize = j->oversize;
 		pthread_mutex_unlock(&j->lock);
 		if (reopen)
 			writer_reopen(j, new_path);
-		else
-			writer_write(j, &e);
-		free(e.text);
-		writer_report(j, dropped, oversize);
+		else if (have && e.priority != PRIORITY_JSON)
+			syslog(e.priority, "%s", e.text);
+		else if (have)
+			writer_json(j, &e);
+		if (have)
+			free(e.text);
+		pthread_mutex_lock(&j->lock);
+		snapshot(j, &c);
+		pthread_mutex_unlock(&j->lock);
+		writer_report(j, &c, 0);
 		pthread_mutex_lock(&j->lock);
 	}
+	snapshot(j, &c);
 	pthread_mutex_unlock(&j->lock);
+	writer_report(j, &c, 1);
 	return NULL;
 }
 
@@ -243,6 +449,8 @@ jlog_new(const char *path)
 	pthread_mutex_init(&j->lock, NULL);
 	pthread_cond_init(&j->wake, NULL);
 	if (pthread_create(&j->thread, NULL, writer_thread, j) != 0) {
+		pthread_mutex_destroy(&j->lock);
+		pthread_cond_destroy(&j->wake);
 		free(j->path);
 		free(j);
 		return NULL;
@@ -273,8 +481,7 @@ jlog_free(struct jlog *j)
 	pthread_cond_signal(&j->wake);
 	pthread_mutex_unlock(&j->lock);
 	pthread_join(j->thread, NULL);
-	if (j->fd != -1)
-		close(j->fd);
+	writer_close(j);
 	free(j->new_path);
 	free(j->path);
 	pthread_mutex_destroy(&j->lock);

@@ -3,9 +3,12 @@
  * dedicated thread so that a slow disk or syslog never delays mail.
  *
  * Callers hand over finished records; they are queued (bounded) and the
- * writer thread writes one line per record, flushed per line. A full queue
- * drops the record and counts it; write errors are counted too, and both
- * are reported to syslog at most once a minute.
+ * writer thread writes one whole line per record, or nothing of it (a line
+ * cut short by a full disk is taken back). Every record lost is counted:
+ * dropped (queue full), too long, or not written (with the errno that
+ * stopped it); the counts go to syslog at most once a minute, and once
+ * more at stop. The file is reopened on request and whenever its name no
+ * longer leads to the open file (log rotation).
  */
 #ifndef MTASTS_JLOG_H
 #define MTASTS_JLOG_H
@@ -16,6 +19,7 @@
 #define JLOG_LINE_MAX		65536	/* bytes in one JSON line */
 #define JLOG_SYSLOG_MAX		1024	/* bytes in one syslog message */
 #define JLOG_REPORT_SECONDS	60	/* between error reports */
+#define JLOG_CHECK_SECONDS	1	/* between checks of the file's name */
 
 struct jlog;
 
@@ -28,7 +32,7 @@ void		 jlog_record(struct jlog *, json_t *obj);
 /* Queue one syslog message. */
 void		 jlog_syslog(struct jlog *, int priority, const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));
-/* Write what is queued, stop the thread, close the file. */
+/* Write what is queued, report what was lost, stop the thread, close. */
 void		 jlog_free(struct jlog *);
 
 #endif

@@ -13,34 +13,37 @@
  * The policy is kept parsed (not as its body), so the file stays small
  * however many domains are tracked. Loading checks every field: a file
  * written by something else, truncated or edited wrongly is set aside
- * whole rather than half-believed.
+ * whole rather than half-believed. One that cannot be read at all (its
+ * mode, an I/O error) is not corrupt: it is reported and kept, and
+ * atomicfile will not replace it until it can be read.
  */
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
+#include "atomicfile.h"
 #include "statefile.h"
 #include "stslex.h"
 #include "verdict.h"
 
 #define STATEFILE_VERSION	1
 #define PATH_MAX_LEN		4096
+#define STATEFILE_MODE		0640
+#define STATEFILE_SIZE_MAX	(256 * 1024 * 1024)	/* bytes read at most */
 
 static const char *const txt_names[] = {
 	"unknown", "valid", "absent", "invalid", "dns-failure"
 };
 
 static int
-state_path(char *buf, size_t size, const char *dir, const char *suffix)
+state_path(char *buf, size_t size, const char *dir)
 {
-	int	n = snprintf(buf, size, "%s/%s%s", dir, STATEFILE_NAME, suffix);
+	int	n = snprintf(buf, size, "%s/%s", dir, STATEFILE_NAME);
 
 	return n >= 0 && (size_t)n < size ? 0 : -1;
 }
@@ -142,63 +145,16 @@ document_json(const struct statefile_domain *const *d, size_t n, time_t now)
 	return doc;
 }
 
-/* Write the temporary file and make it durable before it replaces the old. */
-static int
-write_durably(const char *tmp, const char *text, char *err, size_t errlen)
-{
-	size_t	len = strlen(text), off = 0;
-	ssize_t	w;
-	int	fd;
-
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) ==
-	    -1) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		return -1;
-	}
-	while (off < len) {
-		if ((w = write(fd, text + off, len - off)) == -1) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		off += (size_t)w;
-	}
-	if (off < len || fsync(fd) == -1) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		return -1;
-	}
-	if (close(fd) == -1) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
-}
-
-static void
-sync_dir(const char *dir)
-{
-	int	fd;
-
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return;
-	(void)fsync(fd);
-	close(fd);
-}
-
 int
 statefile_save(const char *dir, const struct statefile_domain *const *d,
     size_t n, time_t now, char *err, size_t errlen)
 {
-	char	 path[PATH_MAX_LEN], tmp[PATH_MAX_LEN];
+	char	 path[PATH_MAX_LEN];
 	char	*text;
 	json_t	*doc;
 	int	 rc;
 
-	if (state_path(path, sizeof(path), dir, "") == -1 ||
-	    state_path(tmp, sizeof(tmp), dir, ".tmp") == -1) {
+	if (state_path(path, sizeof(path), dir) == -1) {
 		snprintf(err, errlen, "state_dir \"%s\": path too long", dir);
 		return -1;
 	}
@@ -209,18 +165,10 @@ statefile_save(const char *dir, const struct statefile_domain *const *d,
 		return -1;
 	}
 	json_decref(doc);
-	rc = write_durably(tmp, text, err, errlen);
+	rc = atomicfile_write(path, text, strlen(text), STATEFILE_MODE, err,
+	    errlen);
 	free(text);
-	if (rc == -1)
-		return -1;
-	if (rename(tmp, path) == -1) {
-		snprintf(err, errlen, "rename %s to %s: %s", tmp, path,
-		    strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	sync_dir(dir);
-	return 0;
+	return rc;
 }
 
 static int
@@ -359,17 +307,12 @@ load_domain(json_t *o, struct statefile_domain *d)
 }
 
 static void
-set_aside(const char *dir, time_t now, const char *why,
+set_aside(const char *path, time_t now, const char *why,
     statefile_warn_fn *warn, void *warn_arg)
 {
-	char	path[PATH_MAX_LEN], aside[PATH_MAX_LEN], suffix[32];
-	char	msg[3 * PATH_MAX_LEN];
+	char	aside[PATH_MAX_LEN + 32], msg[3 * PATH_MAX_LEN];
 
-	snprintf(suffix, sizeof(suffix), ".corrupt-%lld", (long long)now);
-	if (state_path(path, sizeof(path), dir, "") == -1 ||
-	    state_path(aside, sizeof(aside), dir, suffix) == -1)
-		return;
-	if (rename(path, aside) == -1)
+	if (atomicfile_set_aside(path, now, aside, sizeof(aside)) == -1)
 		snprintf(msg, sizeof(msg), "state file %s: %s; could not set it "
 		    "aside (%s); starting without saved policies", path, why,
 		    strerror(errno));
@@ -411,29 +354,58 @@ check_document(json_t *doc, char *why, size_t whylen)
 	return 0;
 }
 
+/* Parse the file; NULL when it is missing, unreadable or set aside. */
+static json_t *
+load_document(const char *path, time_t now, statefile_warn_fn *warn,
+    void *warn_arg)
+{
+	json_error_t jerr;
+	char	*text, why[PATH_MAX_LEN + 300], msg[2 * PATH_MAX_LEN + 300];
+	size_t	 len;
+	json_t	*doc;
+
+	switch (atomicfile_read(path, STATEFILE_SIZE_MAX, &text, &len, why,
+	    sizeof(why))) {
+	case ATOMICFILE_OK:
+		break;
+	case ATOMICFILE_MISSING:
+		return NULL;
+	case ATOMICFILE_UNREADABLE:
+		snprintf(msg, sizeof(msg), "state file %s; starting without "
+		    "saved policies, and the file is kept as it is", why);
+		warn(warn_arg, msg);
+		return NULL;
+	case ATOMICFILE_TOO_LARGE:
+		set_aside(path, now, "too large", warn, warn_arg);
+		return NULL;
+	}
+	doc = json_loadb(text, len, 0, &jerr);
+	free(text);
+	if (doc == NULL) {
+		snprintf(why, sizeof(why), "line %d: %s", jerr.line, jerr.text);
+		set_aside(path, now, why, warn, warn_arg);
+		return NULL;
+	}
+	if (check_document(doc, why, sizeof(why)) == -1) {
+		json_decref(doc);
+		set_aside(path, now, why, warn, warn_arg);
+		return NULL;
+	}
+	return doc;
+}
+
 size_t
 statefile_load(const char *dir, time_t now, statefile_add_fn *add, void *arg,
     statefile_warn_fn *warn, void *warn_arg)
 {
 	struct statefile_domain d;
-	json_error_t jerr;
-	char	 path[PATH_MAX_LEN], why[300];
+	char	 path[PATH_MAX_LEN];
 	json_t	*doc, *o;
 	size_t	 i, n = 0;
 
-	if (state_path(path, sizeof(path), dir, "") == -1 ||
-	    access(path, F_OK) == -1)
+	if (state_path(path, sizeof(path), dir) == -1 ||
+	    (doc = load_document(path, now, warn, warn_arg)) == NULL)
 		return 0;
-	if ((doc = json_load_file(path, 0, &jerr)) == NULL) {
-		snprintf(why, sizeof(why), "line %d: %s", jerr.line, jerr.text);
-		set_aside(dir, now, why, warn, warn_arg);
-		return 0;
-	}
-	if (check_document(doc, why, sizeof(why)) == -1) {
-		json_decref(doc);
-		set_aside(dir, now, why, warn, warn_arg);
-		return 0;
-	}
 	json_array_foreach(json_object_get(doc, "domains"), i, o) {
 		memset(&d, 0, sizeof(d));
 		if (load_domain(o, &d) == 0 && add(arg, &d) == 0)

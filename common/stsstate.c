@@ -2,26 +2,30 @@
  * stsstate.c - the run-to-run state of "mtasts-check domain" (see
  * stsstate.h): the comparison rules, and the JSON file that holds them.
  *
- * The file is small and rewritten whole on every run: written to a
- * temporary file in the same directory, fsync'ed, then renamed over the old
- * one, so a crash leaves either the old or the new state. A file that does
- * not parse is set aside (renamed to *.corrupt) rather than trusted.
+ * The file is small and rewritten whole on every run through atomicfile.h
+ * (mkstemp in the same directory, fsync, rename), so a crash leaves either
+ * the old or the new state. A file that does not parse is set aside
+ * (renamed to *.corrupt-TIME) rather than trusted; one that cannot be read
+ * is reported and kept.
  */
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <time.h>
 
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "atomicfile.h"
 #include "stsstate.h"
 
 #define STSSTATE_FORMAT	1	/* "format" key of the file */
+#define STSSTATE_PATH_MAX	4096
+#define STSSTATE_MODE		0600
+#define STSSTATE_SIZE_MAX	(1024 * 1024)	/* bytes read at most */
 
 static int
 str_cmp(const void *a, const void *b)
@@ -183,11 +187,9 @@ stsstate_update(struct stsstate *st, const struct stsstate_obs *obs)
 /* ---- the file ------------------------------------------------------- */
 
 static int
-state_path(const char *dir, const char *domain, const char *suffix,
-    char *path, size_t size)
+state_path(const char *dir, const char *domain, char *path, size_t size)
 {
-	int n = snprintf(path, size, "%s/mtasts-check.%s.json%s", dir, domain,
-	    suffix);
+	int n = snprintf(path, size, "%s/mtasts-check.%s.json", dir, domain);
 
 	return n > 0 && (size_t)n < size ? 0 : -1;
 }
@@ -313,86 +315,90 @@ state_from_json(json_t *root, struct stsstate *st)
 	return 0;
 }
 
-int
-stsstate_load(const char *dir, const char *domain, struct stsstate *st,
-    char *err, size_t errlen)
+/* Read the file; 1 read, 0 none, -1 unreadable or corrupt (err says). */
+static int
+load_file(const char *path, struct stsstate *st, char *err, size_t errlen)
 {
-	char path[4096], aside[4096];
+	char aside[STSSTATE_PATH_MAX + 32], why[STSSTATE_PATH_MAX + 128];
 	json_error_t jerr;
 	json_t *root;
+	size_t len;
+	char *text;
 	int ok;
 
-	memset(st, 0, sizeof(*st));
-	if (state_path(dir, domain, "", path, sizeof(path)) == -1 ||
-	    state_path(dir, domain, ".corrupt", aside, sizeof(aside)) == -1) {
-		snprintf(err, errlen, "state directory name too long");
-		return -1;
-	}
-	if (access(path, F_OK) == -1 && errno == ENOENT)
+	switch (atomicfile_read(path, STSSTATE_SIZE_MAX, &text, &len, why,
+	    sizeof(why))) {
+	case ATOMICFILE_OK:
+		break;
+	case ATOMICFILE_MISSING:
 		return 0;
-	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	case ATOMICFILE_UNREADABLE:
+		snprintf(err, errlen, "cannot read %s; it is kept", why);
+		return -1;
+	case ATOMICFILE_TOO_LARGE:
+		text = NULL;
+		break;
+	}
+	root = text != NULL ? json_loadb(text, len, JSON_REJECT_DUPLICATES,
+	    &jerr) : NULL;
+	free(text);
 	ok = root != NULL && state_from_json(root, st) == 0;
 	json_decref(root);
 	if (ok)
 		return 1;
 	memset(st, 0, sizeof(*st));
-	if (rename(path, aside) == 0)
+	if (atomicfile_set_aside(path, time(NULL), aside, sizeof(aside)) == 0)
 		snprintf(err, errlen, "%s is corrupt; set aside as %s", path,
 		    aside);
 	else
-		snprintf(err, errlen, "cannot read %s: %s", path,
-		    root == NULL ? jerr.text : "unexpected content");
+		snprintf(err, errlen, "%s is corrupt and could not be set "
+		    "aside: %s", path, strerror(errno));
 	return -1;
 }
 
-/* Write root to path through a temporary file, fsync, rename. */
-static int
-write_atomic(json_t *root, const char *path, char *err, size_t errlen)
+int
+stsstate_load(const char *dir, const char *domain, struct stsstate *st,
+    char *err, size_t errlen)
 {
-	char tmp[4096 + 16];
-	FILE *fp;
-	int fd, ok;
+	char path[STSSTATE_PATH_MAX];
 
-	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
-	if ((fd = mkstemp(tmp)) == -1) {
-		snprintf(err, errlen, "cannot create %s: %s", tmp,
-		    strerror(errno));
+	memset(st, 0, sizeof(*st));
+	if (state_path(dir, domain, path, sizeof(path)) == -1) {
+		snprintf(err, errlen, "state directory name too long");
 		return -1;
 	}
-	if ((fp = fdopen(fd, "w")) == NULL) {
-		close(fd);
-		unlink(tmp);
-		snprintf(err, errlen, "fdopen: %s", strerror(errno));
-		return -1;
-	}
-	ok = json_dumpf(root, fp, JSON_INDENT(1) | JSON_SORT_KEYS) == 0 &&
-	    fputc('\n', fp) != EOF && fflush(fp) == 0 && fsync(fd) == 0;
-	if (fclose(fp) != 0)
-		ok = 0;
-	if (ok && rename(tmp, path) == 0)
-		return 0;
-	snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-	unlink(tmp);
-	return -1;
+	return load_file(path, st, err, errlen);
 }
 
 int
 stsstate_save(const char *dir, const char *domain, const struct stsstate *st,
     char *err, size_t errlen)
 {
-	char path[4096];
+	char path[STSSTATE_PATH_MAX], *text, *line;
 	json_t *root;
+	size_t len;
 	int rc;
 
-	if (state_path(dir, domain, "", path, sizeof(path)) == -1) {
+	if (state_path(dir, domain, path, sizeof(path)) == -1) {
 		snprintf(err, errlen, "state directory name too long");
 		return -1;
 	}
-	if ((root = state_json(st)) == NULL) {
+	if ((root = state_json(st)) == NULL ||
+	    (text = json_dumps(root, JSON_INDENT(1) | JSON_SORT_KEYS)) ==
+	    NULL) {
+		json_decref(root);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	rc = write_atomic(root, path, err, errlen);
 	json_decref(root);
+	len = strlen(text);
+	if ((line = realloc(text, len + 2)) == NULL) {
+		free(text);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	memcpy(line + len, "\n", 2);
+	rc = atomicfile_write(path, line, len + 1, STSSTATE_MODE, err, errlen);
+	free(line);
 	return rc;
 }

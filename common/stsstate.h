@@ -79,9 +79,10 @@ void	stsstate_update(struct stsstate *, const struct stsstate_obs *);
 
 /*
  * dir/mtasts-check.DOMAIN.json. Load returns 1 when read, 0 when there is
- * no file yet (st empty), -1 when it is unreadable or corrupt (a corrupt
- * file is renamed to *.corrupt; err says so; st empty). Save returns 0 or
- * -1 with err.
+ * no file yet (st empty), -1 when it is unreadable or corrupt (err says
+ * which; st empty): a corrupt file is renamed to *.corrupt-TIME, an
+ * unreadable one is kept, and save then refuses to replace it. Save
+ * returns 0 or -1 with err.
  */
 int	stsstate_load(const char *dir, const char *domain, struct stsstate *,
 	    char *err, size_t errlen);

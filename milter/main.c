@@ -12,10 +12,11 @@
  * handler, and the main thread reloads. SIGUSR1 is the portable reload
  * signal (libmilter never looks at it); SIGTERM stops via smfi_stop().
  *
- * Order: the config is read and the socket opened while still privileged
- * (so a bad config or a busy socket fails the start with a message on
- * stderr), then the daemon forks, writes its pid file and drops to "user"
- * before any thread or log file is created.
+ * Order: the config is read, the socket opened (a unix socket as "user",
+ * see open_milter_socket) and the pid file opened while still privileged
+ * (so a bad config, a busy socket or a planted pid file fails the start
+ * with a message on stderr), then the daemon forks, writes its pid into
+ * the file and drops to "user" before any thread or log file is created.
  */
 #include "config.h"
 
@@ -39,12 +40,14 @@
 #include "discovery.h"
 #include "jlog.h"
 #include "mxprobe.h"
+#include "pidfile.h"
 #include "store.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR	"/etc"
 #endif
 #define DEFAULT_CONF	SYSCONFDIR "/mtasts-milter.conf"
+#define SOCKET_GROUPS_MAX	256	/* root's groups kept while acting as user */
 
 enum {
 	EVENT_RELOAD = 'R',
@@ -187,26 +190,62 @@ unix_socket_path(const char *spec)
 	return spec[0] == '/' ? spec : NULL;
 }
 
+/*
+ * Act as pw (groups, then gid, then uid: effective ids only) while the
+ * unix socket is made, or go back to root (back != 0).
+ */
+static int
+socket_identity(const struct passwd *pw, int back)
+{
+	static gid_t groups[SOCKET_GROUPS_MAX], egid;
+	static int ngroups;
+
+	if (back)
+		return seteuid(0) == -1 || setegid(egid) == -1 ||
+		    setgroups((size_t)ngroups, groups) == -1 ? -1 : 0;
+	egid = getegid();
+	if ((ngroups = getgroups(SOCKET_GROUPS_MAX, groups)) == -1 ||
+	    initgroups(pw->pw_name, pw->pw_gid) == -1 ||
+	    setegid(pw->pw_gid) == -1 || seteuid(pw->pw_uid) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * A unix socket is made by the user it is for: bind() creates it with the
+ * user's owner and group and the umask's mode, so nothing is chowned by
+ * path as root in a directory that user may write (where the name could
+ * be swapped for a link to any file between bind and chown), and
+ * libmilter's removal of a stale socket runs with the user's rights too.
+ * The directory must then be writable by the user, as it must anyway for
+ * libmilter to remove the socket at stop.
+ */
 static int
 open_milter_socket(const struct conf *conf, const struct passwd *pw)
 {
-	const char *path;
+	int	as_user = pw != NULL && unix_socket_path(conf->socket) != NULL;
+	int	rc;
 
-	if (smfi_setconn(conf->socket) != MI_SUCCESS ||
-	    smfi_opensocket(1) != MI_SUCCESS) {
+	if (as_user && socket_identity(pw, 0) == -1) {
+		fprintf(stderr, "mtasts-milter: cannot act as user \"%s\" to "
+		    "create the socket: %s\n", pw->pw_name, strerror(errno));
+		return -1;
+	}
+	rc = smfi_setconn(conf->socket) == MI_SUCCESS &&
+	    smfi_opensocket(1) == MI_SUCCESS ? 0 : -1;
+	if (as_user && socket_identity(pw, 1) == -1) {
+		fprintf(stderr, "mtasts-milter: cannot return to root after "
+		    "creating the socket: %s\n", strerror(errno));
+		return -1;
+	}
+	if (rc == -1)
 		fprintf(stderr, "mtasts-milter: cannot listen on socket \"%s\" "
-		    "(see syslog); check that its directory exists and that no "
-		    "other process uses it\n", conf->socket);
-		return -1;
-	}
-	path = unix_socket_path(conf->socket);
-	if (pw != NULL && path != NULL &&
-	    chown(path, pw->pw_uid, pw->pw_gid) == -1) {
-		fprintf(stderr, "mtasts-milter: chown %s: %s\n", path,
-		    strerror(errno));
-		return -1;
-	}
-	return 0;
+		    "(see syslog); check that its directory exists%s%s%s and "
+		    "that no other process uses it\n", conf->socket,
+		    as_user ? " and that user \"" : "",
+		    as_user ? pw->pw_name : "",
+		    as_user ? "\" may write in it" : "");
+	return rc;
 }
 
 /* Look the user up while stderr still reaches whoever started us. */
@@ -253,6 +292,23 @@ drop_privileges(const struct passwd *pw)
 	return 0;
 }
 
+/*
+ * Started with descriptor 0, 1 or 2 closed, the socket or the pid file
+ * would get it, and daemonize() would then replace it by /dev/null.
+ */
+static int
+open_standard_fds(void)
+{
+	int	fd;
+
+	do {
+		if ((fd = open("/dev/null", O_RDWR)) == -1)
+			return -1;
+	} while (fd <= STDERR_FILENO);
+	close(fd);
+	return 0;
+}
+
 static int
 daemonize(void)
 {
@@ -278,20 +334,28 @@ daemonize(void)
 	return 0;
 }
 
-static void
-write_pidfile(const char *path)
+/* Opened before the fork, so that a refusal reaches stderr; -2: none. */
+static int
+open_pidfile(const char *path)
 {
-	FILE	*fp;
+	char	err[1024];
+	int	fd;
 
 	if (path[0] == '\0')
-		return;
-	if ((fp = fopen(path, "w")) == NULL) {
-		syslog(LOG_ERR, "pidfile %s: %m", path);
-		return;
-	}
-	fprintf(fp, "%ld\n", (long)getpid());
-	if (fclose(fp) != 0)
-		syslog(LOG_ERR, "pidfile %s: %m", path);
+		return -2;
+	if ((fd = pidfile_open(path, err, sizeof(err))) == -1)
+		fprintf(stderr, "mtasts-milter: %s\n", err);
+	return fd;
+}
+
+static void
+write_pidfile(int fd, const char *path)
+{
+	char	err[1024];
+
+	if (fd >= 0 && pidfile_write(fd, path, getpid(), err, sizeof(err)) ==
+	    -1)
+		syslog(LOG_ERR, "%s", err);
 }
 
 /*
@@ -310,6 +374,17 @@ stderr_is_journal(void)
 	    fstat(STDERR_FILENO, &st) == 0 &&
 	    (unsigned long long)st.st_dev == dev &&
 	    (unsigned long long)st.st_ino == ino;
+}
+
+/* At stop, as user: say so when the file stays behind, naming the fix. */
+static void
+remove_pidfile(const char *path, const char *user)
+{
+	if (path[0] == '\0' || unlink(path) == 0 || errno == ENOENT)
+		return;
+	syslog(LOG_WARNING, "pidfile %s: cannot remove it: %m%s%s%s", path,
+	    user[0] != '\0' ? " (user \"" : "", user,
+	    user[0] != '\0' ? "\" must be able to write its directory)" : "");
 }
 
 static void
@@ -451,7 +526,7 @@ main(int argc, char *argv[])
 {
 	struct daemon d = { .conf_path = DEFAULT_CONF };
 	struct passwd *pw;
-	int	ch, check_only = 0, status;
+	int	ch, check_only = 0, status, pidfd;
 
 	while ((ch = getopt(argc, argv, "c:fnV")) != -1) {
 		switch (ch) {
@@ -473,6 +548,8 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage();
+	if (open_standard_fds() == -1)
+		return 1;
 	if ((d.conf = conf_load(d.conf_path, error_to_stderr, NULL)) == NULL)
 		return 1;
 	if (check_only) {
@@ -484,11 +561,13 @@ main(int argc, char *argv[])
 	open_syslog(&d);
 	if (lookup_user(d.conf, &pw) == -1 || install_signal_handlers() == -1 ||
 	    callbacks_register() == -1 ||
-	    open_milter_socket(d.conf, pw) == -1)
+	    open_milter_socket(d.conf, pw) == -1 ||
+	    (pidfd = open_pidfile(d.conf->pidfile)) == -1 ||
+	    (!d.foreground && daemonize() == -1)) {
+		conf_unref(d.conf);
 		return 1;
-	if (!d.foreground && daemonize() == -1)
-		return 1;
-	write_pidfile(d.conf->pidfile);
+	}
+	write_pidfile(pidfd, d.conf->pidfile);
 	if (drop_privileges(pw) == -1 || start_services(&d) == -1)
 		return 1;
 	status = serve(&d);
@@ -497,8 +576,7 @@ main(int argc, char *argv[])
 	discovery_free(d.discovery);
 	store_free(d.store);
 	jlog_free(d.jlog);
-	if (d.conf->pidfile[0] != '\0')
-		unlink(d.conf->pidfile);
+	remove_pidfile(d.conf->pidfile, d.conf->user);
 	conf_unref(d.conf);
 	return status;
 }

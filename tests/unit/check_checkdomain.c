@@ -15,6 +15,7 @@
 
 #include "domain_rules.h"
 #include "policy.h"
+#include "scratch.h"
 #include "stsstate.h"
 #include "tlsprobe.h"
 #include "unit.h"
@@ -391,6 +392,7 @@ END_TEST
 START_TEST(test_state_file)
 {
 	char dir[] = "/tmp/check_checkdomain.XXXXXX", path[256], err[512];
+	const char *aside;
 	struct stsstate st, back;
 	struct stsstate_obs o;
 	FILE *fp;
@@ -422,7 +424,38 @@ START_TEST(test_state_file)
 	ck_assert_msg(strstr(err, "set aside") != NULL, "%s", err);
 	ck_assert_int_eq(back.has_last, 0);
 	ck_assert_int_eq(access(path, F_OK), -1);
-	strncat(path, ".corrupt", sizeof(path) - strlen(path) - 1);
+	ck_assert_ptr_nonnull(aside = strstr(err, "set aside as "));
+	aside += strlen("set aside as ");
+	ck_assert_int_eq(strncmp(aside, path, strlen(path)), 0);
+	ck_assert_int_eq(strncmp(aside + strlen(path), ".corrupt-", 9), 0);
+	ck_assert_int_eq(unlink(aside), 0);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
+/* A state file this user may not read is an error, kept and not replaced. */
+START_TEST(test_state_file_unreadable)
+{
+	char dir[] = "/tmp/check_checkdomain.XXXXXX", path[256], err[512];
+	struct stsstate st, back;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	first_run(&st);
+	ck_assert_int_eq(stsstate_save(dir, "example.test", &st, err,
+	    sizeof(err)), 0);
+	snprintf(path, sizeof(path), "%s/mtasts-check.example.test.json", dir);
+	scratch_forbid(dir, path);
+	ck_assert_int_eq(stsstate_load(dir, "example.test", &back, err,
+	    sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "Permission denied") != NULL &&
+	    strstr(err, "kept") != NULL, "%s", err);
+	ck_assert_int_eq(stsstate_save(dir, "example.test", &back, err,
+	    sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "not replacing it") != NULL, "%s", err);
+	scratch_permit(path);
+	ck_assert_int_eq(stsstate_load(dir, "example.test", &back, err,
+	    sizeof(err)), 1);
+	ck_assert_int_eq(back.policy_count, st.policy_count);
 	ck_assert_int_eq(unlink(path), 0);
 	ck_assert_int_eq(rmdir(dir), 0);
 }
@@ -457,6 +490,7 @@ unit_suite(void)
 	tcase_add_test(tc, test_change_rules);
 	tcase_add_test(tc, test_removal_date);
 	tcase_add_test(tc, test_state_file);
+	tcase_add_test(tc, test_state_file_unreadable);
 	tcase_add_test(tc, test_hash);
 	suite_add_tcase(s, tc);
 	return s;

@@ -1,17 +1,20 @@
 /*
  * check_statefile.c - the discovery state file: a saved state loads back
  * field for field; a missing file is an empty state; a corrupt, truncated
- * or foreign file is set aside with a warning and nothing of it is used.
+ * or foreign file is set aside with a warning and nothing of it is used;
+ * a file that cannot be read is reported, kept and not overwritten; saving
+ * never writes through a name planted in the directory.
  */
 #include "config.h"
 
 #include <check.h>
-#include <dirent.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "scratch.h"
 #include "statefile.h"
 #include "unit.h"
 
@@ -29,27 +32,13 @@ static char dir[64];
 static void
 setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/check_statefile.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	scratch_make(dir, sizeof(dir), "check_statefile");
 }
 
 static void
 teardown(void)
 {
-	struct dirent *e;
-	char	path[512];
-	DIR	*dp;
-
-	if ((dp = opendir(dir)) == NULL)
-		return;
-	while ((e = readdir(dp)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
-	closedir(dp);
-	rmdir(dir);
+	scratch_remove(dir);
 }
 
 static int
@@ -154,7 +143,7 @@ START_TEST(test_round_trip)
 	struct statefile_domain a, b;
 	const struct statefile_domain *list[] = { &a, &b };
 	struct loaded l;
-	char	err[256] = "", tmp[128];
+	char	err[256] = "";
 
 	make_rich(&a);
 	make_absent(&b);
@@ -170,8 +159,7 @@ START_TEST(test_round_trip)
 	assert_same(&b, &l.d[1]);
 	/* Saving again replaces the file (no temporary left behind). */
 	ck_assert_int_eq(statefile_save(dir, list, 1, NOW, err, sizeof(err)), 0);
-	snprintf(tmp, sizeof(tmp), "%s/%s.tmp", dir, STATEFILE_NAME);
-	ck_assert_int_eq(access(tmp, F_OK), -1);
+	ck_assert_int_eq(scratch_count(dir, ""), 1);
 	loaded_free(&l);
 	memset(&l, 0, sizeof(l));
 	ck_assert_uint_eq(statefile_load(dir, NOW, add, &l, warn, &l), 1);
@@ -267,9 +255,6 @@ START_TEST(test_corrupt_set_aside)
 	struct loaded l;
 	char	path[128];
 	FILE	*fp;
-	struct dirent *e;
-	DIR	*dp;
-	int	aside = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, STATEFILE_NAME);
 	ck_assert_ptr_nonnull(fp = fopen(path, "w"));
@@ -280,12 +265,88 @@ START_TEST(test_corrupt_set_aside)
 	ck_assert_int_eq(l.warnings, 1);
 	ck_assert_msg(strstr(l.warning, "moved to") != NULL, "%s", l.warning);
 	ck_assert_int_eq(access(path, F_OK), -1);
-	ck_assert_ptr_nonnull(dp = opendir(dir));
-	while ((e = readdir(dp)) != NULL)
-		if (strcmp(e->d_name, STATEFILE_NAME ".corrupt-1767225600") == 0)
-			aside = 1;
-	closedir(dp);
-	ck_assert_msg(aside, "no %s.corrupt-%d", STATEFILE_NAME, NOW);
+	ck_assert_int_eq(scratch_count(dir,
+	    STATEFILE_NAME ".corrupt-1767225600"), 1);
+}
+END_TEST
+
+/* A name planted where the old writer put its fixed temporary file. */
+START_TEST(test_planted_temporary)
+{
+	struct statefile_domain a;
+	const struct statefile_domain *list[] = { &a };
+	char	err[256] = "", tmp[128], victim[128];
+	struct stat st;
+
+	snprintf(victim, sizeof(victim), "%s.victim", dir);
+	scratch_put(victim, "victim\n", 0644);
+	snprintf(tmp, sizeof(tmp), "%s/%s.tmp", dir, STATEFILE_NAME);
+	ck_assert_int_eq(symlink(victim, tmp), 0);
+	make_absent(&a);
+	ck_assert_msg(statefile_save(dir, list, 1, NOW, err, sizeof(err)) == 0,
+	    "%s", err);
+	ck_assert_int_eq(stat(victim, &st), 0);
+	unlink(victim);
+	ck_assert_int_eq(st.st_size, 7);
+	stscache_free(&a.cache);
+}
+END_TEST
+
+/*
+ * A valid state this process may not read (as root: acting as nobody in a
+ * directory nobody may write, so that setting the file aside would work).
+ */
+START_TEST(test_unreadable_kept)
+{
+	struct statefile_domain a, b;
+	const struct statefile_domain *list[] = { &a, &b };
+	struct loaded l;
+	char	err[512] = "", path[128];
+
+	make_rich(&a);
+	make_absent(&b);
+	ck_assert_int_eq(statefile_save(dir, list, 2, NOW, err, sizeof(err)), 0);
+	snprintf(path, sizeof(path), "%s/%s", dir, STATEFILE_NAME);
+	scratch_forbid(dir, path);
+	memset(&l, 0, sizeof(l));
+	ck_assert_uint_eq(statefile_load(dir, NOW, add, &l, warn, &l), 0);
+	ck_assert_int_eq(l.warnings, 1);
+	ck_assert_msg(strstr(l.warning, "Permission denied") != NULL &&
+	    strstr(l.warning, "kept") != NULL, "%s", l.warning);
+	ck_assert_int_eq(scratch_count(dir, ""), 1);
+	ck_assert_int_eq(scratch_count(dir, STATEFILE_NAME ".corrupt"), 0);
+	/* Nor is it replaced by the next save, which would lose it too. */
+	ck_assert_int_eq(statefile_save(dir, list, 1, NOW, err, sizeof(err)),
+	    -1);
+	ck_assert_msg(strstr(err, "not replacing it") != NULL, "%s", err);
+	scratch_permit(path);
+	memset(&l, 0, sizeof(l));
+	ck_assert_uint_eq(statefile_load(dir, NOW, add, &l, warn, &l), 2);
+	assert_same(&a, &l.d[0]);
+	loaded_free(&l);
+	stscache_free(&a.cache);
+	stscache_free(&b.cache);
+}
+END_TEST
+
+/* Not a regular file: an error, not corruption; left where it is. */
+START_TEST(test_directory_kept)
+{
+	struct loaded l;
+	char	path[128];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, STATEFILE_NAME);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	memset(&l, 0, sizeof(l));
+	ck_assert_uint_eq(statefile_load(dir, NOW, add, &l, warn, &l), 0);
+	ck_assert_int_eq(l.warnings, 1);
+	ck_assert_msg(strstr(l.warning, "not a regular file") != NULL,
+	    "%s", l.warning);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert(S_ISDIR(st.st_mode));
+	ck_assert_int_eq(scratch_count(dir, ""), 1);
+	ck_assert_int_eq(scratch_count(dir, STATEFILE_NAME ".corrupt"), 0);
 }
 END_TEST
 
@@ -300,6 +361,9 @@ unit_suite(void)
 	tcase_add_test(tc, test_missing);
 	tcase_add_test(tc, test_without_lenient);
 	tcase_add_test(tc, test_unwritable);
+	tcase_add_test(tc, test_planted_temporary);
+	tcase_add_test(tc, test_unreadable_kept);
+	tcase_add_test(tc, test_directory_kept);
 	tcase_add_loop_test(tc, test_corrupt_set_aside, 0,
 	    (int)(sizeof(corrupt) / sizeof(corrupt[0])));
 	suite_add_tcase(s, tc);
