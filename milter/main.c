@@ -59,6 +59,7 @@ static int event_pipe[2] = { -1, -1 };
 
 struct daemon {
 	const char	*conf_path;
+	char		*conf_abs;	/* conf_path made absolute, or NULL */
 	int		 foreground;
 	struct conf	*conf;
 	struct store	*store;
@@ -557,6 +558,9 @@ main(int argc, char *argv[])
 		conf_unref(d.conf);
 		return 0;
 	}
+	/* Reloads read it again after chdir("/"): keep the absolute name. */
+	if ((d.conf_abs = realpath(d.conf_path, NULL)) != NULL)
+		d.conf_path = d.conf_abs;
 	umask(007);
 	open_syslog(&d);
 	if (lookup_user(d.conf, &pw) == -1 || install_signal_handlers() == -1 ||
@@ -565,6 +569,7 @@ main(int argc, char *argv[])
 	    (pidfd = open_pidfile(d.conf->pidfile)) == -1 ||
 	    (!d.foreground && daemonize() == -1)) {
 		conf_unref(d.conf);
+		free(d.conf_abs);
 		return 1;
 	}
 	write_pidfile(pidfd, d.conf->pidfile);
@@ -578,5 +583,6 @@ main(int argc, char *argv[])
 	jlog_free(d.jlog);
 	remove_pidfile(d.conf->pidfile, d.conf->user);
 	conf_unref(d.conf);
+	free(d.conf_abs);
 	return status;
 }

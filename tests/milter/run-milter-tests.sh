@@ -185,6 +185,31 @@ write_conf audit-auth.conf 'add_header = "always"' \
     'authserv_id = "audit.example.test"' 'audit_authenticated = true'
 run_lua t-inbound.lua -D conf="$work/audit-auth.conf" -D audit=yes
 
+# A daemon (forked, so it has done chdir /) started with a relative -c
+# still finds its configuration on reload.
+write_conf relative.conf 'add_header = "never"' "pidfile = \"$work/relative.pid\""
+(cd "$work" && "$daemon" -c relative.conf)
+i=0
+while [ $i -lt 100 ] && ! [ -s "$work/relative.pid" ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+if [ -s "$work/relative.pid" ]; then
+	run_lua t-reload.lua -D conf=unused -D expect=none -D qid=D1
+	echo 'add_header = "always"' >>"$work/relative.conf"
+	kill -USR1 "$(cat "$work/relative.pid")"
+	sleep 1
+	run_lua t-reload.lua -D conf=unused -D expect=header -D qid=D2
+	kill -TERM "$(cat "$work/relative.pid")"
+	i=0
+	while [ $i -lt 100 ] && [ -e "$work/relative.pid" ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+else
+	fail "daemon with a relative -c did not start"
+fi
+
 # Reload: SIGHUP applies a new config, SIGUSR1 with a broken one keeps it.
 cp "$work/never.conf" "$work/reload.conf"
 "$daemon" -f -c "$work/reload.conf" >"$work/daemon.log" 2>&1 &
@@ -267,7 +292,7 @@ else
 fi
 
 # The JSON log: one line per message (and per message-less connection).
-check_json "valid JSON, expected line count" 'length == 23'
+check_json "valid JSON, expected line count" 'length == 25'
 check_json "one line per queue id" \
     '[.[] | select(.queue_id != null) | .queue_id] | (length == (unique | length))'
 check_json "TLSv1.3 pass" \
