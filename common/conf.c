@@ -22,9 +22,9 @@
 #include "conf.h"
 #include "connectto.h"
 #include "diag.h"
+#include "msg.h"
 #include "mxmatch.h"
 #include "policy.h"
-#include "printable.h"
 #include "stslex.h"
 
 #define CONF_ERROR_MAX		1024
@@ -39,8 +39,6 @@
 /* State of the one parse running on this thread (libconfuse has no user pointer). */
 struct conf_parse {
 	const char	*path;
-	conf_error_fn	*error;
-	void		*arg;
 	int		 failed;
 	unsigned	 draft_line[CONF_DRAFT_MAX];
 	size_t		 draft_count;
@@ -73,15 +71,14 @@ static const char *const add_header_names[] = {
 };
 
 /*
- * Hand one message to the caller as one printable line: libconfuse quotes
- * the offending text, which may hold a newline or control bytes.
+ * Report one message; msg makes it one printable line (libconfuse quotes
+ * the offending text, which may hold a newline or control bytes).
  */
 static void
-emit(char *line, size_t size)
+emit(const char *line)
 {
-	printable_copy(line, size, line);
 	parsing->failed = 1;
-	parsing->error(parsing->arg, line);
+	msg_error("%s", line);
 }
 
 static void
@@ -100,7 +97,7 @@ report_error(cfg_t *cfg, const char *fmt, va_list ap)
 		    cfg->line, msg, hint);
 	else
 		snprintf(line, sizeof(line), "%s: %s%s", parsing->path, msg, hint);
-	emit(line, sizeof(line));
+	emit(line);
 }
 
 /* An error not tied to a libconfuse position: "path:line: ..." or "path: ...". */
@@ -117,7 +114,7 @@ report_at(const char *path, unsigned line, const char *fmt, ...)
 		snprintf(out, sizeof(out), "%s:%u: %s", path, line, msg);
 	else
 		snprintf(out, sizeof(out), "%s: %s", path, msg);
-	emit(out, sizeof(out));
+	emit(out);
 }
 
 static const char *
@@ -1068,9 +1065,9 @@ parse_text(cfg_t *cfg, char *text)
 }
 
 struct conf *
-conf_load(const char *path, conf_error_fn *error, void *arg)
+conf_load(const char *path)
 {
-	struct conf_parse ctx = { .path = path, .error = error, .arg = arg };
+	struct conf_parse ctx = { .path = path };
 	struct conf *c = NULL;
 	cfg_t	*cfg;
 	char	*text;

@@ -2,7 +2,10 @@
  * jlog.c - bounded queue and writer thread for the JSON log and syslog.
  *
  * Producers (milter callbacks) only format and enqueue under a short mutex;
- * the writer thread does every write(2) and syslog(3). The queue is a fixed
+ * the writer thread does every write(2) and syslog(3). Its own reports
+ * (records lost, writing again) call syslog(3) directly rather than msg.h:
+ * jlog is the daemon's msg output, and a report through it would queue to
+ * itself, or take the lock it may hold. Nothing here may call msg_*. The queue is a fixed
  * ring, so memory stays bounded whatever the writer's speed, and a producer
  * never waits for the disk: when the ring is full the record is dropped and
  * counted.
@@ -24,7 +27,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,22 +135,16 @@ jlog_record(struct jlog *j, json_t *obj)
 }
 
 void
-jlog_syslog(struct jlog *j, int priority, const char *fmt, ...)
+jlog_syslog(struct jlog *j, int priority, const char *line)
 {
+	size_t	 len = strnlen(line, JLOG_SYSLOG_MAX - 1);
 	char	*text;
-	va_list	 ap;
-	int	 n;
 
-	if ((text = malloc(JLOG_SYSLOG_MAX)) == NULL)
+	if ((text = malloc(len + 1)) == NULL)
 		return;
-	va_start(ap, fmt);
-	n = vsnprintf(text, JLOG_SYSLOG_MAX, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		free(text);
-		return;
-	}
-	enqueue(j, priority, text, strlen(text));
+	memcpy(text, line, len);
+	text[len] = '\0';
+	enqueue(j, priority, text, len);
 }
 
 static void

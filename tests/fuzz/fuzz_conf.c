@@ -6,9 +6,10 @@
  * these two texts from memory (any other path does not exist), so a path
  * in the input can never make the fuzzer read a device or a host file.
  *
- * Invariants: every error is one line starting with the file name; a conf
- * is returned exactly when no error was reported, and holds only values
- * the validators allow. Leaks are caught by libFuzzer's leak checker.
+ * Invariants: every error is one line (reported through msg.h at LOG_ERR)
+ * starting with the file name; a conf is returned exactly when no error
+ * was reported, and holds only values the validators allow. Leaks are
+ * caught by libFuzzer's leak checker.
  */
 #include "config.h"
 
@@ -17,8 +18,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "conf.h"
+#include "msg.h"
 #include "mxmatch.h"
 
 #define CONF_PATH	"/fuzz/mtasts-milter.conf"
@@ -49,9 +52,11 @@ __wrap_fopen(const char *path, const char *mode)
 }
 
 static void
-check_error(void *arg, const char *message)
+check_error(void *arg, int priority, const char *message)
 {
 	(void)arg;
+	if (priority != LOG_ERR)
+		abort();
 	if (strncmp(message, CONF_PATH ":", sizeof(CONF_PATH)) != 0 &&
 	    strstr(message, ": error: ") == NULL)
 		abort();
@@ -100,8 +105,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fz.policy = sep + strlen(SEPARATOR);
 		fz.policy_len = size - (size_t)(fz.policy - text);
 	}
+	if (msg_set_output(check_error, NULL) == -1)
+		abort();
 	fz.armed = 1;
-	c = conf_load(CONF_PATH, check_error, NULL);
+	c = conf_load(CONF_PATH);
 	fz.armed = 0;
 	if (c == NULL) {
 		if (fz.errors == 0)

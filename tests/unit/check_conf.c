@@ -6,6 +6,7 @@
  * A loaded conf is compared through a dump, one "key=value" per line, so a
  * table row names only the lines it is about. "@DIR@" in a text stands for
  * the temporary directory, "@FILE@" in a message for the config file.
+ * Messages are caught with a msg output (msg.h), as the daemon's would be.
  */
 #include "config.h"
 
@@ -18,13 +19,14 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "msg.h"
 #include "unit.h"
 
 #define NCASES(t)	((int)(sizeof(t) / sizeof((t)[0])))
 #define TEXT_MAX	8192
 #define DUMP_MAX	8192
 #define ERRORS_MAX	8192
-#define WANT_MAX	12
+#define WANT_MAX	16
 
 static const char good_policy[] =
     "version: STSv1\nmode: testing\nmx: mx1.example.com\nmx: *.example.net\n"
@@ -70,6 +72,22 @@ substitute(char *dst, size_t size, const char *src, const char *from,
 	memcpy(dst + len, src, strlen(src) + 1);
 }
 
+/* The fixture the msg output collects into (one address: see msg.h). */
+static struct fixture *collecting;
+
+static void
+collect_error(void *arg, int priority, const char *message)
+{
+	struct fixture *f = *(struct fixture **)arg;
+	size_t	len = strlen(f->errors);
+
+	ck_assert_int_eq(priority, LOG_ERR);
+	ck_assert_msg(strchr(message, '\n') == NULL, "newline in \"%s\"",
+	    message);
+	snprintf(f->errors + len, sizeof(f->errors) - len, "%s\n", message);
+	f->nerrors++;
+}
+
 static void
 fixture_init(struct fixture *f)
 {
@@ -81,27 +99,19 @@ fixture_init(struct fixture *f)
 	snprintf(f->bad, sizeof(f->bad), "%s/bad.txt", f->dir);
 	write_file(f->good, good_policy);
 	write_file(f->bad, bad_policy);
+	collecting = f;
+	ck_assert_int_eq(msg_set_output(collect_error, &collecting), 0);
 }
 
 static void
 fixture_done(struct fixture *f)
 {
+	msg_set_output(NULL, NULL);
+	collecting = NULL;
 	unlink(f->conf);
 	unlink(f->good);
 	unlink(f->bad);
 	rmdir(f->dir);
-}
-
-static void
-collect_error(void *arg, const char *message)
-{
-	struct fixture *f = arg;
-	size_t	len = strlen(f->errors);
-
-	ck_assert_msg(strchr(message, '\n') == NULL, "newline in \"%s\"",
-	    message);
-	snprintf(f->errors + len, sizeof(f->errors) - len, "%s\n", message);
-	f->nerrors++;
 }
 
 /* Write text (after @DIR@ substitution) as the config file and load it. */
@@ -112,7 +122,7 @@ load_text(struct fixture *f, const char *text)
 
 	substitute(buf, sizeof(buf), text, "@DIR@", f->dir);
 	write_file(f->conf, buf);
-	return conf_load(f->conf, collect_error, f);
+	return conf_load(f->conf);
 }
 
 static size_t
@@ -546,7 +556,7 @@ START_TEST(test_nul_byte)
 	ck_assert_uint_eq(fwrite(text, 1, sizeof(text) - 1, fp),
 	    sizeof(text) - 1);
 	ck_assert_int_eq(fclose(fp), 0);
-	ck_assert_ptr_null(conf_load(f.conf, collect_error, &f));
+	ck_assert_ptr_null(conf_load(f.conf));
 	snprintf(want, sizeof(want), "%s:3: a NUL byte (offset 12): this is "
 	    "not a text file", f.conf);
 	ck_assert_msg(strstr(f.errors, want) != NULL, "got %s", f.errors);
@@ -560,7 +570,7 @@ START_TEST(test_missing_file)
 	char	want[256];
 
 	fixture_init(&f);
-	ck_assert_ptr_null(conf_load(f.conf, collect_error, &f));
+	ck_assert_ptr_null(conf_load(f.conf));
 	snprintf(want, sizeof(want), "%s: cannot read: No such file", f.conf);
 	ck_assert_msg(strstr(f.errors, want) != NULL, "got %s", f.errors);
 	fixture_done(&f);
