@@ -16,9 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <confuse.h>
 
+#include "atomicfile.h"
 #include "conf.h"
 #include "connectto.h"
 #include "diag.h"
@@ -773,15 +776,30 @@ list_free(char **list, size_t count)
 	free(list);
 }
 
-/* Read at most POLICY_MAX_BYTES + 1 bytes so an oversized file is seen as such. */
+/*
+ * Read at most POLICY_MAX_BYTES + 1 bytes so an oversized file is seen as
+ * such. The file is read as root at start, and its parse errors quote it:
+ * a symbolic link planted in a directory the user can write (to
+ * /etc/shadow, say) must not bring root-only text to stderr or syslog,
+ * and a FIFO must not hang a start or a reload. So it must be a regular
+ * file named directly: NULL with errno ELOOP for a link, EINVAL for
+ * anything but a regular file (atomicfile_open_regular).
+ */
 static char *
 read_policy_file(const char *path, size_t *len)
 {
+	struct stat st;
+	char	 cause[128], *buf;
 	FILE	*fp;
-	char	*buf;
+	int	 fd;
 
-	if ((fp = fopen(path, "rb")) == NULL)
+	if ((fd = atomicfile_open_regular(path, &st, cause,
+	    sizeof(cause))) == -1)
 		return NULL;
+	if ((fp = fdopen(fd, "rb")) == NULL) {
+		close(fd);
+		return NULL;
+	}
 	if ((buf = malloc(POLICY_MAX_BYTES + 1)) == NULL) {
 		fclose(fp);
 		return NULL;
@@ -806,7 +824,16 @@ draft_load(struct conf_draft *d, const char *conf_path, unsigned conf_line)
 	size_t	 len, i;
 	int	 valid;
 
-	if ((buf = read_policy_file(d->policy_file, &len)) == NULL) {
+	if ((buf = read_policy_file(d->policy_file, &len)) == NULL &&
+	    (errno == ELOOP || errno == EINVAL)) {
+		report_at(conf_path, conf_line, "draft \"%s\": policy_file "
+		    "\"%s\" %s", d->domain, d->policy_file, errno == ELOOP ?
+		    "is a symbolic link; it is read as root, so name the file "
+		    "itself" : "is not a regular file (a FIFO, a device or a "
+		    "directory); name the policy file itself");
+		return -1;
+	}
+	if (buf == NULL) {
 		report_at(conf_path, conf_line, "draft \"%s\": cannot read "
 		    "policy_file \"%s\": %s; fix the path or the permissions",
 		    d->domain, d->policy_file, strerror(errno));

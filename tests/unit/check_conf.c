@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -38,6 +39,8 @@ struct fixture {
 	char	conf[128];
 	char	good[128];
 	char	bad[128];
+	char	link[128];		/* a symbolic link to bad */
+	char	fifo[128];
 	char	errors[ERRORS_MAX];
 	size_t	nerrors;
 };
@@ -97,8 +100,12 @@ fixture_init(struct fixture *f)
 	snprintf(f->conf, sizeof(f->conf), "%s/milter.conf", f->dir);
 	snprintf(f->good, sizeof(f->good), "%s/good.txt", f->dir);
 	snprintf(f->bad, sizeof(f->bad), "%s/bad.txt", f->dir);
+	snprintf(f->link, sizeof(f->link), "%s/link.txt", f->dir);
+	snprintf(f->fifo, sizeof(f->fifo), "%s/fifo.txt", f->dir);
 	write_file(f->good, good_policy);
 	write_file(f->bad, bad_policy);
+	ck_assert_int_eq(symlink(f->bad, f->link), 0);
+	ck_assert_int_eq(mkfifo(f->fifo, 0600), 0);
 	collecting = f;
 	ck_assert_int_eq(msg_set_output(collect_error, &collecting), 0);
 }
@@ -111,6 +118,8 @@ fixture_done(struct fixture *f)
 	unlink(f->conf);
 	unlink(f->good);
 	unlink(f->bad);
+	unlink(f->link);
+	unlink(f->fifo);
 	rmdir(f->dir);
 }
 
@@ -466,6 +475,20 @@ static const struct error_case error_cases[] = {
 	    "draft \"example.com\" {\n policy_file = \"@DIR@/nowhere.txt\"\n}\n",
 	    { "@FILE@:3: draft \"example.com\": cannot read policy_file",
 	    "nowhere.txt", "No such file or directory" } },
+	{ "draft policy_file a symbolic link",
+	    "draft \"example.com\" {\n policy_file = \"@DIR@/link.txt\"\n}\n",
+	    { "@FILE@:3: draft \"example.com\": policy_file \"",
+	    "/link.txt\" is a symbolic link; it is read as root, so name the "
+	    "file itself" } },
+	{ "draft policy_file a FIFO: refused at once",
+	    "draft \"example.com\" {\n policy_file = \"@DIR@/fifo.txt\"\n}\n",
+	    { "@FILE@:3: draft \"example.com\": policy_file \"",
+	    "/fifo.txt\" is not a regular file (a FIFO, a device or a "
+	    "directory); name the policy file itself" } },
+	{ "draft policy_file a directory",
+	    "draft \"example.com\" {\n policy_file = \"@DIR@\"\n}\n",
+	    { "@FILE@:3: draft \"example.com\": policy_file \"",
+	    "\" is not a regular file (a FIFO, a device or a directory)" } },
 	{ "draft policy invalid",
 	    "\ndraft \"example.com\" { policy_file = \"@DIR@/bad.txt\" }\n",
 	    { "/bad.txt:2: error: ", "@FILE@:2: draft \"example.com\": "
@@ -514,6 +537,31 @@ START_TEST(test_error)
 		ck_assert_msg(strstr(f.errors, want) != NULL,
 		    "%s: no \"%s\" in:\n%s", ec->name, want, f.errors);
 	}
+	fixture_done(&f);
+}
+END_TEST
+
+/*
+ * A link to an invalid policy (think /etc/shadow) is not read: nothing of
+ * its text reaches a message, where the file itself is quoted.
+ */
+START_TEST(test_link_not_quoted)
+{
+	struct fixture f;
+	char	text[512];
+
+	fixture_init(&f);
+	snprintf(text, sizeof(text), "draft \"example.com\" { policy_file = "
+	    "\"%s\" }\n", f.bad);
+	ck_assert_ptr_null(load_text(&f, text));
+	ck_assert_msg(strstr(f.errors, "sometimes") != NULL, "got %s",
+	    f.errors);
+	f.errors[0] = '\0';
+	snprintf(text, sizeof(text), "draft \"example.com\" { policy_file = "
+	    "\"%s\" }\n", f.link);
+	ck_assert_ptr_null(load_text(&f, text));
+	ck_assert_msg(strstr(f.errors, "is a symbolic link") != NULL &&
+	    strstr(f.errors, "sometimes") == NULL, "got %s", f.errors);
 	fixture_done(&f);
 }
 END_TEST
@@ -616,6 +664,7 @@ unit_suite(void)
 	tcase_add_loop_test(tc, test_error, 0, NCASES(error_cases));
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_long_path);
+	tcase_add_test(tc, test_link_not_quoted);
 	tcase_add_test(tc, test_nul_byte);
 	tcase_add_test(tc, test_lookups);
 	suite_add_tcase(s, tc);
