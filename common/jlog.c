@@ -2,13 +2,15 @@
  * jlog.c - bounded queue and writer thread for the JSON log and syslog.
  *
  * Producers (milter callbacks) only format and enqueue under a short mutex;
- * the writer thread does every write(2) and syslog(3). Its own reports
- * (records lost, writing again) call syslog(3) directly rather than msg.h:
- * jlog is the daemon's msg output, and a report through it would queue to
- * itself, or take the lock it may hold. Nothing here may call msg_*. The queue is a fixed
+ * the writer thread does every write(2) and syslog(3). The queue is a fixed
  * ring, so memory stays bounded whatever the writer's speed, and a producer
  * never waits for the disk: when the ring is full the record is dropped and
  * counted.
+ *
+ * The writer's own reports (records lost, writing again) call syslog(3)
+ * directly rather than msg.h: jlog is the daemon's msg output, and a
+ * report through it would queue to itself, or wait for the lock it may
+ * hold. Nothing here may call msg_*.
  *
  * The file holds whole lines or nothing of a record: a line is written with
  * write(2) until done, and when the disk fills up halfway through, what was

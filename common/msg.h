@@ -22,9 +22,11 @@
  * The hot path is one format, one printable pass, one atomic load and the
  * output's own work: no lock of msg's own.
  *
- * An output must never block (the daemon's queues to jlog's writer thread,
- * which does the syslog(3)), since lines are logged from milter callbacks,
- * and must not call msg_* itself.
+ * While milter callbacks run, the output must never block, since lines
+ * are logged from callbacks: the daemon's then queues to jlog's writer
+ * thread, which does the syslog(3); msg_stderr and msg_syslog are for
+ * start and stop. Even so, nothing logs while holding a lock a callback
+ * takes. No output may call msg_* itself.
  */
 #ifndef MTASTS_MSG_H
 #define MTASTS_MSG_H
@@ -32,7 +34,7 @@
 #include <stdarg.h>
 
 #define MSG_LINE_MAX	1024	/* bytes in one line, with the NUL */
-#define MSG_OUTPUTS_MAX	32	/* distinct (fn, arg) pairs per process */
+#define MSG_OUTPUTS_MAX	32	/* distinct (fn, arg) pairs, per process */
 
 /* Receives one finished, printable line (no newline) and its priority. */
 typedef void	msg_output_fn(void *arg, int priority, const char *line);

@@ -85,7 +85,7 @@ usage(void)
 	exit(2);
 }
 
-/* The msg output while the daemon serves: queued, syslog(3) by jlog's thread. */
+/* The msg output while serving: queued; jlog's thread calls syslog(3). */
 static void
 output_jlog(void *arg, int priority, const char *line)
 {
