@@ -24,12 +24,9 @@
 
 #define ATOMICFILE_PATH_MAX	4096
 
-/*
- * Open an existing regular file for reading. Returns the fd, -1 with
- * errno ENOENT when there is none, or -1 with cause filled in.
- */
-static int
-open_regular(const char *path, struct stat *st, char *cause, size_t size)
+int
+atomicfile_open_regular(const char *path, struct stat *st, char *cause,
+    size_t size)
 {
 	int	fd, saved;
 
@@ -112,7 +109,8 @@ atomicfile_read(const char *path, size_t max, char **text, size_t *len,
 
 	*text = NULL;
 	*len = 0;
-	if ((fd = open_regular(path, &st, cause, sizeof(cause))) == -1) {
+	if ((fd = atomicfile_open_regular(path, &st, cause,
+	    sizeof(cause))) == -1) {
 		if (errno == ENOENT)
 			return ATOMICFILE_MISSING;
 		snprintf(err, errlen, "%s: %s", path, cause);
@@ -138,7 +136,8 @@ check_replaceable(const char *path, char *err, size_t errlen)
 	char	cause[128];
 	int	fd;
 
-	if ((fd = open_regular(path, &st, cause, sizeof(cause))) != -1) {
+	if ((fd = atomicfile_open_regular(path, &st, cause,
+	    sizeof(cause))) != -1) {
 		close(fd);
 		return 0;
 	}

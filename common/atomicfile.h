@@ -16,6 +16,7 @@
 #define MTASTS_ATOMICFILE_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -26,6 +27,15 @@ enum atomicfile_status {
 	ATOMICFILE_TOO_LARGE	/* read, but longer than the bound */
 };
 
+/*
+ * Open an existing regular file for reading, without following a symbolic
+ * link or waiting on a FIFO (also used for files read as root, such as
+ * draft policies). Returns the fd (st filled in), or -1 with errno ENOENT
+ * when there is none, ELOOP for a symbolic link, EINVAL for anything but
+ * a regular file, and cause saying why.
+ */
+int	atomicfile_open_regular(const char *path, struct stat *st, char *cause,
+	    size_t size);
 /*
  * Read path whole into *text (NUL-terminated, *len bytes, free()d by the
  * caller) when it is a regular file of at most max bytes. Symbolic links

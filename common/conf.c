@@ -16,15 +16,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <confuse.h>
 
+#include "atomicfile.h"
 #include "conf.h"
 #include "connectto.h"
 #include "diag.h"
+#include "msg.h"
 #include "mxmatch.h"
 #include "policy.h"
-#include "printable.h"
 #include "stslex.h"
 
 #define CONF_ERROR_MAX		1024
@@ -39,8 +42,6 @@
 /* State of the one parse running on this thread (libconfuse has no user pointer). */
 struct conf_parse {
 	const char	*path;
-	conf_error_fn	*error;
-	void		*arg;
 	int		 failed;
 	unsigned	 draft_line[CONF_DRAFT_MAX];
 	size_t		 draft_count;
@@ -73,15 +74,14 @@ static const char *const add_header_names[] = {
 };
 
 /*
- * Hand one message to the caller as one printable line: libconfuse quotes
- * the offending text, which may hold a newline or control bytes.
+ * Report one message; msg makes it one printable line (libconfuse quotes
+ * the offending text, which may hold a newline or control bytes).
  */
 static void
-emit(char *line, size_t size)
+emit(const char *line)
 {
-	printable_copy(line, size, line);
 	parsing->failed = 1;
-	parsing->error(parsing->arg, line);
+	msg_error("%s", line);
 }
 
 static void
@@ -100,7 +100,7 @@ report_error(cfg_t *cfg, const char *fmt, va_list ap)
 		    cfg->line, msg, hint);
 	else
 		snprintf(line, sizeof(line), "%s: %s%s", parsing->path, msg, hint);
-	emit(line, sizeof(line));
+	emit(line);
 }
 
 /* An error not tied to a libconfuse position: "path:line: ..." or "path: ...". */
@@ -117,7 +117,7 @@ report_at(const char *path, unsigned line, const char *fmt, ...)
 		snprintf(out, sizeof(out), "%s:%u: %s", path, line, msg);
 	else
 		snprintf(out, sizeof(out), "%s: %s", path, msg);
-	emit(out, sizeof(out));
+	emit(out);
 }
 
 static const char *
@@ -776,15 +776,30 @@ list_free(char **list, size_t count)
 	free(list);
 }
 
-/* Read at most POLICY_MAX_BYTES + 1 bytes so an oversized file is seen as such. */
+/*
+ * Read at most POLICY_MAX_BYTES + 1 bytes so an oversized file is seen as
+ * such. The file is read as root at start, and its parse errors quote it:
+ * a symbolic link planted in a directory the user can write (to
+ * /etc/shadow, say) must not bring root-only text to stderr or syslog,
+ * and a FIFO must not hang a start or a reload. So it must be a regular
+ * file named directly: NULL with errno ELOOP for a link, EINVAL for
+ * anything but a regular file (atomicfile_open_regular).
+ */
 static char *
 read_policy_file(const char *path, size_t *len)
 {
+	struct stat st;
+	char	 cause[128], *buf;
 	FILE	*fp;
-	char	*buf;
+	int	 fd;
 
-	if ((fp = fopen(path, "rb")) == NULL)
+	if ((fd = atomicfile_open_regular(path, &st, cause,
+	    sizeof(cause))) == -1)
 		return NULL;
+	if ((fp = fdopen(fd, "rb")) == NULL) {
+		close(fd);
+		return NULL;
+	}
 	if ((buf = malloc(POLICY_MAX_BYTES + 1)) == NULL) {
 		fclose(fp);
 		return NULL;
@@ -809,7 +824,16 @@ draft_load(struct conf_draft *d, const char *conf_path, unsigned conf_line)
 	size_t	 len, i;
 	int	 valid;
 
-	if ((buf = read_policy_file(d->policy_file, &len)) == NULL) {
+	if ((buf = read_policy_file(d->policy_file, &len)) == NULL &&
+	    (errno == ELOOP || errno == EINVAL)) {
+		report_at(conf_path, conf_line, "draft \"%s\": policy_file "
+		    "\"%s\" %s", d->domain, d->policy_file, errno == ELOOP ?
+		    "is a symbolic link; it is read as root, so name the file "
+		    "itself" : "is not a regular file (a FIFO, a device or a "
+		    "directory); name the policy file itself");
+		return -1;
+	}
+	if (buf == NULL) {
 		report_at(conf_path, conf_line, "draft \"%s\": cannot read "
 		    "policy_file \"%s\": %s; fix the path or the permissions",
 		    d->domain, d->policy_file, strerror(errno));
@@ -1068,9 +1092,9 @@ parse_text(cfg_t *cfg, char *text)
 }
 
 struct conf *
-conf_load(const char *path, conf_error_fn *error, void *arg)
+conf_load(const char *path)
 {
-	struct conf_parse ctx = { .path = path, .error = error, .arg = arg };
+	struct conf_parse ctx = { .path = path };
 	struct conf *c = NULL;
 	cfg_t	*cfg;
 	char	*text;

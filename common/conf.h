@@ -4,7 +4,8 @@
  * conf_load() parses and validates a whole file into an immutable,
  * reference-counted struct conf, so a reload can build the new one on the
  * side and swap it in while sessions still hold the old one. Every problem
- * is reported through a callback as "FILE:LINE: what is wrong; the fix".
+ * is reported through msg_error() (msg.h) as "FILE:LINE: what is wrong;
+ * the fix", one line each.
  */
 #ifndef MTASTS_CONF_H
 #define MTASTS_CONF_H
@@ -68,14 +69,11 @@ struct conf {
 	long		 probe_interval;	/* seconds between MX probes, 0 = off */
 };
 
-/* Receives one complete error line (no newline). */
-typedef void	conf_error_fn(void *arg, const char *message);
-
 /*
  * Parse and validate path. Returns a conf holding one reference, or NULL
- * after reporting every problem found through error(arg, ...).
+ * after reporting every problem found.
  */
-struct conf	*conf_load(const char *path, conf_error_fn *error, void *arg);
+struct conf	*conf_load(const char *path);
 struct conf	*conf_ref(struct conf *);
 void		 conf_unref(struct conf *);
 

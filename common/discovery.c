@@ -42,6 +42,7 @@
 #include "discovery.h"
 #include "domtable.h"
 #include "fetch.h"
+#include "msg.h"
 #include "record.h"
 #include "resolve.h"
 #include "statefile.h"
@@ -107,7 +108,6 @@ struct discovery {
 	pthread_cond_t	 wake;		/* the scheduler: work came in */
 	pthread_cond_t	 work;		/* the workers: a job is queued */
 	struct store	*store;
-	struct log_sink	 log;
 	atomic_int	 stop;
 	int		 started;
 	pthread_t	 thread;
@@ -363,7 +363,7 @@ take_configuration(struct discovery *d)
 		res = resolver_new(c->dns_servers, DISCOVERY_DNS_TIMEOUT_MS,
 		    DISCOVERY_DNS_TRIES, err, sizeof(err));
 		if (res == NULL)
-			log_sink_printf(&d->log, LOG_ERR, "policy discovery: %s; "
+			msg_error("policy discovery: %s; "
 			    "DNS lookups keep the previous resolver", err);
 	}
 	if (res != NULL) {
@@ -555,14 +555,14 @@ queue(struct discovery *d, struct job *j)
 }
 
 static void
-fetch_failed(struct discovery *d, struct entry *e, unsigned reason,
-    const char *text, const char *url, time_t now)
+fetch_failed(struct entry *e, unsigned reason, const char *text,
+    const char *url, time_t now)
 {
 	struct stscache *c = &e->s.cache;
 
 	e->failures++;
 	stscache_observe_fetch_failure(c, c->txt_id, reason, text, now);
-	log_sink_printf(&d->log, LOG_WARNING, "%s: policy id %s at %s: %s: %s; next try in "
+	msg_warn("%s: policy id %s at %s: %s: %s; next try in "
 	    "%ld minutes%s", e->s.domain, c->txt_id, url,
 	    verdict_reason_name(reason), text,
 	    (long)stsplan_retry_after(e->failures) / 60,
@@ -571,8 +571,7 @@ fetch_failed(struct discovery *d, struct entry *e, unsigned reason,
 }
 
 static void
-fetched(struct discovery *d, struct entry *e, const struct fetch_result *r,
-    time_t now)
+fetched(struct entry *e, const struct fetch_result *r, time_t now)
 {
 	struct stscache *c = &e->s.cache;
 	struct sts_policy p;
@@ -584,7 +583,7 @@ fetched(struct discovery *d, struct entry *e, const struct fetch_result *r,
 
 	diag_init(&dl);
 	if (!policy_parse(r->body, r->body_len, STS_LENIENT, &p, &dl)) {
-		fetch_failed(d, e, REASON_STS_POLICY_INVALID, first_error(&dl),
+		fetch_failed(e, REASON_STS_POLICY_INVALID, first_error(&dl),
 		    r->url, now);
 		policy_free(&p);
 		return;
@@ -599,18 +598,18 @@ fetched(struct discovery *d, struct entry *e, const struct fetch_result *r,
 	policy_free(&p);
 	e->failures = 0;
 	if (c->body_changed && !was_changed)
-		log_sink_printf(&d->log, LOG_WARNING, "%s: the policy at %s changed but the TXT "
+		msg_warn("%s: the policy at %s changed but the TXT "
 		    "id is still %s: senders that cached it keep the old one "
 		    "until it expires; publish a new id with every policy "
 		    "change", e->s.domain, r->url, c->txt_id);
 	else if (!had || strcmp(old_id, c->policy_id) != 0 ||
 	    (was_changed && !c->body_changed))
-		log_sink_printf(&d->log, LOG_INFO, "%s: policy id %s fetched: mode %s, max_age "
+		msg_info("%s: policy id %s fetched: mode %s, max_age "
 		    "%llu, %zu mx pattern(s)", e->s.domain, c->policy_id,
 		    sts_mode_name(c->policy.mode),
 		    (unsigned long long)c->policy.max_age, c->policy.mx_count);
 	if (lenient && (!had || strcmp(old_id, c->policy_id) != 0))
-		log_sink_printf(&d->log, LOG_WARNING, "%s: policy id %s at %s "
+		msg_warn("%s: policy id %s at %s "
 		    "is judged as lenient senders (%s) read it; strict senders "
 		    "reject it: %s", e->s.domain, c->policy_id, r->url,
 		    leniency_senders_text(lenient, senders, sizeof(senders)),
@@ -618,38 +617,37 @@ fetched(struct discovery *d, struct entry *e, const struct fetch_result *r,
 }
 
 static void
-fetch_done(struct discovery *d, struct entry *e, const struct fetch_result *r,
-    time_t now)
+fetch_done(struct entry *e, const struct fetch_result *r, time_t now)
 {
 	switch (r->status) {
 	case FETCH_OK:
-		fetched(d, e, r, now);
+		fetched(e, r, now);
 		break;
 	case FETCH_WEBPKI_INVALID:
-		fetch_failed(d, e, REASON_STS_WEBPKI_INVALID, r->error, r->url,
+		fetch_failed(e, REASON_STS_WEBPKI_INVALID, r->error, r->url,
 		    now);
 		break;
 	default:
-		fetch_failed(d, e, REASON_STS_POLICY_FETCH_ERROR, r->error,
+		fetch_failed(e, REASON_STS_POLICY_FETCH_ERROR, r->error,
 		    r->url, now);
 		break;
 	}
 }
 
 static void
-log_txt(struct discovery *d, const struct entry *e, enum txt_outcome was,
-    const char *was_id, const char *why)
+log_txt(const struct entry *e, enum txt_outcome was, const char *was_id,
+    const char *why)
 {
 	const struct stscache *c = &e->s.cache;
 
 	if (c->txt == was && strcmp(c->txt_id, was_id) == 0)
 		return;
 	if (c->txt == TXT_VALID)
-		log_sink_printf(&d->log, c->txt_lenient ? LOG_WARNING : LOG_INFO,
+		msg_log(c->txt_lenient ? LOG_WARNING : LOG_INFO,
 		    "%s: _mta-sts TXT id %s%s%s", e->s.domain, c->txt_id,
 		    c->txt_lenient ? ": " : "", c->txt_lenient ? why : "");
 	else
-		log_sink_printf(&d->log, c->txt == TXT_ABSENT ? LOG_INFO : LOG_WARNING,
+		msg_log(c->txt == TXT_ABSENT ? LOG_INFO : LOG_WARNING,
 		    "%s: _mta-sts TXT %s: %s%s", e->s.domain,
 		    txt_outcome_name(c->txt), why, c->have_policy &&
 		    time(NULL) < c->expires_at ?
@@ -699,7 +697,7 @@ apply(struct discovery *d, struct job *j)
 		return 0;	/* dropped or evicted meanwhile */
 	c = &e->s.cache;
 	if (j->fetch) {
-		fetch_done(d, e, &j->r, now);
+		fetch_done(e, &j->r, now);
 		check_done(d, e, j, now);
 		return 0;
 	}
@@ -707,7 +705,7 @@ apply(struct discovery *d, struct job *j)
 	if (strcmp(j->id, c->txt_id) != 0)
 		e->failures = 0;
 	stscache_observe_txt(c, j->txt, j->id, j->lenient, now);
-	log_txt(d, e, j->before.txt, j->before.txt_id, j->why);
+	log_txt(e, j->before.txt, j->before.txt_id, j->why);
 	if (stsplan_fetch_now(c, e->failures, now)) {
 		j->fetch = 1;
 		/* The fetch uses the configuration in force now. */
@@ -861,7 +859,7 @@ save(struct discovery *d, time_t now)
 		d->save_error[0] = '\0';
 	} else if (strcmp(err, d->save_error) != 0) {
 		/* Say it once per distinct problem, not at every change. */
-		log_sink_printf(&d->log, LOG_ERR, "cannot save the policy state: %s; cached "
+		msg_error("cannot save the policy state: %s; cached "
 		    "policies will not survive a restart", err);
 		snprintf(d->save_error, sizeof(d->save_error), "%s", err);
 	}
@@ -894,7 +892,7 @@ note_dropped(struct discovery *d)
 	pthread_mutex_unlock(&d->lock);
 	if (dropped == d->dropped_logged)
 		return;
-	log_sink_printf(&d->log, LOG_WARNING, "policy discovery: %lu new recipient domain(s) "
+	msg_warn("policy discovery: %lu new recipient domain(s) "
 	    "not tracked: more than max_domains (%ld) plus %d waiting; they "
 	    "evaluate as pending", dropped - d->dropped_logged,
 	    d->tconf->max_domains, DOMTABLE_WAITING_MAX);
@@ -976,7 +974,7 @@ run(void *arg)
 /* --- life cycle -------------------------------------------------------- */
 
 struct discovery *
-discovery_new(struct store *st, discovery_log_fn *log, void *arg)
+discovery_new(struct store *st)
 {
 	struct discovery *d;
 	pthread_condattr_t ca;
@@ -995,19 +993,9 @@ discovery_new(struct store *st, discovery_log_fn *log, void *arg)
 	pthread_cond_init(&d->work, NULL);
 	d->todo_tail = &d->todo;
 	d->store = st;
-	d->log.fn = log;
-	d->log.arg = arg;
 	d->seed = (unsigned)time(NULL);
 	atomic_init(&d->stop, 0);
 	return d;
-}
-
-static void
-state_warning(void *arg, const char *message)
-{
-	struct discovery *d = arg;
-
-	d->log.fn(d->log.arg, LOG_WARNING, message);
 }
 
 /* A saved domain comes back; a domain no longer wanted is left out. */
@@ -1098,10 +1086,10 @@ discovery_start(struct discovery *d)
 	pthread_mutex_unlock(&d->lock);
 	/* Until the scheduler runs, this thread is the table's owner. */
 	n = d->tconf->state_dir[0] != '\0' ? statefile_load(d->tconf->state_dir,
-	    time(NULL), restore, d, state_warning, d) : 0;
+	    time(NULL), restore, d) : 0;
 	apply_domains(d, d->tconf, time(NULL));
 	if (n > 0)
-		log_sink_printf(&d->log, LOG_INFO, "policy discovery: %zu domain(s) restored "
+		msg_info("policy discovery: %zu domain(s) restored "
 		    "from %s/%s", n, d->tconf->state_dir, STATEFILE_NAME);
 	publish(d, time(NULL));
 	return start_threads(d);

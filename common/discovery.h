@@ -22,7 +22,6 @@
 #define MTASTS_DISCOVERY_H
 
 #include "conf.h"
-#include "logsink.h"
 #include "store.h"
 
 #define DISCOVERY_SAVE_SECONDS	5	/* least time between state file writes */
@@ -31,10 +30,8 @@
 
 struct discovery;
 
-/* Receives one log line with its syslog priority. */
-typedef log_sink_fn	discovery_log_fn;
-
-struct discovery *discovery_new(struct store *, discovery_log_fn *, void *arg);
+/* What it finds goes to msg.h, never with a lock held that callbacks take. */
+struct discovery *discovery_new(struct store *);
 /*
  * Use conf from now on (start and every reload): domains, dns_servers,
  * ca_file, connect_to, refresh_interval, max_domains, fetch_timeout. The

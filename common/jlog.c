@@ -7,6 +7,11 @@
  * never waits for the disk: when the ring is full the record is dropped and
  * counted.
  *
+ * The writer's own reports (records lost, writing again) call syslog(3)
+ * directly rather than msg.h: jlog is the daemon's msg output, and a
+ * report through it would queue to itself, or wait for the lock it may
+ * hold. Nothing here may call msg_*.
+ *
  * The file holds whole lines or nothing of a record: a line is written with
  * write(2) until done, and when the disk fills up halfway through, what was
  * written of it is cut off again (ftruncate to where the line began); if
@@ -24,7 +29,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,22 +137,16 @@ jlog_record(struct jlog *j, json_t *obj)
 }
 
 void
-jlog_syslog(struct jlog *j, int priority, const char *fmt, ...)
+jlog_syslog(struct jlog *j, int priority, const char *line)
 {
+	size_t	 len = strnlen(line, JLOG_SYSLOG_MAX - 1);
 	char	*text;
-	va_list	 ap;
-	int	 n;
 
-	if ((text = malloc(JLOG_SYSLOG_MAX)) == NULL)
+	if ((text = malloc(len + 1)) == NULL)
 		return;
-	va_start(ap, fmt);
-	n = vsnprintf(text, JLOG_SYSLOG_MAX, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		free(text);
-		return;
-	}
-	enqueue(j, priority, text, strlen(text));
+	memcpy(text, line, len);
+	text[len] = '\0';
+	enqueue(j, priority, text, len);
 }
 
 static void

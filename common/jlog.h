@@ -7,8 +7,9 @@
  * cut short by a full disk is taken back). Every record lost is counted:
  * dropped (queue full), too long, or not written (with the errno that
  * stopped it); the counts go to syslog at most once a minute, and once
- * more at stop. The file is reopened on request and whenever its name no
- * longer leads to the open file (log rotation).
+ * more at stop (by syslog(3) directly: jlog is the daemon's msg output).
+ * The file is reopened on request and whenever its name no longer leads
+ * to the open file (log rotation).
  */
 #ifndef MTASTS_JLOG_H
 #define MTASTS_JLOG_H
@@ -29,9 +30,11 @@ struct jlog	*jlog_new(const char *path);
 void		 jlog_reopen(struct jlog *, const char *path);
 /* Queue one record; takes over the caller's reference to obj. */
 void		 jlog_record(struct jlog *, json_t *obj);
-/* Queue one syslog message. */
-void		 jlog_syslog(struct jlog *, int priority, const char *fmt, ...)
-		    __attribute__((format(printf, 3, 4)));
+/*
+ * Queue one finished syslog line (cut to JLOG_SYSLOG_MAX - 1 bytes); the
+ * daemon's msg output (msg.h). Never blocks; a full queue drops the line.
+ */
+void		 jlog_syslog(struct jlog *, int priority, const char *line);
 /* Write what is queued, report what was lost, stop the thread, close. */
 void		 jlog_free(struct jlog *);
 

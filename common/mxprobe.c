@@ -20,6 +20,7 @@
 
 #include <openssl/rand.h>
 
+#include "msg.h"
 #include "mxprobe.h"
 #include "tlsprobe.h"
 #include "utctime.h"
@@ -39,7 +40,6 @@ struct mxprobe {
 	int		 started;
 	pthread_t	 thread;
 	struct store	*store;
-	struct log_sink	 log;
 	/* The thread's own: */
 	struct mxprobe_entry names[MXPROBE_NAMES_MAX];
 	size_t		 count;
@@ -81,15 +81,14 @@ track_names(struct mxprobe *p, const struct store_snapshot *snap)
 
 /* was_failing: the previous probe of the name judged nothing either. */
 static void
-log_result(struct mxprobe *p, const struct tlsprobe_result *r,
-    int was_failing)
+log_result(const struct tlsprobe_result *r, int was_failing)
 {
 	const struct cert_health *h = &r->cert.health;
 	char	date[16];
 
 	if (!r->cert_judged) {
 		/* Warn once per outage, not at every retry. */
-		log_sink_printf(&p->log, was_failing ? LOG_DEBUG : LOG_WARNING,
+		msg_log(was_failing ? LOG_DEBUG : LOG_WARNING,
 		    "MX probe of %s: %s; certificate reasons "
 		    "for it come from tls_cert_file, if any", r->host,
 		    r->error[0] != '\0' ? r->error : "no certificate judged");
@@ -97,11 +96,11 @@ log_result(struct mxprobe *p, const struct tlsprobe_result *r,
 	}
 	utctime_format_date(r->cert.not_after, date, sizeof(date));
 	if (h->expired || h->host_mismatch || h->not_trusted)
-		log_sink_printf(&p->log, LOG_WARNING, "MX probe of %s (%s): a sender would "
+		msg_warn("MX probe of %s (%s): a sender would "
 		    "reject the certificate it serves (expires %s): %s",
 		    r->host, r->peer, date, r->cert.detail);
 	else
-		log_sink_printf(&p->log, LOG_INFO, "MX probe of %s (%s): certificate good, "
+		msg_info("MX probe of %s (%s): certificate good, "
 		    "expires %s", r->host, r->peer, date);
 }
 
@@ -143,7 +142,7 @@ probe_due(struct mxprobe *p, const struct conf *c, int full, time_t now)
 	if (n == 0)
 		return 0;
 	if ((res = calloc(n, sizeof(*res))) == NULL) {
-		log_sink_printf(&p->log, LOG_ERR, "MX probe: out of memory");
+		msg_error("MX probe: out of memory");
 		return 0;
 	}
 	memset(&opt, 0, sizeof(opt));
@@ -154,11 +153,11 @@ probe_due(struct mxprobe *p, const struct conf *c, int full, time_t now)
 	opt.timeout_ms = MXPROBE_TIMEOUT_MS;
 	opt.ehlo_name = mxprobe_ehlo_name();
 	if (tlsprobe_run(hosts, n, &opt, res) == -1) {
-		log_sink_printf(&p->log, LOG_ERR, "MX probe: cannot start probing");
+		msg_error("MX probe: cannot start probing");
 		n = 0;
 	}
 	for (i = 0; i < n; i++) {
-		log_result(p, &res[i], due[i]->probed_at != 0 &&
+		log_result(&res[i], due[i]->probed_at != 0 &&
 		    !due[i]->judged);
 		record_result(due[i], &res[i], now);
 	}
@@ -176,7 +175,7 @@ publish(struct mxprobe *p)
 		if (p->names[i].judged)
 			list[n++] = p->names[i].probe;
 	if (store_set_probed(p->store, list, n) == -1)
-		log_sink_printf(&p->log, LOG_ERR, "MX probe: out of memory; the results are "
+		msg_error("MX probe: out of memory; the results are "
 		    "not used");
 }
 
@@ -223,13 +222,13 @@ warn_expiring(struct mxprobe *p, time_t now)
 		if (m->probed && expires_soon(m->probe_not_after, now)) {
 			utctime_format_date(m->probe_not_after, date,
 			    sizeof(date));
-			log_sink_printf(&p->log, LOG_WARNING, "MX %s serves a certificate that "
+			msg_warn("MX %s serves a certificate that "
 			    "expires on %s; renew it", m->name, date);
 		} else if (m->file_health.known &&
 		    expires_soon(m->file_not_after, now)) {
 			utctime_format_date(m->file_not_after, date,
 			    sizeof(date));
-			log_sink_printf(&p->log, LOG_WARNING, "tls_cert_file \"%s\" for MX %s "
+			msg_warn("tls_cert_file \"%s\" for MX %s "
 			    "expires on %s; renew it", m->cert_file, m->name,
 			    date);
 		} else
@@ -287,7 +286,7 @@ probe_thread(void *arg)
 }
 
 struct mxprobe *
-mxprobe_new(struct store *st, mxprobe_log_fn *log, void *arg)
+mxprobe_new(struct store *st)
 {
 	struct mxprobe *p;
 
@@ -296,8 +295,6 @@ mxprobe_new(struct store *st, mxprobe_log_fn *log, void *arg)
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->wake, NULL);
 	p->store = st;
-	p->log.fn = log;
-	p->log.arg = arg;
 	p->kicked = 1;
 	return p;
 }

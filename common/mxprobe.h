@@ -15,7 +15,6 @@
 #ifndef MTASTS_MXPROBE_H
 #define MTASTS_MXPROBE_H
 
-#include "logsink.h"
 #include "store.h"
 
 #define MXPROBE_TURN_SECONDS	60	/* new names, expiry warnings */
@@ -27,9 +26,6 @@
 
 struct mxprobe;
 
-/* Receives one log line with its syslog priority. */
-typedef log_sink_fn	mxprobe_log_fn;
-
 /*
  * The EHLO name of this process's probe sessions. The milter sees its own
  * probes arrive through the MTA and leaves them out of the JSON log (they
@@ -40,7 +36,8 @@ const char	*mxprobe_ehlo_name(void);
 /* 1 when helo is this process's probe EHLO name (case-insensitive). */
 int		 mxprobe_is_probe(const char *helo);
 
-struct mxprobe	*mxprobe_new(struct store *, mxprobe_log_fn *, void *arg);
+/* What it finds goes to msg.h. */
+struct mxprobe	*mxprobe_new(struct store *);
 /* Start the thread; its first turn probes every name at once. */
 int		 mxprobe_start(struct mxprobe *);
 /* Probe every name again now: the configuration was reloaded. */

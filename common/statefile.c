@@ -27,6 +27,7 @@
 #include <jansson.h>
 
 #include "atomicfile.h"
+#include "msg.h"
 #include "statefile.h"
 #include "stslex.h"
 #include "verdict.h"
@@ -307,19 +308,17 @@ load_domain(json_t *o, struct statefile_domain *d)
 }
 
 static void
-set_aside(const char *path, time_t now, const char *why,
-    statefile_warn_fn *warn, void *warn_arg)
+set_aside(const char *path, time_t now, const char *why)
 {
-	char	aside[PATH_MAX_LEN + 32], msg[3 * PATH_MAX_LEN];
+	char	aside[PATH_MAX_LEN + 32];
 
 	if (atomicfile_set_aside(path, now, aside, sizeof(aside)) == -1)
-		snprintf(msg, sizeof(msg), "state file %s: %s; could not set it "
-		    "aside (%s); starting without saved policies", path, why,
+		msg_warn("state file %s: %s; could not set it aside (%s); "
+		    "starting without saved policies", path, why,
 		    strerror(errno));
 	else
-		snprintf(msg, sizeof(msg), "state file %s: %s; moved to %s; "
-		    "starting without saved policies", path, why, aside);
-	warn(warn_arg, msg);
+		msg_warn("state file %s: %s; moved to %s; starting without "
+		    "saved policies", path, why, aside);
 }
 
 /* Check the whole document first: a bad entry sets the file aside whole. */
@@ -356,11 +355,10 @@ check_document(json_t *doc, char *why, size_t whylen)
 
 /* Parse the file; NULL when it is missing, unreadable or set aside. */
 static json_t *
-load_document(const char *path, time_t now, statefile_warn_fn *warn,
-    void *warn_arg)
+load_document(const char *path, time_t now)
 {
 	json_error_t jerr;
-	char	*text, why[PATH_MAX_LEN + 300], msg[2 * PATH_MAX_LEN + 300];
+	char	*text, why[PATH_MAX_LEN + 300];
 	size_t	 len;
 	json_t	*doc;
 
@@ -371,32 +369,30 @@ load_document(const char *path, time_t now, statefile_warn_fn *warn,
 	case ATOMICFILE_MISSING:
 		return NULL;
 	case ATOMICFILE_UNREADABLE:
-		snprintf(msg, sizeof(msg), "state file %s; starting without "
-		    "saved policies, and the file is kept as it is", why);
-		warn(warn_arg, msg);
+		msg_warn("state file %s; starting without saved policies, and "
+		    "the file is kept as it is", why);
 		return NULL;
 	case ATOMICFILE_TOO_LARGE:
-		set_aside(path, now, "too large", warn, warn_arg);
+		set_aside(path, now, "too large");
 		return NULL;
 	}
 	doc = json_loadb(text, len, 0, &jerr);
 	free(text);
 	if (doc == NULL) {
 		snprintf(why, sizeof(why), "line %d: %s", jerr.line, jerr.text);
-		set_aside(path, now, why, warn, warn_arg);
+		set_aside(path, now, why);
 		return NULL;
 	}
 	if (check_document(doc, why, sizeof(why)) == -1) {
 		json_decref(doc);
-		set_aside(path, now, why, warn, warn_arg);
+		set_aside(path, now, why);
 		return NULL;
 	}
 	return doc;
 }
 
 size_t
-statefile_load(const char *dir, time_t now, statefile_add_fn *add, void *arg,
-    statefile_warn_fn *warn, void *warn_arg)
+statefile_load(const char *dir, time_t now, statefile_add_fn *add, void *arg)
 {
 	struct statefile_domain d;
 	char	 path[PATH_MAX_LEN];
@@ -404,7 +400,7 @@ statefile_load(const char *dir, time_t now, statefile_add_fn *add, void *arg,
 	size_t	 i, n = 0;
 
 	if (state_path(path, sizeof(path), dir) == -1 ||
-	    (doc = load_document(path, now, warn, warn_arg)) == NULL)
+	    (doc = load_document(path, now)) == NULL)
 		return 0;
 	json_array_foreach(json_object_get(doc, "domains"), i, o) {
 		memset(&d, 0, sizeof(d));

@@ -27,8 +27,6 @@ struct statefile_domain {
 	struct stscache	 cache;
 };
 
-/* Receives one warning line (set-aside file, unreadable file). */
-typedef void	statefile_warn_fn(void *arg, const char *message);
 /*
  * Receives one loaded domain. Returning 0 takes over d->cache (its policy);
  * anything else leaves it to the loader, which frees it.
@@ -45,10 +43,10 @@ int	statefile_save(const char *dir, const struct statefile_domain *const *d,
 /*
  * Read dir/STATEFILE_NAME and hand every domain to add. A missing file is
  * an empty state; a corrupt one is renamed to STATEFILE_NAME.corrupt-TIME
- * and reported through warn; an unreadable one is reported through warn
- * and kept. Returns the number of domains handed over.
+ * and reported (msg_warn); an unreadable one is reported and kept.
+ * Returns the number of domains handed over.
  */
 size_t	statefile_load(const char *dir, time_t now, statefile_add_fn *add,
-	    void *arg, statefile_warn_fn *warn, void *warn_arg);
+	    void *arg);
 
 #endif

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 
 #include "certhealth.h"
+#include "msg.h"
 #include "mxmatch.h"
 #include "store.h"
 
@@ -40,8 +41,6 @@ struct store {
 	int		 stop;
 	int		 started;
 	pthread_t	 thread;
-	store_warn_fn	*warn;
-	void		*warn_arg;
 };
 
 /* A snapshot under construction; arrays grow as entries are added. */
@@ -223,10 +222,9 @@ file_mtime(const char *path)
 }
 
 static void
-judge_mx(struct store *st, struct store_mx *m, const char *ca_file)
+judge_mx(struct store_mx *m, const char *ca_file)
 {
 	struct certhealth_result res;
-	char	msg[1024];
 
 	memset(&res, 0, sizeof(res));
 	memset(&m->file_health, 0, sizeof(m->file_health));
@@ -242,20 +240,17 @@ judge_mx(struct store *st, struct store_mx *m, const char *ca_file)
 		    STORE_CERT_NAMES_MAX, &m->cert_name_count);
 	if (certhealth_check_file(m->cert_file, ca_file, m->name, time(NULL),
 	    &res) == -1) {
-		snprintf(msg, sizeof(msg), "tls_cert_file \"%s\" for MX %s: %s; "
-		    "certificate reasons will not be reported for it",
-		    m->cert_file, m->name, res.error);
-		st->warn(st->warn_arg, msg);
+		msg_warn("tls_cert_file \"%s\" for MX %s: %s; certificate "
+		    "reasons will not be reported for it", m->cert_file,
+		    m->name, res.error);
 		return;
 	}
 	m->file_health = res.health;
 	m->file_not_after = res.not_after;
 	if (res.health.expired || res.health.host_mismatch ||
 	    res.health.not_trusted) {
-		snprintf(msg, sizeof(msg), "tls_cert_file \"%s\" for MX %s: a "
-		    "sender would reject it: %s", m->cert_file, m->name,
-		    res.detail);
-		st->warn(st->warn_arg, msg);
+		msg_warn("tls_cert_file \"%s\" for MX %s: a sender would "
+		    "reject it: %s", m->cert_file, m->name, res.detail);
 	}
 }
 
@@ -329,7 +324,7 @@ builder_finish(const struct store *st, struct builder *b)
 }
 
 static void
-add_config_mx(struct store *st, struct builder *b, const struct conf *c)
+add_config_mx(struct builder *b, const struct conf *c)
 {
 	const struct conf_listener *l;
 	struct store_mx *m;
@@ -337,7 +332,7 @@ add_config_mx(struct store *st, struct builder *b, const struct conf *c)
 
 	if ((m = builder_add_mx(b, c->mx_name, c->tls_cert_file)) != NULL) {
 		m->configured = 1;
-		judge_mx(st, m, c->ca_file);
+		judge_mx(m, c->ca_file);
 	}
 	for (i = 0; i < c->listener_count; i++) {
 		l = &c->listeners[i];
@@ -346,7 +341,7 @@ add_config_mx(struct store *st, struct builder *b, const struct conf *c)
 		    c->tls_cert_file);
 		if (m != NULL) {
 			m->configured = 1;
-			judge_mx(st, m, c->ca_file);
+			judge_mx(m, c->ca_file);
 		}
 	}
 }
@@ -397,7 +392,7 @@ add_domains(struct store *st, struct builder *b, const struct conf *c)
 }
 
 struct store *
-store_new(store_warn_fn *warn, void *arg)
+store_new(void)
 {
 	struct store *st;
 
@@ -406,8 +401,6 @@ store_new(store_warn_fn *warn, void *arg)
 	pthread_mutex_init(&st->lock, NULL);
 	pthread_mutex_init(&st->build_lock, NULL);
 	pthread_cond_init(&st->wake, NULL);
-	st->warn = warn;
-	st->warn_arg = arg;
 	return st;
 }
 
@@ -436,7 +429,7 @@ store_load(struct store *st, struct conf *conf)
 		return -1;
 	}
 	add_domains(st, &b, conf);
-	add_config_mx(st, &b, conf);
+	add_config_mx(&b, conf);
 	if ((snap = builder_finish(st, &b)) == NULL) {
 		pthread_mutex_unlock(&st->build_lock);
 		return -1;
@@ -691,7 +684,7 @@ rebuild(struct store *st, struct store_snapshot *cur, char **wanted,
 			continue;
 		if (file_mtime(old->cert_file) != old->cert_mtime) {
 			m->configured = old->configured;
-			judge_mx(st, m, cur->conf->ca_file);
+			judge_mx(m, cur->conf->ca_file);
 			changed = 1;
 		} else if (mx_copy_judgement(m, old) == -1)
 			b.failed = 1;
@@ -699,7 +692,7 @@ rebuild(struct store *st, struct store_snapshot *cur, char **wanted,
 	for (i = 0; i < nwanted; i++)
 		if ((m = builder_add_mx(&b, wanted[i],
 		    cur->conf->tls_cert_file)) != NULL)
-			judge_mx(st, m, cur->conf->ca_file);
+			judge_mx(m, cur->conf->ca_file);
 	if (!changed)
 		b.failed = 1;
 	return builder_finish(st, &b);

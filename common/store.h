@@ -80,10 +80,8 @@ struct store_snapshot {
 
 struct store;
 
-/* Receives one problem found while judging certificates (for syslog). */
-typedef void	store_warn_fn(void *arg, const char *message);
-
-struct store	*store_new(store_warn_fn *warn, void *arg);
+/* Problems found while judging certificates go to msg_warn (msg.h). */
+struct store	*store_new(void);
 /* Stop the re-check thread and free everything. */
 void		 store_free(struct store *);
 

@@ -12,6 +12,7 @@
 #include <syslog.h>
 
 #include "audit.h"
+#include "msg.h"
 
 /* A domain the snapshot does not know yet: announced-or-not is unknown. */
 static const struct store_domain pending_domain = {
@@ -123,14 +124,13 @@ audit_domain_json(const struct audit_domain *e)
 }
 
 void
-audit_syslog(struct jlog *jlog, const char *queue_id,
-    const struct audit_domain *d, const char *client_ip,
-    const struct audit_session *s)
+audit_syslog(const char *queue_id, const struct audit_domain *d,
+    const char *client_ip, const struct audit_session *s)
 {
 	const struct verdict *v = &d->v;
 	char	reasons[VERDICT_REASONS_BUFSIZE];
 
-	jlog_syslog(jlog, v->result == VERDICT_NO_POLICY ||
+	msg_log(v->result == VERDICT_NO_POLICY ||
 	    v->result == VERDICT_PENDING ? LOG_DEBUG : LOG_INFO,
 	    "%s: domain=%s result=%s reasons=%s client=%s tls=%s mx=%s",
 	    queue_id != NULL && queue_id[0] != '\0' ? queue_id : "NOQUEUE",

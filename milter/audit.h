@@ -12,7 +12,6 @@
 
 #include <jansson.h>
 
-#include "jlog.h"
 #include "store.h"
 #include "verdict.h"
 
@@ -45,10 +44,9 @@ int	audit_pending(const struct audit_domain *);
 json_t	*audit_domain_json(const struct audit_domain *);
 /* "unknown" without a policy to take a mode from (policy-error). */
 const char *audit_mode_name(const struct verdict *);
-/* The syslog line of one domain's verdict. */
-void	audit_syslog(struct jlog *, const char *queue_id,
-	    const struct audit_domain *, const char *client_ip,
-	    const struct audit_session *);
+/* The syslog line of one domain's verdict (msg.h: queued, never blocks). */
+void	audit_syslog(const char *queue_id, const struct audit_domain *,
+	    const char *client_ip, const struct audit_session *);
 /* A JSON string, or null for NULL and "". */
 json_t	*audit_str_or_null(const char *);
 

@@ -283,7 +283,7 @@ finish(SMFICTX *ctx, struct conn_ctx *c, const char *event, int aborted)
 		if (!conf_domain_wanted(snap->conf, d->domain))
 			continue;
 		audit_eval(snap, d->domain, d->rcpts, &r.session, &ev[n]);
-		audit_syslog(jlog, c->msg.queue_id, &ev[n], c->client_ip,
+		audit_syslog(c->msg.queue_id, &ev[n], c->client_ip,
 		    &r.session);
 		n++;
 	}

@@ -17,6 +17,12 @@
  * (so a bad config, a busy socket or a planted pid file fails the start
  * with a message on stderr), then the daemon forks, writes its pid into
  * the file and drops to "user" before any thread or log file is created.
+ *
+ * Logging (msg.h): to stderr until then (and for -n), then to syslog(3);
+ * from the start of the log writer (jlog, before any other thread) to its
+ * queue, so that no line logged while mail flows waits for syslog; and
+ * back to syslog(3) once every thread that logs has been joined, before
+ * the writer stops.
  */
 #include "config.h"
 
@@ -39,6 +45,7 @@
 #include "conf.h"
 #include "discovery.h"
 #include "jlog.h"
+#include "msg.h"
 #include "mxprobe.h"
 #include "pidfile.h"
 #include "store.h"
@@ -78,32 +85,11 @@ usage(void)
 	exit(2);
 }
 
+/* The msg output while serving: queued; jlog's thread calls syslog(3). */
 static void
-error_to_stderr(void *arg, const char *message)
+output_jlog(void *arg, int priority, const char *line)
 {
-	(void)arg;
-	fprintf(stderr, "mtasts-milter: %s\n", message);
-}
-
-static void
-error_to_syslog(void *arg, const char *message)
-{
-	(void)arg;
-	syslog(LOG_ERR, "%s", message);
-}
-
-static void
-warn_to_syslog(void *arg, const char *message)
-{
-	(void)arg;
-	syslog(LOG_WARNING, "%s", message);
-}
-
-static void
-log_to_syslog(void *arg, int priority, const char *message)
-{
-	(void)arg;
-	syslog(priority, "%s", message);
+	jlog_syslog(arg, priority, line);
 }
 
 static void
@@ -228,21 +214,21 @@ open_milter_socket(const struct conf *conf, const struct passwd *pw)
 	int	rc;
 
 	if (as_user && socket_identity(pw, 0) == -1) {
-		fprintf(stderr, "mtasts-milter: cannot act as user \"%s\" to "
-		    "create the socket: %s\n", pw->pw_name, strerror(errno));
+		msg_error("cannot act as user \"%s\" to create the socket: %s",
+		    pw->pw_name, strerror(errno));
 		return -1;
 	}
 	rc = smfi_setconn(conf->socket) == MI_SUCCESS &&
 	    smfi_opensocket(1) == MI_SUCCESS ? 0 : -1;
 	if (as_user && socket_identity(pw, 1) == -1) {
-		fprintf(stderr, "mtasts-milter: cannot return to root after "
-		    "creating the socket: %s\n", strerror(errno));
+		msg_error("cannot return to root after creating the socket: %s",
+		    strerror(errno));
 		return -1;
 	}
 	if (rc == -1)
-		fprintf(stderr, "mtasts-milter: cannot listen on socket \"%s\" "
-		    "(see syslog); check that its directory exists%s%s%s and "
-		    "that no other process uses it\n", conf->socket,
+		msg_error("cannot listen on socket \"%s\" (see syslog); check "
+		    "that its directory exists%s%s%s and that no other process "
+		    "uses it", conf->socket,
 		    as_user ? " and that user \"" : "",
 		    as_user ? pw->pw_name : "",
 		    as_user ? "\" may write in it" : "");
@@ -257,14 +243,13 @@ lookup_user(const struct conf *conf, struct passwd **pw)
 	if (conf->user[0] == '\0')
 		return 0;
 	if ((*pw = getpwnam(conf->user)) == NULL) {
-		fprintf(stderr, "mtasts-milter: %s: user \"%s\" does not exist; "
-		    "create it or change user\n", conf->path, conf->user);
+		msg_error("%s: user \"%s\" does not exist; create it or change "
+		    "user", conf->path, conf->user);
 		return -1;
 	}
 	if (geteuid() != 0 && geteuid() != (*pw)->pw_uid) {
-		fprintf(stderr, "mtasts-milter: cannot become user \"%s\" "
-		    "without root; start as root or set user = \"\"\n",
-		    conf->user);
+		msg_error("cannot become user \"%s\" without root; start as "
+		    "root or set user = \"\"", conf->user);
 		return -1;
 	}
 	if (geteuid() == (*pw)->pw_uid)
@@ -277,8 +262,8 @@ drop_privileges(const struct passwd *pw)
 {
 	if (pw == NULL) {
 		if (geteuid() == 0)
-			syslog(LOG_WARNING, "running as root; set user = "
-			    "\"mtasts\" (or another unprivileged user)");
+			msg_warn("running as root; set user = \"mtasts\" (or "
+			    "another unprivileged user)");
 		return 0;
 	}
 	/* Started as that user already (systemd's User=): nothing to drop. */
@@ -287,7 +272,8 @@ drop_privileges(const struct passwd *pw)
 		return 0;
 	if (initgroups(pw->pw_name, pw->pw_gid) == -1 ||
 	    setgid(pw->pw_gid) == -1 || setuid(pw->pw_uid) == -1) {
-		syslog(LOG_ERR, "cannot switch to user %s: %m", pw->pw_name);
+		msg_error("cannot switch to user %s: %s", pw->pw_name,
+		    strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -317,7 +303,7 @@ daemonize(void)
 	int	fd;
 
 	if ((pid = fork()) == -1) {
-		fprintf(stderr, "mtasts-milter: fork: %s\n", strerror(errno));
+		msg_error("fork: %s", strerror(errno));
 		return -1;
 	}
 	if (pid != 0)
@@ -345,7 +331,7 @@ open_pidfile(const char *path)
 	if (path[0] == '\0')
 		return -2;
 	if ((fd = pidfile_open(path, err, sizeof(err))) == -1)
-		fprintf(stderr, "mtasts-milter: %s\n", err);
+		msg_error("%s", err);
 	return fd;
 }
 
@@ -356,7 +342,7 @@ write_pidfile(int fd, const char *path)
 
 	if (fd >= 0 && pidfile_write(fd, path, getpid(), err, sizeof(err)) ==
 	    -1)
-		syslog(LOG_ERR, "%s", err);
+		msg_error("%s", err);
 }
 
 /*
@@ -383,8 +369,8 @@ remove_pidfile(const char *path, const char *user)
 {
 	if (path[0] == '\0' || unlink(path) == 0 || errno == ENOENT)
 		return;
-	syslog(LOG_WARNING, "pidfile %s: cannot remove it: %m%s%s%s", path,
-	    user[0] != '\0' ? " (user \"" : "", user,
+	msg_warn("pidfile %s: cannot remove it: %s%s%s%s", path,
+	    strerror(errno), user[0] != '\0' ? " (user \"" : "", user,
 	    user[0] != '\0' ? "\" must be able to write its directory)" : "");
 }
 
@@ -402,11 +388,11 @@ static void
 warn_restart_needed(const struct conf *old, const struct conf *new)
 {
 	if (strcmp(old->socket, new->socket) != 0)
-		syslog(LOG_WARNING, "socket changed: restart to apply it");
+		msg_warn("socket changed: restart to apply it");
 	if (strcmp(old->user, new->user) != 0)
-		syslog(LOG_WARNING, "user changed: restart to apply it");
+		msg_warn("user changed: restart to apply it");
 	if (strcmp(old->pidfile, new->pidfile) != 0)
-		syslog(LOG_WARNING, "pidfile changed: restart to apply it");
+		msg_warn("pidfile changed: restart to apply it");
 }
 
 static void
@@ -414,15 +400,15 @@ reload(struct daemon *d)
 {
 	struct conf *next;
 
-	if ((next = conf_load(d->conf_path, error_to_syslog, NULL)) == NULL) {
-		syslog(LOG_ERR, "reload of %s failed; the running configuration "
+	if ((next = conf_load(d->conf_path)) == NULL) {
+		msg_error("reload of %s failed; the running configuration "
 		    "stays in use", d->conf_path);
 		jlog_reopen(d->jlog, d->conf->json_log);
 		return;
 	}
 	if (store_load(d->store, next) == -1) {
-		syslog(LOG_ERR, "reload: out of memory; the running "
-		    "configuration stays in use");
+		msg_error("reload: out of memory; the running configuration "
+		    "stays in use");
 		conf_unref(next);
 		return;
 	}
@@ -433,7 +419,7 @@ reload(struct daemon *d)
 	d->conf = next;
 	open_syslog(d);
 	jlog_reopen(d->jlog, next->json_log);
-	syslog(LOG_INFO, "configuration reloaded from %s", d->conf_path);
+	msg_info("configuration reloaded from %s", d->conf_path);
 }
 
 static void *
@@ -454,11 +440,11 @@ serve(struct daemon *d)
 	ssize_t	n;
 
 	if (start_thread(&d->milter_thread, milter_main, d) == -1) {
-		syslog(LOG_ERR, "cannot start the milter thread");
+		msg_error("cannot start the milter thread");
 		return 1;
 	}
-	syslog(LOG_INFO, "started, version %s, listening on %s",
-	    PACKAGE_VERSION, d->conf->socket);
+	msg_info("started, version %s, listening on %s", PACKAGE_VERSION,
+	    d->conf->socket);
 	for (;;) {
 		n = read(event_pipe[0], &event, 1);
 		if (n == -1 && errno == EINTR)
@@ -471,7 +457,7 @@ serve(struct daemon *d)
 			smfi_stop();
 	}
 	pthread_join(d->milter_thread, NULL);
-	syslog(LOG_INFO, "stopped");
+	msg_info("stopped");
 	return d->milter_result == MI_SUCCESS ? 0 : 1;
 }
 
@@ -482,16 +468,17 @@ start_services(struct daemon *d)
 
 	/* store and jlog start their threads inside */
 	block_control_signals(&old);
-	d->jlog = jlog_new(d->conf->json_log);
-	d->store = store_new(warn_to_syslog, NULL);
+	/* Before any other thread: from now on nothing logged waits. */
+	if ((d->jlog = jlog_new(d->conf->json_log)) != NULL)
+		msg_set_output(output_jlog, d->jlog);
+	d->store = store_new();
 	if (d->store != NULL && (store_load(d->store, d->conf) == -1 ||
 	    store_start(d->store) == -1)) {
 		store_free(d->store);
 		d->store = NULL;
 	}
 	if (d->store != NULL &&
-	    (d->discovery = discovery_new(d->store, log_to_syslog, NULL)) !=
-	    NULL) {
+	    (d->discovery = discovery_new(d->store)) != NULL) {
 		discovery_configure(d->discovery, d->conf);
 		if (discovery_start(d->discovery) == -1) {
 			discovery_free(d->discovery);
@@ -499,7 +486,7 @@ start_services(struct daemon *d)
 		}
 	}
 	if (d->store != NULL &&
-	    (d->mxprobe = mxprobe_new(d->store, log_to_syslog, NULL)) != NULL &&
+	    (d->mxprobe = mxprobe_new(d->store)) != NULL &&
 	    mxprobe_start(d->mxprobe) == -1) {
 		mxprobe_free(d->mxprobe);
 		d->mxprobe = NULL;
@@ -513,9 +500,8 @@ start_services(struct daemon *d)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (d->jlog == NULL || d->store == NULL || d->discovery == NULL ||
 	    d->mxprobe == NULL || d->pendrec == NULL) {
-		syslog(LOG_ERR, "cannot start the log writer, the store, "
-		    "policy discovery, the MX probe or the pending-record "
-		    "holder");
+		msg_error("cannot start the log writer, the store, policy "
+		    "discovery, the MX probe or the pending-record holder");
 		return -1;
 	}
 	callbacks_attach(d->store, d->jlog, d->discovery, d->pendrec);
@@ -551,7 +537,7 @@ main(int argc, char *argv[])
 		usage();
 	if (open_standard_fds() == -1)
 		return 1;
-	if ((d.conf = conf_load(d.conf_path, error_to_stderr, NULL)) == NULL)
+	if ((d.conf = conf_load(d.conf_path)) == NULL)
 		return 1;
 	if (check_only) {
 		printf("%s: configuration OK\n", d.conf_path);
@@ -572,6 +558,8 @@ main(int argc, char *argv[])
 		free(d.conf_abs);
 		return 1;
 	}
+	/* stderr may be /dev/null now: syslog, until the log writer runs. */
+	msg_set_output(msg_syslog, NULL);
 	write_pidfile(pidfd, d.conf->pidfile);
 	if (drop_privileges(pw) == -1 || start_services(&d) == -1)
 		return 1;
@@ -580,6 +568,8 @@ main(int argc, char *argv[])
 	mxprobe_free(d.mxprobe);
 	discovery_free(d.discovery);
 	store_free(d.store);
+	/* Every thread that logs is gone: jlog may go. */
+	msg_set_output(msg_syslog, NULL);
 	jlog_free(d.jlog);
 	remove_pidfile(d.conf->pidfile, d.conf->user);
 	conf_unref(d.conf);

@@ -95,7 +95,7 @@ pendrec_hold(struct pendrec *p, json_t *rec, const char *queue_id,
 
 /* Judge the pending entries again; returns how many still wait. */
 static size_t
-complete(struct pendrec *p, struct item *it, const struct store_snapshot *snap)
+complete(struct item *it, const struct store_snapshot *snap)
 {
 	const struct store_mx *m;
 	struct audit_session s;
@@ -126,7 +126,7 @@ complete(struct pendrec *p, struct item *it, const struct store_snapshot *snap)
 			waiting++;
 			continue;
 		}
-		audit_syslog(p->jlog, it->queue_id, &ad, it->client_ip, &s);
+		audit_syslog(it->queue_id, &ad, it->client_ip, &s);
 		json_object_set_new(done, "deferred", json_true());
 		/* Replaces e, and the name ad pointed into: ad is done. */
 		json_array_set_new(domains, i, done);
@@ -154,7 +154,7 @@ turn(struct pendrec *p, struct item *list, int final)
 	for (it = list; it != NULL; it = next) {
 		next = it->next;
 		it->next = NULL;
-		if ((snap != NULL && complete(p, it, snap) == 0) || final ||
+		if ((snap != NULL && complete(it, snap) == 0) || final ||
 		    now >= it->deadline) {
 			write_item(p, it);
 			written++;

@@ -2,23 +2,30 @@
  * fuzz_conf.c - libFuzzer target for conf_load(): the input is a
  * configuration file, optionally followed by a line "%%" and the text every
  * draft policy_file then reads as. No file is touched: the target is
- * linked with -Wl,--wrap=fopen, and while conf_load() runs, fopen() serves
- * these two texts from memory (any other path does not exist), so a path
- * in the input can never make the fuzzer read a device or a host file.
+ * linked with -Wl,--wrap=fopen,--wrap=open, and while conf_load() runs,
+ * fopen() serves the configuration and open() the policy text from memory
+ * (any other path does not exist), so a path in the input can never make
+ * the fuzzer read a device or a host file.
  *
- * Invariants: every error is one line starting with the file name; a conf
- * is returned exactly when no error was reported, and holds only values
- * the validators allow. Leaks are caught by libFuzzer's leak checker.
+ * Invariants: every error is one line (reported through msg.h at LOG_ERR)
+ * starting with the file name; a conf is returned exactly when no error
+ * was reported, and holds only values the validators allow. Leaks are
+ * caught by libFuzzer's leak checker.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <syslog.h>
+#include <unistd.h>
 
 #include "conf.h"
+#include "msg.h"
 #include "mxmatch.h"
 
 #define CONF_PATH	"/fuzz/mtasts-milter.conf"
@@ -27,6 +34,8 @@
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 FILE	*__real_fopen(const char *, const char *);
 FILE	*__wrap_fopen(const char *, const char *);
+int	 __real_open(const char *, int, ...);
+int	 __wrap_open(const char *, int, ...);
 
 static struct {
 	int		 armed;		/* inside conf_load() */
@@ -42,16 +51,40 @@ __wrap_fopen(const char *path, const char *mode)
 		return __real_fopen(path, mode);
 	if (strcmp(path, CONF_PATH) == 0)
 		return fmemopen((void *)fz.conf, fz.conf_len, "r");
-	if (fz.policy != NULL)
-		return fmemopen((void *)fz.policy, fz.policy_len, "r");
 	errno = ENOENT;
 	return NULL;
 }
 
+/* The policy file: a memfd (a regular file to fstat) holding the text. */
+int
+__wrap_open(const char *path, int flags, ...)
+{
+	va_list	ap;
+	int	fd, mode;
+
+	va_start(ap, flags);
+	mode = va_arg(ap, int);
+	va_end(ap);
+	if (!fz.armed)
+		return __real_open(path, flags, mode);
+	if (fz.policy == NULL) {
+		errno = ENOENT;
+		return -1;
+	}
+	if ((fd = memfd_create("policy", MFD_CLOEXEC)) == -1)
+		abort();
+	if ((fz.policy_len > 0 && write(fd, fz.policy, fz.policy_len) !=
+	    (ssize_t)fz.policy_len) || lseek(fd, 0, SEEK_SET) != 0)
+		abort();
+	return fd;
+}
+
 static void
-check_error(void *arg, const char *message)
+check_error(void *arg, int priority, const char *message)
 {
 	(void)arg;
+	if (priority != LOG_ERR)
+		abort();
 	if (strncmp(message, CONF_PATH ":", sizeof(CONF_PATH)) != 0 &&
 	    strstr(message, ": error: ") == NULL)
 		abort();
@@ -100,8 +133,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fz.policy = sep + strlen(SEPARATOR);
 		fz.policy_len = size - (size_t)(fz.policy - text);
 	}
+	if (msg_set_output(check_error, NULL) == -1)
+		abort();
 	fz.armed = 1;
-	c = conf_load(CONF_PATH, check_error, NULL);
+	c = conf_load(CONF_PATH);
 	fz.armed = 0;
 	if (c == NULL) {
 		if (fz.errors == 0)

@@ -6,6 +6,7 @@
  * A loaded conf is compared through a dump, one "key=value" per line, so a
  * table row names only the lines it is about. "@DIR@" in a text stands for
  * the temporary directory, "@FILE@" in a message for the config file.
+ * Messages are caught with a msg output (msg.h), as the daemon's would be.
  */
 #include "config.h"
 
@@ -14,17 +15,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
 #include "conf.h"
+#include "msg.h"
 #include "unit.h"
 
 #define NCASES(t)	((int)(sizeof(t) / sizeof((t)[0])))
 #define TEXT_MAX	8192
 #define DUMP_MAX	8192
 #define ERRORS_MAX	8192
-#define WANT_MAX	12
+#define WANT_MAX	16
 
 static const char good_policy[] =
     "version: STSv1\nmode: testing\nmx: mx1.example.com\nmx: *.example.net\n"
@@ -36,6 +39,8 @@ struct fixture {
 	char	conf[128];
 	char	good[128];
 	char	bad[128];
+	char	link[128];		/* a symbolic link to bad */
+	char	fifo[128];
 	char	errors[ERRORS_MAX];
 	size_t	nerrors;
 };
@@ -70,6 +75,22 @@ substitute(char *dst, size_t size, const char *src, const char *from,
 	memcpy(dst + len, src, strlen(src) + 1);
 }
 
+/* The fixture the msg output collects into (one address: see msg.h). */
+static struct fixture *collecting;
+
+static void
+collect_error(void *arg, int priority, const char *message)
+{
+	struct fixture *f = *(struct fixture **)arg;
+	size_t	len = strlen(f->errors);
+
+	ck_assert_int_eq(priority, LOG_ERR);
+	ck_assert_msg(strchr(message, '\n') == NULL, "newline in \"%s\"",
+	    message);
+	snprintf(f->errors + len, sizeof(f->errors) - len, "%s\n", message);
+	f->nerrors++;
+}
+
 static void
 fixture_init(struct fixture *f)
 {
@@ -79,29 +100,27 @@ fixture_init(struct fixture *f)
 	snprintf(f->conf, sizeof(f->conf), "%s/milter.conf", f->dir);
 	snprintf(f->good, sizeof(f->good), "%s/good.txt", f->dir);
 	snprintf(f->bad, sizeof(f->bad), "%s/bad.txt", f->dir);
+	snprintf(f->link, sizeof(f->link), "%s/link.txt", f->dir);
+	snprintf(f->fifo, sizeof(f->fifo), "%s/fifo.txt", f->dir);
 	write_file(f->good, good_policy);
 	write_file(f->bad, bad_policy);
+	ck_assert_int_eq(symlink(f->bad, f->link), 0);
+	ck_assert_int_eq(mkfifo(f->fifo, 0600), 0);
+	collecting = f;
+	ck_assert_int_eq(msg_set_output(collect_error, &collecting), 0);
 }
 
 static void
 fixture_done(struct fixture *f)
 {
+	msg_set_output(NULL, NULL);
+	collecting = NULL;
 	unlink(f->conf);
 	unlink(f->good);
 	unlink(f->bad);
+	unlink(f->link);
+	unlink(f->fifo);
 	rmdir(f->dir);
-}
-
-static void
-collect_error(void *arg, const char *message)
-{
-	struct fixture *f = arg;
-	size_t	len = strlen(f->errors);
-
-	ck_assert_msg(strchr(message, '\n') == NULL, "newline in \"%s\"",
-	    message);
-	snprintf(f->errors + len, sizeof(f->errors) - len, "%s\n", message);
-	f->nerrors++;
 }
 
 /* Write text (after @DIR@ substitution) as the config file and load it. */
@@ -112,7 +131,7 @@ load_text(struct fixture *f, const char *text)
 
 	substitute(buf, sizeof(buf), text, "@DIR@", f->dir);
 	write_file(f->conf, buf);
-	return conf_load(f->conf, collect_error, f);
+	return conf_load(f->conf);
 }
 
 static size_t
@@ -456,6 +475,20 @@ static const struct error_case error_cases[] = {
 	    "draft \"example.com\" {\n policy_file = \"@DIR@/nowhere.txt\"\n}\n",
 	    { "@FILE@:3: draft \"example.com\": cannot read policy_file",
 	    "nowhere.txt", "No such file or directory" } },
+	{ "draft policy_file a symbolic link",
+	    "draft \"example.com\" {\n policy_file = \"@DIR@/link.txt\"\n}\n",
+	    { "@FILE@:3: draft \"example.com\": policy_file \"",
+	    "/link.txt\" is a symbolic link; it is read as root, so name the "
+	    "file itself" } },
+	{ "draft policy_file a FIFO: refused at once",
+	    "draft \"example.com\" {\n policy_file = \"@DIR@/fifo.txt\"\n}\n",
+	    { "@FILE@:3: draft \"example.com\": policy_file \"",
+	    "/fifo.txt\" is not a regular file (a FIFO, a device or a "
+	    "directory); name the policy file itself" } },
+	{ "draft policy_file a directory",
+	    "draft \"example.com\" {\n policy_file = \"@DIR@\"\n}\n",
+	    { "@FILE@:3: draft \"example.com\": policy_file \"",
+	    "\" is not a regular file (a FIFO, a device or a directory)" } },
 	{ "draft policy invalid",
 	    "\ndraft \"example.com\" { policy_file = \"@DIR@/bad.txt\" }\n",
 	    { "/bad.txt:2: error: ", "@FILE@:2: draft \"example.com\": "
@@ -508,6 +541,31 @@ START_TEST(test_error)
 }
 END_TEST
 
+/*
+ * A link to an invalid policy (think /etc/shadow) is not read: nothing of
+ * its text reaches a message, where the file itself is quoted.
+ */
+START_TEST(test_link_not_quoted)
+{
+	struct fixture f;
+	char	text[512];
+
+	fixture_init(&f);
+	snprintf(text, sizeof(text), "draft \"example.com\" { policy_file = "
+	    "\"%s\" }\n", f.bad);
+	ck_assert_ptr_null(load_text(&f, text));
+	ck_assert_msg(strstr(f.errors, "sometimes") != NULL, "got %s",
+	    f.errors);
+	f.errors[0] = '\0';
+	snprintf(text, sizeof(text), "draft \"example.com\" { policy_file = "
+	    "\"%s\" }\n", f.link);
+	ck_assert_ptr_null(load_text(&f, text));
+	ck_assert_msg(strstr(f.errors, "is a symbolic link") != NULL &&
+	    strstr(f.errors, "sometimes") == NULL, "got %s", f.errors);
+	fixture_done(&f);
+}
+END_TEST
+
 /* A path one byte over the limit; one at it passes the check. */
 START_TEST(test_long_path)
 {
@@ -546,7 +604,7 @@ START_TEST(test_nul_byte)
 	ck_assert_uint_eq(fwrite(text, 1, sizeof(text) - 1, fp),
 	    sizeof(text) - 1);
 	ck_assert_int_eq(fclose(fp), 0);
-	ck_assert_ptr_null(conf_load(f.conf, collect_error, &f));
+	ck_assert_ptr_null(conf_load(f.conf));
 	snprintf(want, sizeof(want), "%s:3: a NUL byte (offset 12): this is "
 	    "not a text file", f.conf);
 	ck_assert_msg(strstr(f.errors, want) != NULL, "got %s", f.errors);
@@ -560,7 +618,7 @@ START_TEST(test_missing_file)
 	char	want[256];
 
 	fixture_init(&f);
-	ck_assert_ptr_null(conf_load(f.conf, collect_error, &f));
+	ck_assert_ptr_null(conf_load(f.conf));
 	snprintf(want, sizeof(want), "%s: cannot read: No such file", f.conf);
 	ck_assert_msg(strstr(f.errors, want) != NULL, "got %s", f.errors);
 	fixture_done(&f);
@@ -606,6 +664,7 @@ unit_suite(void)
 	tcase_add_loop_test(tc, test_error, 0, NCASES(error_cases));
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_long_path);
+	tcase_add_test(tc, test_link_not_quoted);
 	tcase_add_test(tc, test_nul_byte);
 	tcase_add_test(tc, test_lookups);
 	suite_add_tcase(s, tc);

@@ -1,8 +1,9 @@
 /*
  * check_discovery.c - the locking promise of discovery.h: a milter callback
- * (discovery_want) never waits for the discovery thread's logging. The log
- * sink here blocks on the line that reports refused domains until the test
- * lets it go; meanwhile a callback from another thread must complete.
+ * (discovery_want) never waits for discovery's logging. The msg output
+ * here (msg.h) blocks on the line the test is about (refused domains, a
+ * corrupt state file at start) until the test lets it go; meanwhile a
+ * callback from another thread must complete.
  * And reloads while lookups are out (run it in the sanitizer build).
  */
 #include "config.h"
@@ -17,6 +18,9 @@
 
 #include "discovery.h"
 #include "domtable.h"
+#include "msg.h"
+#include "scratch.h"
+#include "statefile.h"
 #include "store.h"
 #include "unit.h"
 
@@ -25,13 +29,15 @@
 struct sink {
 	pthread_mutex_t	 lock;
 	pthread_cond_t	 cond;
+	const char	*match;		/* the line to block on */
 	int		 blocked;	/* the sink holds a call */
 	int		 released;
 	int		 want_done;	/* the callback returned */
 };
 
 static struct sink sink = {
-	PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0
+	PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, "not tracked",
+	0, 0, 0
 };
 
 static void
@@ -39,7 +45,7 @@ blocking_log(void *arg, int priority, const char *message)
 {
 	(void)arg;
 	(void)priority;
-	if (strstr(message, "not tracked") == NULL)
+	if (strstr(message, sink.match) == NULL)
 		return;
 	pthread_mutex_lock(&sink.lock);
 	sink.blocked = 1;
@@ -47,13 +53,6 @@ blocking_log(void *arg, int priority, const char *message)
 	while (!sink.released)
 		pthread_cond_wait(&sink.cond, &sink.lock);
 	pthread_mutex_unlock(&sink.lock);
-}
-
-static void
-store_warning(void *arg, const char *message)
-{
-	(void)arg;
-	(void)message;
 }
 
 /* Wait up to WAIT_SECONDS for *flag; returns it. */
@@ -86,15 +85,20 @@ callback(void *arg)
 }
 
 static void
-conf_error(void *arg, const char *message)
+release(void)
 {
-	(void)arg;
-	fprintf(stderr, "%s\n", message);
+	pthread_mutex_lock(&sink.lock);
+	sink.released = 1;
+	pthread_cond_broadcast(&sink.cond);
+	pthread_mutex_unlock(&sink.lock);
 }
 
-/* A configuration: port 9 (discard) answers no DNS, lookups fail at once. */
+/*
+ * A configuration: port 9 (discard) answers no DNS, lookups fail at once.
+ * Its errors go to stderr; the test's msg output is set after it.
+ */
 static struct conf *
-conf_with(const char *extra)
+conf_in(const char *state_dir, const char *extra)
 {
 	char	path[] = "/tmp/check_discovery.XXXXXX";
 	struct conf *c;
@@ -103,19 +107,27 @@ conf_with(const char *extra)
 
 	ck_assert_int_ne(fd = mkstemp(path), -1);
 	ck_assert_ptr_nonnull(f = fdopen(fd, "w"));
-	fprintf(f, "socket = \"unix:/tmp/unused.sock\"\nstate_dir = \"\"\n"
-	    "dns_servers = \"127.0.0.1:9\"\n%s\n", extra);
+	fprintf(f, "socket = \"unix:/tmp/unused.sock\"\nstate_dir = \"%s\"\n"
+	    "dns_servers = \"127.0.0.1:9\"\n%s\n", state_dir, extra);
 	fclose(f);
-	c = conf_load(path, conf_error, NULL);
+	ck_assert_int_eq(msg_set_output(NULL, NULL), 0);
+	c = conf_load(path);
+	ck_assert_int_eq(msg_set_output(blocking_log, NULL), 0);
 	unlink(path);
 	ck_assert_ptr_nonnull(c);
 	return c;
 }
 
+static struct conf *
+conf_with(const char *extra)
+{
+	return conf_in("", extra);
+}
+
 START_TEST(test_callback_not_held_by_logging)
 {
-	struct store *st = store_new(store_warning, NULL);
-	struct discovery *d = discovery_new(st, blocking_log, NULL);
+	struct store *st = store_new();
+	struct discovery *d = discovery_new(st);
 	struct conf *c = conf_with("max_domains = 1");
 	pthread_t t;
 	char	name[64];
@@ -132,14 +144,61 @@ START_TEST(test_callback_not_held_by_logging)
 	ck_assert_int_eq(pthread_create(&t, NULL, callback, d), 0);
 	ck_assert_msg(wait_flag(&sink.want_done),
 	    "discovery_want waited for the discovery thread's log call");
-	pthread_mutex_lock(&sink.lock);
-	sink.released = 1;
-	pthread_cond_broadcast(&sink.cond);
-	pthread_mutex_unlock(&sink.lock);
+	release();
 	pthread_join(t, NULL);
 	discovery_free(d);
 	conf_unref(c);
 	store_free(st);
+}
+END_TEST
+
+static int	callback_in_time;	/* set by watch_start */
+
+/* At the blocked line: a callback must still get through, then release. */
+static void *
+watch_start(void *arg)
+{
+	pthread_t t;
+
+	if (wait_flag(&sink.blocked) &&
+	    pthread_create(&t, NULL, callback, arg) == 0) {
+		callback_in_time = wait_flag(&sink.want_done);
+		release();
+		pthread_join(t, NULL);
+	} else
+		release();
+	return NULL;
+}
+
+/*
+ * The warning about a corrupt state file is logged by discovery_start
+ * itself; a callback arriving meanwhile (a reload's restart of discovery
+ * would be the same) does not wait for it.
+ */
+START_TEST(test_callback_not_held_by_state_warning)
+{
+	char	dir[64], path[128];
+	struct store *st = store_new();
+	struct discovery *d = discovery_new(st);
+	struct conf *c;
+	pthread_t w;
+
+	scratch_make(dir, sizeof(dir), "check_discovery");
+	snprintf(path, sizeof(path), "%s/%s", dir, STATEFILE_NAME);
+	scratch_put(path, "not json\n", 0600);
+	c = conf_in(dir, "");
+	sink.match = "state file";
+	discovery_configure(d, c);
+	ck_assert_int_eq(pthread_create(&w, NULL, watch_start, d), 0);
+	ck_assert_int_eq(discovery_start(d), 0);
+	pthread_join(w, NULL);
+	ck_assert_msg(sink.blocked, "the corrupt state file was not reported");
+	ck_assert_msg(callback_in_time,
+	    "discovery_want waited for the state file warning");
+	discovery_free(d);
+	conf_unref(c);
+	store_free(st);
+	scratch_remove(dir);
 }
 END_TEST
 
@@ -150,8 +209,8 @@ END_TEST
  */
 START_TEST(test_reload_while_busy)
 {
-	struct store *st = store_new(store_warning, NULL);
-	struct discovery *d = discovery_new(st, blocking_log, NULL);
+	struct store *st = store_new();
+	struct discovery *d = discovery_new(st);
 	struct conf *learn = conf_with("max_domains = 3");
 	struct conf *fixed = conf_with("domains = {\"d1.example.test\", "
 	    "\"d2.example.test\"}\ndns_servers = \"127.0.0.1:7\"");
@@ -195,8 +254,8 @@ snapshot_has(struct store *st, const char *domain, int *pending)
  */
 START_TEST(test_arrivals_before_reload)
 {
-	struct store *st = store_new(store_warning, NULL);
-	struct discovery *d = discovery_new(st, blocking_log, NULL);
+	struct store *st = store_new();
+	struct discovery *d = discovery_new(st);
 	struct conf *learn = conf_with("max_domains = 10");
 	struct conf *fixed = conf_with("domains = {\"d1.example.test\"}");
 	int	i, pending = 1;
@@ -230,6 +289,7 @@ unit_suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_callback_not_held_by_logging);
+	tcase_add_test(tc, test_callback_not_held_by_state_warning);
 	tcase_add_test(tc, test_reload_while_busy);
 	tcase_add_test(tc, test_arrivals_before_reload);
 	suite_add_tcase(s, tc);

@@ -3,7 +3,8 @@
  * field for field; a missing file is an empty state; a corrupt, truncated
  * or foreign file is set aside with a warning and nothing of it is used;
  * a file that cannot be read is reported, kept and not overwritten; saving
- * never writes through a name planted in the directory.
+ * never writes through a name planted in the directory. Warnings are
+ * caught with a msg output (msg.h).
  */
 #include "config.h"
 
@@ -12,8 +13,10 @@
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
+#include "msg.h"
 #include "scratch.h"
 #include "statefile.h"
 #include "unit.h"
@@ -52,13 +55,31 @@ add(void *arg, struct statefile_domain *d)
 	return 0;
 }
 
-static void
-warn(void *arg, const char *message)
-{
-	struct loaded *l = arg;
+static struct loaded *loading;	/* what the msg output counts into */
 
+static void
+warn(void *arg, int priority, const char *message)
+{
+	struct loaded *l = loading;
+
+	(void)arg;
+	ck_assert_int_eq(priority, LOG_WARNING);
 	l->warnings++;
 	snprintf(l->warning, sizeof(l->warning), "%s", message);
+}
+
+/* statefile_load into l, its warnings counted in l. */
+static size_t
+load(struct loaded *l)
+{
+	size_t	n;
+
+	loading = l;
+	ck_assert_int_eq(msg_set_output(warn, NULL), 0);
+	n = statefile_load(dir, NOW, add, l);
+	msg_set_output(NULL, NULL);
+	loading = NULL;
+	return n;
 }
 
 static void
@@ -153,7 +174,7 @@ START_TEST(test_round_trip)
 	ck_assert_msg(statefile_save(dir, list, 2, NOW, err, sizeof(err)) == 0,
 	    "%s", err);
 	memset(&l, 0, sizeof(l));
-	ck_assert_uint_eq(statefile_load(dir, NOW, add, &l, warn, &l), 2);
+	ck_assert_uint_eq(load(&l), 2);
 	ck_assert_int_eq(l.warnings, 0);
 	assert_same(&a, &l.d[0]);
 	assert_same(&b, &l.d[1]);
@@ -162,7 +183,7 @@ START_TEST(test_round_trip)
 	ck_assert_int_eq(scratch_count(dir, ""), 1);
 	loaded_free(&l);
 	memset(&l, 0, sizeof(l));
-	ck_assert_uint_eq(statefile_load(dir, NOW, add, &l, warn, &l), 1);
+	ck_assert_uint_eq(load(&l), 1);
 	loaded_free(&l);
 	stscache_free(&a.cache);
 	stscache_free(&b.cache);
@@ -174,7 +195,7 @@ START_TEST(test_missing)
 	struct loaded l;
 
 	memset(&l, 0, sizeof(l));
-	ck_assert_uint_eq(statefile_load(dir, NOW, add, &l, warn, &l), 0);
+	ck_assert_uint_eq(load(&l), 0);
 	ck_assert_int_eq(l.warnings, 0);
 }
 END_TEST
@@ -241,7 +262,7 @@ START_TEST(test_without_lenient)
 	fputs(old, fp);
 	fclose(fp);
 	memset(&l, 0, sizeof(l));
-	ck_assert_uint_eq(statefile_load(dir, NOW, add, &l, warn, &l), 1);
+	ck_assert_uint_eq(load(&l), 1);
 	ck_assert_int_eq(l.warnings, 0);
 	ck_assert_uint_eq(l.d[0].cache.txt_lenient, 0);
 	ck_assert_uint_eq(l.d[0].cache.policy.lenient, 0);
@@ -261,7 +282,7 @@ START_TEST(test_corrupt_set_aside)
 	fputs(corrupt[_i], fp);
 	fclose(fp);
 	memset(&l, 0, sizeof(l));
-	ck_assert_uint_eq(statefile_load(dir, NOW, add, &l, warn, &l), 0);
+	ck_assert_uint_eq(load(&l), 0);
 	ck_assert_int_eq(l.warnings, 1);
 	ck_assert_msg(strstr(l.warning, "moved to") != NULL, "%s", l.warning);
 	ck_assert_int_eq(access(path, F_OK), -1);
@@ -309,7 +330,7 @@ START_TEST(test_unreadable_kept)
 	snprintf(path, sizeof(path), "%s/%s", dir, STATEFILE_NAME);
 	scratch_forbid(dir, path);
 	memset(&l, 0, sizeof(l));
-	ck_assert_uint_eq(statefile_load(dir, NOW, add, &l, warn, &l), 0);
+	ck_assert_uint_eq(load(&l), 0);
 	ck_assert_int_eq(l.warnings, 1);
 	ck_assert_msg(strstr(l.warning, "Permission denied") != NULL &&
 	    strstr(l.warning, "kept") != NULL, "%s", l.warning);
@@ -321,7 +342,7 @@ START_TEST(test_unreadable_kept)
 	ck_assert_msg(strstr(err, "not replacing it") != NULL, "%s", err);
 	scratch_permit(path);
 	memset(&l, 0, sizeof(l));
-	ck_assert_uint_eq(statefile_load(dir, NOW, add, &l, warn, &l), 2);
+	ck_assert_uint_eq(load(&l), 2);
 	assert_same(&a, &l.d[0]);
 	loaded_free(&l);
 	stscache_free(&a.cache);
@@ -339,7 +360,7 @@ START_TEST(test_directory_kept)
 	snprintf(path, sizeof(path), "%s/%s", dir, STATEFILE_NAME);
 	ck_assert_int_eq(mkdir(path, 0755), 0);
 	memset(&l, 0, sizeof(l));
-	ck_assert_uint_eq(statefile_load(dir, NOW, add, &l, warn, &l), 0);
+	ck_assert_uint_eq(load(&l), 0);
 	ck_assert_int_eq(l.warnings, 1);
 	ck_assert_msg(strstr(l.warning, "not a regular file") != NULL,
 	    "%s", l.warning);

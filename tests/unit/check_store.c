@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "msg.h"
 #include "store.h"
 #include "unit.h"
 
@@ -46,9 +47,10 @@ write_file(const char *name, const char *text)
 }
 
 static void
-ignore(void *arg, const char *message)
+ignore(void *arg, int priority, const char *message)
 {
 	(void)arg;
+	(void)priority;
 	(void)message;
 }
 
@@ -65,8 +67,9 @@ load(int with_file)
 	    with_file ? "/cert.pem\"\n" : "");
 	write_file("m.conf", text);
 	snprintf(path, sizeof(path), "%s/m.conf", dir);
-	ck_assert_ptr_nonnull(c = conf_load(path, ignore, NULL));
-	ck_assert_ptr_nonnull(st = store_new(ignore, NULL));
+	ck_assert_int_eq(msg_set_output(ignore, NULL), 0);
+	ck_assert_ptr_nonnull(c = conf_load(path));
+	ck_assert_ptr_nonnull(st = store_new());
 	ck_assert_int_eq(store_load(st, c), 0);
 	conf_unref(c);
 	return st;
