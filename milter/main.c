@@ -2,15 +2,18 @@
  * main.c - mtasts-milter: start-up, privileges, signals and reload.
  *
  * Signals: libmilter starts its own thread that sigwait()s for SIGHUP,
- * SIGTERM and SIGINT and stops the filter on any of them, so a plain
- * SIGHUP would kill a milter instead of reloading it. To keep SIGHUP for
- * reload, smfi_main() runs in a thread of its own (libmilter blocks the
- * signals there and in every thread it creates), every other thread is
- * started with them blocked, and the main thread keeps them unblocked with
- * handlers that only write to a pipe. Linux hands a process signal to the
- * main thread first when it can take it, so SIGHUP and SIGUSR1 reach the
- * handler, and the main thread reloads. SIGUSR1 is the portable reload
- * signal (libmilter never looks at it); SIGTERM stops via smfi_stop().
+ * SIGTERM and SIGINT and stops the filter on any of them. A handler in the
+ * main thread cannot keep SIGHUP from it: Linux gives a process signal to
+ * any thread that can take it when main cannot right then (it has another
+ * signal pending and is not running), so a SIGHUP close behind a SIGUSR1
+ * stopped the milter (exit 0: systemd did not even restart it). SIGHUP is
+ * therefore ignored (SIG_IGN with main never blocking it: the kernel drops
+ * it before any thread sees it), and SIGUSR1, which libmilter never looks
+ * at, is the reload signal. SIGTERM and SIGINT stop the filter whichever
+ * thread takes them: through smfi_stop() from main, or libmilter's own.
+ * smfi_main() runs in a thread of its own, every other thread is started
+ * with the control signals blocked, and main's handlers only write to a
+ * pipe.
  *
  * Order: the config is read, the socket opened (a unix socket as "user",
  * see open_milter_socket) and the pid file opened while still privileged
@@ -104,13 +107,13 @@ post_event(char event)
 static void
 on_signal(int sig)
 {
-	post_event(sig == SIGHUP || sig == SIGUSR1 ? EVENT_RELOAD : EVENT_STOP);
+	post_event(sig == SIGUSR1 ? EVENT_RELOAD : EVENT_STOP);
 }
 
 static int
 install_signal_handlers(void)
 {
-	static const int sigs[] = { SIGHUP, SIGUSR1, SIGTERM, SIGINT };
+	static const int sigs[] = { SIGUSR1, SIGTERM, SIGINT };
 	struct sigaction sa;
 	size_t	i;
 
@@ -121,19 +124,16 @@ install_signal_handlers(void)
 	fcntl(event_pipe[1], F_SETFL, O_NONBLOCK);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
-	/*
-	 * libmilter's own signal thread sigwait()s for SIGHUP and takes it
-	 * as "stop". The kernel gives a process signal to the main thread
-	 * whenever main does not block it, so main must never block SIGHUP:
-	 * without SA_NODEFER it would be blocked while on_signal runs, and a
-	 * second SIGHUP in that window (logrotate and a reload at once) would
-	 * stop the milter instead of reloading it.
-	 */
-	sa.sa_flags = SA_RESTART | SA_NODEFER;
+	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		if (sigaction(sigs[i], &sa, NULL) == -1)
 			return -1;
+	/* Never blocked in main (see block_control_signals): dropped at once. */
+	sa.sa_handler = SIG_IGN;
+	sa.sa_flags = 0;
+	if (sigaction(SIGHUP, &sa, NULL) == -1)
+		return -1;
 	signal(SIGPIPE, SIG_IGN);
 	return 0;
 }
@@ -147,8 +147,8 @@ block_control_signals(sigset_t *old)
 {
 	sigset_t block;
 
+	/* Not SIGHUP: blocked, an ignored signal would wait for libmilter. */
 	sigemptyset(&block);
-	sigaddset(&block, SIGHUP);
 	sigaddset(&block, SIGUSR1);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
