@@ -65,6 +65,7 @@ struct entry {
 	time_t		 next_check;	/* when to look at the TXT record */
 	int		 looked_up;	/* 0: new, waits for the rate limit */
 	int		 busy;		/* a job for it is out */
+	int		 evict;		/* chosen by evict(), about to go */
 	unsigned	 failures;	/* fetch failures of the current id */
 };
 
@@ -818,8 +819,10 @@ publish(struct discovery *d, time_t now)
 	const struct stscache *c;
 	size_t	n = domtable_count(d->table), i;
 
-	if ((sd = calloc(n > 0 ? n : 1, sizeof(*sd))) == NULL)
+	if ((sd = calloc(n > 0 ? n : 1, sizeof(*sd))) == NULL) {
+		d->last_publish = now;
 		return;
+	}
 	d->next_expiry = 0;
 	for (i = 0; i < n; i++) {
 		view_of(entry_at(d, i), now, &sd[i]);
@@ -828,10 +831,10 @@ publish(struct discovery *d, time_t now)
 		    (d->next_expiry == 0 || c->expires_at < d->next_expiry))
 			d->next_expiry = c->expires_at;
 	}
-	if (store_set_discovered(d->store, sd, n) == 0) {
+	if (store_set_discovered(d->store, sd, n) == 0)
 		d->view_dirty = 0;
-		d->last_publish = now;
-	}
+	/* Failed too (out of memory): try again after the gap, not at once. */
+	d->last_publish = now;
 	free(sd);
 }
 
@@ -843,8 +846,12 @@ save(struct discovery *d, time_t now)
 	char	err[256] = "";
 	size_t	n = domtable_count(d->table), i;
 
-	if (d->tconf->state_dir[0] == '\0')
+	/* Nothing to keep: nothing to wait for either (wait_until). */
+	if (d->tconf->state_dir[0] == '\0') {
+		d->state_dirty = 0;
 		return;
+	}
+	d->last_save = now;
 	if ((sd = calloc(n > 0 ? n : 1, sizeof(*sd))) == NULL)
 		return;
 	for (i = 0; i < n; i++) {
@@ -852,7 +859,6 @@ save(struct discovery *d, time_t now)
 		e->s.last_used = domtable_used(&e->t);
 		sd[i] = &e->s;
 	}
-	d->last_save = now;
 	if (statefile_save(d->tconf->state_dir, sd, n, now, err,
 	    sizeof(err)) == 0) {
 		d->state_dirty = 0;
@@ -868,18 +874,52 @@ save(struct discovery *d, time_t now)
 
 /* --- the scheduler ----------------------------------------------------- */
 
+struct victim {
+	time_t		 used;
+	struct entry	*e;
+};
+
+static int
+cmp_victim(const void *a, const void *b)
+{
+	time_t	x = ((const struct victim *)a)->used;
+	time_t	y = ((const struct victim *)b)->used;
+
+	return x < y ? -1 : x > y;
+}
+
 /*
- * Forget the least recently used learnt domains past max_domains: the
- * scan without the lock, each removal under it.
+ * Forget the least recently used learnt domains past max_domains, in one
+ * pass however many go (a reload to a smaller max_domains may drop most
+ * of a large table): sort the learnt ones by last use without the lock,
+ * mark the oldest, then remove the marked ones from the end backwards (a
+ * removal moves the last entry into the hole: one already looked at),
+ * each under the lock. A stop request ends it early.
  */
 static void
 evict(struct discovery *d)
 {
-	size_t	victim;
+	size_t	n = domtable_count(d->table), max = (size_t)d->tconf->max_domains;
+	size_t	nlearnt = 0, k, i;
+	struct victim *v;
+	struct entry *e;
 
-	while (domtable_victim(d->table, (size_t)d->tconf->max_domains,
-	    &victim))
-		table_remove(d, victim);
+	if (n <= max || (v = malloc(n * sizeof(*v))) == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		e = entry_at(d, i);
+		if (!e->t.configured) {
+			v[nlearnt].used = domtable_used(&e->t);
+			v[nlearnt++].e = e;
+		}
+	}
+	qsort(v, nlearnt, sizeof(*v), cmp_victim);
+	for (k = 0; k < nlearnt && k < n - max; k++)
+		v[k].e->evict = 1;
+	free(v);
+	for (i = n; i-- > 0 && atomic_load(&d->stop) == 0;)
+		if (entry_at(d, i)->evict)
+			table_remove(d, i);
 }
 
 static void

@@ -59,6 +59,7 @@ struct jlog {
 	struct jlog_entry ring[JLOG_QUEUE_MAX];
 	size_t		 head;
 	size_t		 count;
+	size_t		 syslog_queued;	/* syslog lines among count */
 	int		 stop;
 	pthread_t	 thread;
 	char		*path;		/* owned by the writer once started */
@@ -91,7 +92,13 @@ static void
 enqueue(struct jlog *j, int priority, char *text, size_t len)
 {
 	pthread_mutex_lock(&j->lock);
-	if (j->count == JLOG_QUEUE_MAX || j->stop) {
+	/*
+	 * Syslog lines may fill half of the ring at most: a slow syslog (one
+	 * debug line per pending domain) must not crowd out the records.
+	 */
+	if (j->count == JLOG_QUEUE_MAX || j->stop ||
+	    (priority != PRIORITY_JSON &&
+	    j->syslog_queued >= JLOG_QUEUE_MAX / 2)) {
 		if (priority == PRIORITY_JSON)
 			j->counts.dropped++;
 		pthread_mutex_unlock(&j->lock);
@@ -101,6 +108,8 @@ enqueue(struct jlog *j, int priority, char *text, size_t len)
 	j->ring[(j->head + j->count) % JLOG_QUEUE_MAX] =
 	    (struct jlog_entry){ priority, text, len };
 	j->count++;
+	if (priority != PRIORITY_JSON)
+		j->syslog_queued++;
 	pthread_cond_signal(&j->wake);
 	pthread_mutex_unlock(&j->lock);
 }
@@ -409,6 +418,8 @@ writer_thread(void *arg)
 			e = j->ring[j->head];
 			j->head = (j->head + 1) % JLOG_QUEUE_MAX;
 			j->count--;
+			if (e.priority != PRIORITY_JSON)
+				j->syslog_queued--;
 		}
 		pthread_mutex_unlock(&j->lock);
 		if (reopen)

@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #define JLOG_QUEUE_MAX		4096	/* records waiting for the writer */
+					/* (syslog lines: half of it at most) */
 #define JLOG_LINE_MAX		65536	/* bytes in one JSON line */
 #define JLOG_SYSLOG_MAX		1024	/* bytes in one syslog message */
 #define JLOG_REPORT_SECONDS	60	/* between error reports */

@@ -636,17 +636,23 @@ store_want_mx(struct store *st, const char *name,
 {
 	struct store_snapshot *s;
 	size_t	i;
+	int	ours;
 
 	if (name == NULL || name[0] == '\0')
 		return;
+	/* The coverage scan reads only the snapshot: outside the lock. */
+	if ((s = store_acquire(st)) == NULL)
+		return;
+	ours = origin != STORE_NAME_CLIENT || snapshot_covers(s, name);
+	if (!ours || (s->conf->tls_cert_file[0] == '\0' &&
+	    s->conf->probe_interval == 0) || snapshot_mx(s, name) != NULL) {
+		store_release(s);
+		return;
+	}
+	store_release(s);
 	pthread_mutex_lock(&st->lock);
-	s = st->current;
-	if (s == NULL || (s->conf->tls_cert_file[0] == '\0' &&
-	    s->conf->probe_interval == 0) ||
-	    st->learned_count >= STORE_LEARNED_MX_MAX ||
-	    st->wanted_count >= STORE_LEARNED_MX_MAX ||
-	    snapshot_mx(s, name) != NULL ||
-	    (origin == STORE_NAME_CLIENT && !snapshot_covers(s, name)))
+	if (st->learned_count >= STORE_LEARNED_MX_MAX ||
+	    st->wanted_count >= STORE_LEARNED_MX_MAX)
 		goto out;
 	for (i = 0; i < st->wanted_count; i++)
 		if (strcmp(st->wanted[i], name) == 0)

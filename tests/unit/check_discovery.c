@@ -22,6 +22,7 @@
 #include "scratch.h"
 #include "statefile.h"
 #include "store.h"
+#include "stscache.h"
 #include "unit.h"
 
 #define WAIT_SECONDS	10	/* for what must happen at once */
@@ -281,6 +282,108 @@ START_TEST(test_arrivals_before_reload)
 }
 END_TEST
 
+/* Seconds of CPU this process used. */
+static double
+cpu_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * With state_dir = "" there is nothing to save, and an entry that changed
+ * must not make the scheduler wake at once for ever (it did: the time of
+ * the next save stayed in 1970).
+ */
+START_TEST(test_idle_without_state_dir)
+{
+	struct store *st = store_new();
+	struct discovery *d = discovery_new(st);
+	struct conf *c = conf_with("max_domains = 10");
+	double	before, used;
+
+	sink.released = 1;
+	discovery_configure(d, c);
+	ck_assert_int_eq(discovery_start(d), 0);
+	discovery_want(d, "changed.example.test");
+	sleep(1);		/* the lookup fails at once (port 9) */
+	before = cpu_seconds();
+	sleep(2);
+	used = cpu_seconds() - before;
+	discovery_free(d);
+	conf_unref(c);
+	store_free(st);
+	ck_assert_msg(used < 0.5, "idle discovery used %.2f s of CPU in 2 s",
+	    used);
+}
+END_TEST
+
+/* How many domains the store's snapshot has. */
+static size_t
+snapshot_count(struct store *st)
+{
+	struct store_snapshot *snap = store_acquire(st);
+	size_t	n = snap != NULL ? snap->domain_count : 0;
+
+	store_release(snap);
+	return n;
+}
+
+/*
+ * A restart with a smaller max_domains than the state holds evicts the
+ * surplus in one pass: 60000 learnt domains down to 10 used to cost 60000
+ * scans of the table (seconds of a stalled discovery, and of shutdown).
+ */
+START_TEST(test_evict_many_at_once)
+{
+	enum { N = 60000, MAX = 10 };
+	struct statefile_domain *sd;
+	const struct statefile_domain **list;
+	struct store *st;
+	struct discovery *d;
+	struct conf *c;
+	char	dir[64], err[256], extra[64];
+	time_t	now = time(NULL), deadline;
+	size_t	i;
+
+	ck_assert_ptr_nonnull(sd = calloc(N, sizeof(*sd)));
+	ck_assert_ptr_nonnull(list = calloc(N, sizeof(*list)));
+	for (i = 0; i < N; i++) {
+		snprintf(sd[i].domain, sizeof(sd[i].domain), "d%zu.example.test",
+		    i);
+		stscache_init(&sd[i].cache);
+		sd[i].last_used = now - (time_t)i;
+		sd[i].cache.txt_checked = now;
+		list[i] = &sd[i];
+	}
+	scratch_make(dir, sizeof(dir), "check_discovery");
+	ck_assert_msg(statefile_save(dir, list, N, now, err, sizeof(err)) == 0,
+	    "%s", err);
+	free(list);
+	free(sd);
+	sink.released = 1;
+	snprintf(extra, sizeof(extra), "max_domains = %d", MAX);
+	c = conf_in(dir, extra);
+	st = store_new();
+	d = discovery_new(st);
+	ck_assert_int_eq(store_load(st, c), 0);
+	discovery_configure(d, c);
+	ck_assert_int_eq(discovery_start(d), 0);
+	deadline = time(NULL) + 5;
+	while (snapshot_count(st) > MAX && time(NULL) < deadline)
+		usleep(50000);
+	ck_assert_msg(snapshot_count(st) <= MAX,
+	    "%zu domains still tracked 5 s after start (max_domains %d)",
+	    snapshot_count(st), MAX);
+	discovery_free(d);
+	conf_unref(c);
+	store_free(st);
+	scratch_remove(dir);
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -292,6 +395,8 @@ unit_suite(void)
 	tcase_add_test(tc, test_callback_not_held_by_state_warning);
 	tcase_add_test(tc, test_reload_while_busy);
 	tcase_add_test(tc, test_arrivals_before_reload);
+	tcase_add_test(tc, test_idle_without_state_dir);
+	tcase_add_test(tc, test_evict_many_at_once);
 	suite_add_tcase(s, tc);
 	return s;
 }
