@@ -73,7 +73,7 @@ check "TLSv1.2 to an MX serving an expired certificate: would-fail, certificate-
 cp "$LAB/pki/good.chain.pem" "$LAB/pki/$LAB_MX.chain.pem"
 cp "$LAB/pki/good.key" "$LAB/pki/$LAB_MX.key"
 lab_postfix_run reload || lab_die "postfix reload failed (see $LAB/postfix-cmd.log)"
-kill -HUP "$LAB_MILTER_PID"
+kill -USR1 "$LAB_MILTER_PID"
 check "the probe after the reload finds the good certificate" \
 	lab_wait 20 "the MX probe after the reload" probe_lines 1 "certificate good"
 qid=$(lab_send good TLSv1.2 --to "user@$DOMAIN")
