@@ -65,7 +65,6 @@ struct entry {
 	time_t		 next_check;	/* when to look at the TXT record */
 	int		 looked_up;	/* 0: new, waits for the rate limit */
 	int		 busy;		/* a job for it is out */
-	int		 evict;		/* chosen by evict(), about to go */
 	unsigned	 failures;	/* fetch failures of the current id */
 };
 
@@ -874,52 +873,35 @@ save(struct discovery *d, time_t now)
 
 /* --- the scheduler ----------------------------------------------------- */
 
-struct victim {
-	time_t		 used;
-	struct entry	*e;
-};
-
 static int
-cmp_victim(const void *a, const void *b)
+cmp_index_down(const void *a, const void *b)
 {
-	time_t	x = ((const struct victim *)a)->used;
-	time_t	y = ((const struct victim *)b)->used;
+	size_t	x = *(const size_t *)a, y = *(const size_t *)b;
 
-	return x < y ? -1 : x > y;
+	return x > y ? -1 : x < y;
 }
 
 /*
  * Forget the least recently used learnt domains past max_domains, in one
  * pass however many go (a reload to a smaller max_domains may drop most
- * of a large table): sort the learnt ones by last use without the lock,
- * mark the oldest, then remove the marked ones from the end backwards (a
- * removal moves the last entry into the hole: one already looked at),
- * each under the lock. A stop request ends it early.
+ * of a large table): the victims are chosen without the lock, then removed
+ * from the highest index down (a removal moves the last entry into the
+ * hole: one already dealt with), each under the lock. A stop request ends
+ * it early.
  */
 static void
 evict(struct discovery *d)
 {
-	size_t	n = domtable_count(d->table), max = (size_t)d->tconf->max_domains;
-	size_t	nlearnt = 0, k, i;
-	struct victim *v;
-	struct entry *e;
+	size_t	n = domtable_count(d->table), k, i, *idx;
 
-	if (n <= max || (v = malloc(n * sizeof(*v))) == NULL)
+	if (n <= (size_t)d->tconf->max_domains ||
+	    (idx = malloc(n * sizeof(*idx))) == NULL)
 		return;
-	for (i = 0; i < n; i++) {
-		e = entry_at(d, i);
-		if (!e->t.configured) {
-			v[nlearnt].used = domtable_used(&e->t);
-			v[nlearnt++].e = e;
-		}
-	}
-	qsort(v, nlearnt, sizeof(*v), cmp_victim);
-	for (k = 0; k < nlearnt && k < n - max; k++)
-		v[k].e->evict = 1;
-	free(v);
-	for (i = n; i-- > 0 && atomic_load(&d->stop) == 0;)
-		if (entry_at(d, i)->evict)
-			table_remove(d, i);
+	k = domtable_victims(d->table, (size_t)d->tconf->max_domains, idx);
+	qsort(idx, k, sizeof(*idx), cmp_index_down);
+	for (i = 0; i < k && atomic_load(&d->stop) == 0; i++)
+		table_remove(d, idx[i]);
+	free(idx);
 }
 
 static void

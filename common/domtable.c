@@ -186,35 +186,41 @@ domtable_remove(struct domtable *t, size_t i)
 	return e;
 }
 
-int
-domtable_victim(const struct domtable *t, size_t max, size_t *victim)
-{
-	size_t	i;
-	time_t	used, oldest = 0;
-	int	found = 0;
+/* Learnt entries by last use, oldest first (ties: lower index first). */
+struct victim {
+	time_t	 used;
+	size_t	 index;
+};
 
-	if (t->count <= max)
-		return 0;
-	for (i = 0; i < t->count; i++) {
-		if (t->all[i]->configured)
-			continue;
-		used = domtable_used(t->all[i]);
-		if (!found || used < oldest) {
-			oldest = used;
-			*victim = i;
-			found = 1;
-		}
-	}
-	return found;
+static int
+cmp_victim(const void *a, const void *b)
+{
+	const struct victim *x = a, *y = b;
+
+	if (x->used != y->used)
+		return x->used < y->used ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
 }
 
-struct domtable_entry *
-domtable_evict(struct domtable *t, size_t max)
+size_t
+domtable_victims(const struct domtable *t, size_t max, size_t *out)
 {
-	size_t	victim;
+	struct victim *v;
+	size_t	i, n = 0, k;
 
-	return domtable_victim(t, max, &victim) ? domtable_remove(t, victim) :
-	    NULL;
+	if (t->count <= max ||
+	    (v = malloc(t->count * sizeof(*v))) == NULL)
+		return 0;
+	for (i = 0; i < t->count; i++)
+		if (!t->all[i]->configured) {
+			v[n].used = domtable_used(t->all[i]);
+			v[n++].index = i;
+		}
+	qsort(v, n, sizeof(*v), cmp_victim);
+	for (k = 0; k < n && k < t->count - max; k++)
+		out[k] = v[k].index;
+	free(v);
+	return k;
 }
 
 /* A clock stepping back refills nothing; it counts on from there. */

@@ -11,11 +11,11 @@
  *
  * Entries belong to the caller: it embeds a struct domtable_entry in its
  * own record, points name at storage that lives as long as the record, and
- * frees what domtable_remove() and domtable_evict() hand back. Nothing here
+ * frees what domtable_remove() hands back. Nothing here
  * locks; only domtable_touch() may race with readers of the same entry.
  * domtable_find() reads only the hash chains, never the array behind
  * domtable_at(): one owner that alone changes the table may read it and
- * call domtable_reserve() and domtable_victim() while others look up, and
+ * call domtable_reserve() and domtable_victims() while others look up, and
  * exclude lookups only around domtable_insert() and domtable_remove().
  */
 #ifndef MTASTS_DOMTABLE_H
@@ -84,15 +84,12 @@ struct domtable_entry *domtable_at(const struct domtable *, size_t i);
 /* Take entry i out of the table and hand it back. */
 struct domtable_entry *domtable_remove(struct domtable *, size_t i);
 /*
- * With more than max entries, take the least recently used learnt one out
- * and hand it back; NULL when there are at most max or all are configured.
+ * With more than max entries, the indexes of the learnt entries past max,
+ * least recently used first, into out (room for domtable_count() indexes);
+ * returns how many (0 also when out of memory). One sort, so a table far
+ * over max is trimmed at once. Reads only: callable while others look up.
  */
-struct domtable_entry *domtable_evict(struct domtable *, size_t max);
-/*
- * The scan of domtable_evict() alone: 1 with *victim set to the index
- * domtable_evict() would take out, or 0 when it would take none.
- */
-int	domtable_victim(const struct domtable *, size_t max, size_t *victim);
+size_t	domtable_victims(const struct domtable *, size_t max, size_t *out);
 
 /*
  * When a new learnt domain may be looked up: now when the bucket holds a

@@ -733,14 +733,17 @@ lab_message() {
 	grep -l -x "X-Lab-Case: $1" "$LAB"/mail/inbox/new/* 2>/dev/null | sort | head -n 1
 }
 
-# lab_header_values FILE NAME: each NAME field of the header (case-insensitive),
-# unfolded, with runs of white space turned into one space.
+# lab_header_values FILE NAME: each NAME field of the header (case-insensitive,
+# white space before the colon allowed, as MTAs match names), unfolded, with
+# runs of white space turned into one space.
 lab_header_values() {
 	awk -v want="$2" '
-		function flush(   n, v) {
+		function flush(   n, v, name) {
 			if (cur == "") return
 			n = index(cur, ":")
-			if (n > 0 && tolower(substr(cur, 1, n - 1)) == tolower(want)) {
+			name = substr(cur, 1, n - 1)
+			sub(/[ \t]+$/, "", name)
+			if (n > 0 && tolower(name) == tolower(want)) {
 				v = substr(cur, n + 1)
 				gsub(/[ \t]+/, " ", v); sub(/^ /, "", v); sub(/ $/, "", v)
 				print v

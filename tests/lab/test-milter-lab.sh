@@ -64,16 +64,10 @@ forged_fields() {
 	done
 }
 
-# audit_field_count FILE: every field whose name is MTA-STS-Audit, however
-# spelt.
-audit_field_count() {
-	sed '/^\r\{0,1\}$/q' "$1" | grep -ci '^mta-sts-audit[[:space:]]*:'
-}
-
 only_our_field() {
 	local msg
 	msg=$(lab_message "$1")
-	[ -n "$msg" ] && [ "$(audit_field_count "$msg")" -eq 1 ] &&
+	[ -n "$msg" ] && [ "$(lab_header_values "$msg" MTA-STS-Audit | wc -l)" -eq 1 ] &&
 		! grep -q forged "$msg"
 }
 
