@@ -523,6 +523,7 @@ static const struct int_key {
 	{ "max_domains", 1, 1000000, "domains tracked" },
 	{ "fetch_timeout", 1, 600, "seconds per policy fetch" },
 	{ "probe_interval", 0, 604800, "seconds between MX probes, 0 = off" },
+	{ "metrics_interval", 1, 3600, "seconds between metrics_file writes" },
 };
 
 /*
@@ -700,6 +701,8 @@ conf_parser_new(void)
 		CFG_INT_CB("max_domains", 10000, CFGF_NONE, parse_int_key),
 		CFG_INT_CB("fetch_timeout", 60, CFGF_NONE, parse_int_key),
 		CFG_INT_CB("probe_interval", 3600, CFGF_NONE, parse_int_key),
+		CFG_STR("metrics_file", "", CFGF_NONE),
+		CFG_INT_CB("metrics_interval", 15, CFGF_NONE, parse_int_key),
 		CFG_END()
 	};
 	static const struct {
@@ -719,6 +722,7 @@ conf_parser_new(void)
 		{ "pidfile", validate_path },
 		{ "json_log", validate_path },
 		{ "state_dir", validate_path },
+		{ "metrics_file", validate_path },
 		{ "tls_cert_file", validate_path },
 		{ "ca_file", validate_path },
 		{ "listener|tls_cert_file", validate_path },
@@ -911,6 +915,7 @@ scalars_fill(struct conf *c, cfg_t *cfg, const char *path)
 	c->pidfile = strdup(cfg_getstr(cfg, "pidfile"));
 	c->json_log = strdup(cfg_getstr(cfg, "json_log"));
 	c->state_dir = strdup(cfg_getstr(cfg, "state_dir"));
+	c->metrics_file = strdup(cfg_getstr(cfg, "metrics_file"));
 	c->header_name = strdup(cfg_getstr(cfg, "header_name"));
 	c->mx_name = lower_dup(cfg_getstr(cfg, "mx_name"));
 	c->tls_cert_file = strdup(cfg_getstr(cfg, "tls_cert_file"));
@@ -923,12 +928,14 @@ scalars_fill(struct conf *c, cfg_t *cfg, const char *path)
 	c->max_domains = cfg_getint(cfg, "max_domains");
 	c->fetch_timeout = cfg_getint(cfg, "fetch_timeout");
 	c->probe_interval = cfg_getint(cfg, "probe_interval");
+	c->metrics_interval = cfg_getint(cfg, "metrics_interval");
 	facility_from_name(cfg_getstr(cfg, "syslog_facility"),
 	    &c->syslog_facility);
 	add_header_from_name(cfg_getstr(cfg, "add_header"), &c->add_header);
 	c->audit_authenticated = cfg_getbool(cfg, "audit_authenticated");
 	if (c->path == NULL || c->socket == NULL || c->user == NULL ||
 	    c->pidfile == NULL || c->json_log == NULL || c->state_dir == NULL ||
+	    c->metrics_file == NULL ||
 	    c->header_name == NULL || c->mx_name == NULL ||
 	    c->tls_cert_file == NULL || c->ca_file == NULL ||
 	    c->dns_servers == NULL || c->authserv_id == NULL ||
@@ -965,6 +972,7 @@ conf_free(struct conf *c)
 	free(c->pidfile);
 	free(c->json_log);
 	free(c->state_dir);
+	free(c->metrics_file);
 	free(c->header_name);
 	free(c->mx_name);
 	free(c->tls_cert_file);

@@ -67,6 +67,8 @@ struct conf {
 	long		 max_domains;
 	long		 fetch_timeout;		/* seconds per policy fetch */
 	long		 probe_interval;	/* seconds between MX probes, 0 = off */
+	char		*metrics_file;		/* "" = no metrics file */
+	long		 metrics_interval;	/* seconds between its writes */
 };
 
 /*

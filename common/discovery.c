@@ -42,6 +42,7 @@
 #include "discovery.h"
 #include "domtable.h"
 #include "fetch.h"
+#include "metrics.h"
 #include "msg.h"
 #include "record.h"
 #include "resolve.h"
@@ -501,6 +502,8 @@ job_run(struct worker *w, struct job *j)
 	else
 		j->txt = lookup_txt(res, j->domain, j->id, &j->lenient,
 		    j->why, sizeof(j->why));
+	if (!j->fetch)
+		metrics_txt_lookup(j->txt);
 }
 
 static void *
@@ -561,6 +564,7 @@ fetch_failed(struct entry *e, unsigned reason, const char *text,
 	struct stscache *c = &e->s.cache;
 
 	e->failures++;
+	metrics_policy_fetch(reason);
 	stscache_observe_fetch_failure(c, c->txt_id, reason, text, now);
 	msg_warn("%s: policy id %s at %s: %s: %s; next try in "
 	    "%ld minutes%s", e->s.domain, c->txt_id, url,
@@ -588,6 +592,7 @@ fetched(struct entry *e, const struct fetch_result *r, time_t now)
 		policy_free(&p);
 		return;
 	}
+	metrics_policy_fetch(0);
 	lenient = p.lenient;
 	EVP_Digest(r->body, r->body_len, digest, NULL, EVP_sha256(), NULL);
 	snprintf(old_id, sizeof(old_id), "%s", c->policy_id);
@@ -816,7 +821,7 @@ publish(struct discovery *d, time_t now)
 {
 	struct store_domain *sd;
 	const struct stscache *c;
-	size_t	n = domtable_count(d->table), i;
+	size_t	n = domtable_count(d->table), i, pending = 0;
 
 	if ((sd = calloc(n > 0 ? n : 1, sizeof(*sd))) == NULL) {
 		d->last_publish = now;
@@ -825,11 +830,14 @@ publish(struct discovery *d, time_t now)
 	d->next_expiry = 0;
 	for (i = 0; i < n; i++) {
 		view_of(entry_at(d, i), now, &sd[i]);
+		if (sd[i].pending)
+			pending++;
 		c = &entry_at(d, i)->s.cache;
 		if (c->have_policy && c->expires_at > now &&
 		    (d->next_expiry == 0 || c->expires_at < d->next_expiry))
 			d->next_expiry = c->expires_at;
 	}
+	metrics_set_domains(n, pending);
 	if (store_set_discovered(d->store, sd, n) == 0)
 		d->view_dirty = 0;
 	/* Failed too (out of memory): try again after the gap, not at once. */

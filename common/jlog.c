@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "jlog.h"
+#include "metrics.h"
 
 #define PRIORITY_JSON	(-1)
 
@@ -86,6 +87,7 @@ count_dropped(struct jlog *j)
 	pthread_mutex_lock(&j->lock);
 	j->counts.dropped++;
 	pthread_mutex_unlock(&j->lock);
+	metrics_count(METRIC_JSON_DROPPED);
 }
 
 static void
@@ -102,6 +104,8 @@ enqueue(struct jlog *j, int priority, char *text, size_t len)
 		if (priority == PRIORITY_JSON)
 			j->counts.dropped++;
 		pthread_mutex_unlock(&j->lock);
+		if (priority == PRIORITY_JSON)
+			metrics_count(METRIC_JSON_DROPPED);
 		free(text);
 		return;
 	}
@@ -133,6 +137,7 @@ jlog_record(struct jlog *j, json_t *obj)
 		pthread_mutex_lock(&j->lock);
 		j->counts.oversize++;
 		pthread_mutex_unlock(&j->lock);
+		metrics_count(METRIC_JSON_TOO_LONG);
 		return;
 	}
 	if ((nl = realloc(line, len + 2)) == NULL) {
@@ -288,6 +293,7 @@ writer_lost(struct jlog *j)
 {
 	j->counts.unwritten++;
 	j->failing = 1;
+	metrics_count(METRIC_JSON_LOST);
 }
 
 static void
@@ -314,6 +320,7 @@ writer_json(struct jlog *j, const struct jlog_entry *e)
 		writer_lost(j);
 		return;
 	}
+	metrics_count(METRIC_JSON_WRITTEN);
 	if (!j->failing)
 		return;
 	j->failing = 0;

@@ -20,6 +20,7 @@
 
 #include <openssl/rand.h>
 
+#include "metrics.h"
 #include "msg.h"
 #include "mxprobe.h"
 #include "tlsprobe.h"
@@ -160,6 +161,8 @@ probe_due(struct mxprobe *p, const struct conf *c, int full, time_t now)
 		log_result(&res[i], due[i]->probed_at != 0 &&
 		    !due[i]->judged);
 		record_result(due[i], &res[i], now);
+		metrics_count(res[i].cert_judged ? METRIC_PROBE_JUDGED :
+		    METRIC_PROBE_FAILED);
 	}
 	free(res);
 	return n;

@@ -29,6 +29,7 @@
 #include "authhdr.h"
 #include "callbacks.h"
 #include "context.h"
+#include "metrics.h"
 #include "mxprobe.h"
 #include "verdict.h"
 
@@ -260,6 +261,16 @@ log_record(const struct report *r, const struct audit_domain *ev, size_t n)
 	jlog_record(jlog, rec);
 }
 
+static void
+count_finished(const struct report *r)
+{
+	if (!r->c->msg.active)
+		return;
+	metrics_count(METRIC_MESSAGES);
+	if (r->skipped != NULL)
+		metrics_count(METRIC_SKIPPED_AUTHENTICATED);
+}
+
 /* Evaluate and log what the connection carried; ctx != NULL adds headers. */
 static void
 finish(SMFICTX *ctx, struct conn_ctx *c, const char *event, int aborted)
@@ -278,11 +289,13 @@ finish(SMFICTX *ctx, struct conn_ctx *c, const char *event, int aborted)
 	if (c->msg.active && c->msg.authenticated &&
 	    !snap->conf->audit_authenticated)
 		r.skipped = "authenticated";
+	count_finished(&r);
 	for (i = 0; r.skipped == NULL && i < c->msg.domain_count; i++) {
 		d = &c->msg.domains[i];
 		if (!conf_domain_wanted(snap->conf, d->domain))
 			continue;
 		audit_eval(snap, d->domain, d->rcpts, &r.session, &ev[n]);
+		metrics_verdict(d->domain, ev[n].v.result, ev[n].v.reasons);
 		audit_syslog(c->msg.queue_id, &ev[n], c->client_ip,
 		    &r.session);
 		n++;
@@ -436,6 +449,8 @@ cb_close(SMFICTX *ctx)
 
 	if (c == NULL)
 		return SMFIS_CONTINUE;
+	if (!mxprobe_is_probe(c->helo))
+		metrics_count(METRIC_SESSIONS);
 	if (c->msg.active)
 		finish(NULL, c, "message", 1);
 	else if (c->messages == 0 && c->client_ip[0] != '\0' &&
@@ -444,6 +459,102 @@ cb_close(SMFICTX *ctx)
 	smfi_setpriv(ctx, NULL);
 	ctx_free(c);
 	return SMFIS_CONTINUE;
+}
+
+/*
+ * Each callback timed from entry to exit (CLOCK_MONOTONIC), for the
+ * latency histogram: what the MTA waits for at each step.
+ */
+static sfsistat
+timed_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+    unsigned long f2, unsigned long f3, unsigned long *pf0,
+    unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+	uint64_t t0 = metrics_clock_ns();
+	sfsistat rc = cb_negotiate(ctx, f0, f1, f2, f3, pf0, pf1, pf2, pf3);
+
+	metrics_callback_done(METRICS_CB_NEGOTIATE, t0);
+	return rc;
+}
+
+static sfsistat
+timed_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
+{
+	uint64_t t0 = metrics_clock_ns();
+	sfsistat rc = cb_connect(ctx, hostname, hostaddr);
+
+	metrics_callback_done(METRICS_CB_CONNECT, t0);
+	return rc;
+}
+
+static sfsistat
+timed_helo(SMFICTX *ctx, char *helo)
+{
+	uint64_t t0 = metrics_clock_ns();
+	sfsistat rc = cb_helo(ctx, helo);
+
+	metrics_callback_done(METRICS_CB_HELO, t0);
+	return rc;
+}
+
+static sfsistat
+timed_envfrom(SMFICTX *ctx, char **argv)
+{
+	uint64_t t0 = metrics_clock_ns();
+	sfsistat rc = cb_envfrom(ctx, argv);
+
+	metrics_callback_done(METRICS_CB_ENVFROM, t0);
+	return rc;
+}
+
+static sfsistat
+timed_envrcpt(SMFICTX *ctx, char **argv)
+{
+	uint64_t t0 = metrics_clock_ns();
+	sfsistat rc = cb_envrcpt(ctx, argv);
+
+	metrics_callback_done(METRICS_CB_ENVRCPT, t0);
+	return rc;
+}
+
+static sfsistat
+timed_header(SMFICTX *ctx, char *name, char *value)
+{
+	uint64_t t0 = metrics_clock_ns();
+	sfsistat rc = cb_header(ctx, name, value);
+
+	metrics_callback_done(METRICS_CB_HEADER, t0);
+	return rc;
+}
+
+static sfsistat
+timed_eom(SMFICTX *ctx)
+{
+	uint64_t t0 = metrics_clock_ns();
+	sfsistat rc = cb_eom(ctx);
+
+	metrics_callback_done(METRICS_CB_EOM, t0);
+	return rc;
+}
+
+static sfsistat
+timed_abort(SMFICTX *ctx)
+{
+	uint64_t t0 = metrics_clock_ns();
+	sfsistat rc = cb_abort(ctx);
+
+	metrics_callback_done(METRICS_CB_ABORT, t0);
+	return rc;
+}
+
+static sfsistat
+timed_close(SMFICTX *ctx)
+{
+	uint64_t t0 = metrics_clock_ns();
+	sfsistat rc = cb_close(ctx);
+
+	metrics_callback_done(METRICS_CB_CLOSE, t0);
+	return rc;
 }
 
 void
@@ -463,15 +574,15 @@ callbacks_register(void)
 		.xxfi_name = MILTER_NAME,
 		.xxfi_version = SMFI_VERSION,
 		.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS,
-		.xxfi_connect = cb_connect,
-		.xxfi_helo = cb_helo,
-		.xxfi_envfrom = cb_envfrom,
-		.xxfi_envrcpt = cb_envrcpt,
-		.xxfi_header = cb_header,
-		.xxfi_eom = cb_eom,
-		.xxfi_abort = cb_abort,
-		.xxfi_close = cb_close,
-		.xxfi_negotiate = cb_negotiate,
+		.xxfi_connect = timed_connect,
+		.xxfi_helo = timed_helo,
+		.xxfi_envfrom = timed_envfrom,
+		.xxfi_envrcpt = timed_envrcpt,
+		.xxfi_header = timed_header,
+		.xxfi_eom = timed_eom,
+		.xxfi_abort = timed_abort,
+		.xxfi_close = timed_close,
+		.xxfi_negotiate = timed_negotiate,
 	};
 
 	return smfi_register(desc) == MI_SUCCESS ? 0 : -1;

@@ -48,6 +48,8 @@
 #include "conf.h"
 #include "discovery.h"
 #include "jlog.h"
+#include "metrics.h"
+#include "metricsfile.h"
 #include "msg.h"
 #include "mxprobe.h"
 #include "pidfile.h"
@@ -76,6 +78,7 @@ struct daemon {
 	struct discovery *discovery;
 	struct mxprobe	*mxprobe;
 	struct pendrec	*pendrec;	/* records waiting for discovery */
+	struct metricsfile *metricsfile;	/* writes metrics_file */
 	struct jlog	*jlog;
 	pthread_t	 milter_thread;
 	int		 milter_result;
@@ -413,6 +416,7 @@ reload(struct daemon *d)
 		return;
 	}
 	discovery_configure(d->discovery, next);
+	metricsfile_configure(d->metricsfile, next);
 	mxprobe_kick(d->mxprobe);
 	warn_restart_needed(d->conf, next);
 	conf_unref(d->conf);
@@ -497,11 +501,20 @@ start_services(struct daemon *d)
 		pendrec_free(d->pendrec);
 		d->pendrec = NULL;
 	}
+	if ((d->metricsfile = metricsfile_new()) != NULL) {
+		metricsfile_configure(d->metricsfile, d->conf);
+		if (metricsfile_start(d->metricsfile) == -1) {
+			metricsfile_free(d->metricsfile);
+			d->metricsfile = NULL;
+		}
+	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (d->jlog == NULL || d->store == NULL || d->discovery == NULL ||
-	    d->mxprobe == NULL || d->pendrec == NULL) {
+	    d->mxprobe == NULL || d->pendrec == NULL ||
+	    d->metricsfile == NULL) {
 		msg_error("cannot start the log writer, the store, policy "
-		    "discovery, the MX probe or the pending-record holder");
+		    "discovery, the MX probe, the pending-record holder or the "
+		    "metrics writer");
 		return -1;
 	}
 	callbacks_attach(d->store, d->jlog, d->discovery, d->pendrec);
@@ -537,6 +550,7 @@ main(int argc, char *argv[])
 		usage();
 	if (open_standard_fds() == -1)
 		return 1;
+	metrics_init();
 	if ((d.conf = conf_load(d.conf_path)) == NULL)
 		return 1;
 	if (check_only) {
@@ -568,6 +582,8 @@ main(int argc, char *argv[])
 	mxprobe_free(d.mxprobe);
 	discovery_free(d.discovery);
 	store_free(d.store);
+	/* After pendrec: the last file counts the records it wrote. */
+	metricsfile_free(d.metricsfile);
 	/* Every thread that logs is gone: jlog may go. */
 	msg_set_output(msg_syslog, NULL);
 	jlog_free(d.jlog);

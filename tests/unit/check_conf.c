@@ -183,13 +183,15 @@ dump(char *out, size_t size, const struct conf *c, const char *dir)
 	    "header_name=%s\nadd_header=%s\nmx_name=%s\ntls_cert_file=%s\n"
 	    "ca_file=%s\ndns_servers=%s\nauthserv_id=%s\n"
 	    "refresh_interval=%ld\nmax_domains=%ld\nlisteners=%zu\n"
-	    "drafts=%zu\nprobe_interval=%ld\nfetch_timeout=%ld\n", c->socket,
+	    "drafts=%zu\nprobe_interval=%ld\nfetch_timeout=%ld\n"
+	    "metrics_file=%s\nmetrics_interval=%ld\n", c->socket,
 	    c->user, c->pidfile,
 	    c->syslog_facility, c->json_log, c->state_dir, c->header_name,
 	    conf_add_header_name(c->add_header), c->mx_name, c->tls_cert_file,
 	    c->ca_file, c->dns_servers, c->authserv_id, c->refresh_interval,
 	    c->max_domains, c->listener_count, c->draft_count,
-	    c->probe_interval, c->fetch_timeout);
+	    c->probe_interval, c->fetch_timeout, c->metrics_file,
+	    c->metrics_interval);
 	if (len < sizeof(raw))
 		len += dump_list(raw + len, sizeof(raw) - len, "domains",
 		    c->domains, c->domain_count);
@@ -216,6 +218,11 @@ static const struct load_case load_cases[] = {
 	    "add_header=would-fail", "domains=", "mx_name=",
 	    "refresh_interval=3600", "max_domains=10000",
 	    "probe_interval=3600", "fetch_timeout=60" } },
+	{ "metrics are off by default, every 15 s when on", "",
+	    { "metrics_file=", "metrics_interval=15" } },
+	{ "metrics_file and metrics_interval set",
+	    "metrics_file = \"@DIR@/m.prom\"\nmetrics_interval = 3600\n",
+	    { "metrics_file=@DIR@/m.prom", "metrics_interval=3600" } },
 	{ "probe_interval 0 turns the MX probe off", "probe_interval = 0\n",
 	    { "probe_interval=0" } },
 	{ "every integer key at its maximum",
@@ -361,6 +368,13 @@ static const struct error_case error_cases[] = {
 	{ "negative probe_interval", "probe_interval = -5\n",
 	    { "@FILE@:1: probe_interval = -5 is out of range; use 0 to 604800 "
 	    "(seconds between MX probes, 0 = off)" } },
+	{ "metrics_interval 0", "metrics_interval = 0\n",
+	    { "@FILE@:1: metrics_interval = 0 is out of range; use 1 to 3600 "
+	    "(seconds between metrics_file writes)" } },
+	{ "metrics_interval over an hour", "metrics_interval = 3601\n",
+	    { "@FILE@:1: metrics_interval = 3601 is out of range" } },
+	{ "metrics_file relative", "metrics_file = \"m.prom\"\n",
+	    { "@FILE@:1: metrics_file = \"m.prom\" is not an absolute path" } },
 	{ "probe_interval over a week", "probe_interval = 604801\n",
 	    { "@FILE@:1: probe_interval = 604801 is out of range" } },
 	{ "negative max_domains", "max_domains = -1\n",
