@@ -821,7 +821,7 @@ publish(struct discovery *d, time_t now)
 {
 	struct store_domain *sd;
 	const struct stscache *c;
-	size_t	n = domtable_count(d->table), i, pending = 0;
+	size_t	n = domtable_count(d->table), i;
 
 	if ((sd = calloc(n > 0 ? n : 1, sizeof(*sd))) == NULL) {
 		d->last_publish = now;
@@ -830,14 +830,11 @@ publish(struct discovery *d, time_t now)
 	d->next_expiry = 0;
 	for (i = 0; i < n; i++) {
 		view_of(entry_at(d, i), now, &sd[i]);
-		if (sd[i].pending)
-			pending++;
 		c = &entry_at(d, i)->s.cache;
 		if (c->have_policy && c->expires_at > now &&
 		    (d->next_expiry == 0 || c->expires_at < d->next_expiry))
 			d->next_expiry = c->expires_at;
 	}
-	metrics_set_domains(n, pending);
 	if (store_set_discovered(d->store, sd, n) == 0)
 		d->view_dirty = 0;
 	/* Failed too (out of memory): try again after the gap, not at once. */
@@ -929,6 +926,21 @@ note_dropped(struct discovery *d)
 	d->dropped_logged = dropped;
 }
 
+/* The metrics gauges: one pass, as dispatch_due makes (without the lock). */
+static void
+count_domains(const struct discovery *d, time_t now)
+{
+	struct stscache_view v;
+	size_t	n = domtable_count(d->table), i, pending = 0;
+
+	for (i = 0; i < n; i++) {
+		stscache_view(&entry_at(d, i)->s.cache, now, &v);
+		if (v.pending)
+			pending++;
+	}
+	metrics_set_domains(n, pending);
+}
+
 /* Publish and save what changed; called without the lock. */
 static void
 flush(struct discovery *d, time_t now, int batch_done)
@@ -994,6 +1006,7 @@ run(void *arg)
 		    now + DISCOVERY_MAX_WAIT;
 		note_dropped(d);
 		flush(d, time(NULL), d->inflight == 0);
+		count_domains(d, now);
 		pthread_mutex_lock(&d->lock);
 		wait_until(d, wake_at);
 	}
