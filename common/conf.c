@@ -28,6 +28,7 @@
 #include "msg.h"
 #include "mxmatch.h"
 #include "policy.h"
+#include "statefile.h"
 #include "stslex.h"
 
 #define CONF_ERROR_MAX		1024
@@ -982,6 +983,28 @@ conf_free(struct conf *c)
 	free(c);
 }
 
+/* The metrics file replaces what it names: never another file of ours. */
+static void
+check_metrics_file(const struct conf *c, const char *path)
+{
+	char	state[CONF_PATH_MAX + sizeof(STATEFILE_NAME) + 2];
+	const char *m = c->metrics_file, *clash = NULL;
+
+	if (m[0] == '\0')
+		return;
+	snprintf(state, sizeof(state), "%s/%s", c->state_dir, STATEFILE_NAME);
+	if (strcmp(m, c->json_log) == 0)
+		clash = "json_log";
+	else if (strcmp(m, c->pidfile) == 0)
+		clash = "pidfile";
+	else if (c->state_dir[0] != '\0' && strcmp(m, state) == 0)
+		clash = "the policy state file";
+	if (clash != NULL)
+		report_at(path, 0, "metrics_file = \"%s\" is %s too; name a file "
+		    "of its own, such as %s/mtasts-milter.prom", m, clash,
+		    c->state_dir[0] != '\0' ? c->state_dir : "/var/lib/mtasts-milter");
+}
+
 static struct conf *
 conf_build(cfg_t *cfg, const char *path)
 {
@@ -998,6 +1021,7 @@ conf_build(cfg_t *cfg, const char *path)
 	}
 	for (i = 0; i < c->draft_count; i++)
 		draft_load(&c->drafts[i], path, parsing->draft_line[i]);
+	check_metrics_file(c, path);
 	if (parsing->failed) {
 		conf_free(c);
 		return NULL;

@@ -375,6 +375,20 @@ static const struct error_case error_cases[] = {
 	    { "@FILE@:1: metrics_interval = 3601 is out of range" } },
 	{ "metrics_file relative", "metrics_file = \"m.prom\"\n",
 	    { "@FILE@:1: metrics_file = \"m.prom\" is not an absolute path" } },
+	{ "metrics_file is the JSON log",
+	    "metrics_file = \"/var/log/mtasts-milter/sessions.jsonl\"\n",
+	    { "@FILE@: metrics_file = \"/var/log/mtasts-milter/sessions.jsonl\" "
+	    "is json_log too; name a file of its own, such as "
+	    "/var/lib/mtasts-milter/mtasts-milter.prom" } },
+	{ "metrics_file is the pid file",
+	    "pidfile = \"/run/m.pid\"\nmetrics_file = \"/run/m.pid\"\n",
+	    { "@FILE@: metrics_file = \"/run/m.pid\" is pidfile too" } },
+	{ "metrics_file is the policy state",
+	    "state_dir = \"/var/lib/m\"\n"
+	    "metrics_file = \"/var/lib/m/policies.json\"\n",
+	    { "@FILE@: metrics_file = \"/var/lib/m/policies.json\" is the "
+	    "policy state file too; name a file of its own, such as "
+	    "/var/lib/m/mtasts-milter.prom" } },
 	{ "probe_interval over a week", "probe_interval = 604801\n",
 	    { "@FILE@:1: probe_interval = 604801 is out of range" } },
 	{ "negative max_domains", "max_domains = -1\n",
