@@ -134,7 +134,7 @@ quit_after() {
 }
 
 main() {
-	local version written sessions=0
+	local version written uptime sessions=0
 	lab_require
 	lab_init metrics
 	metrics_conf >"$LAB/mtasts-milter.conf"
@@ -234,6 +234,20 @@ main() {
 	check "$LDOMAIN: as many verdicts as JSON entries (2)" \
 		test "$(json_count ".domain == \"$LDOMAIN\"")" -eq 2
 	check "no temporary file left" test "$(find "$LAB/metrics" -name '*.prom.*' | wc -l)" -eq 0
+
+	# A reload to another file, written once an hour: it is there at once,
+	# and written once more at stop.
+	sed -i -e "s|mtasts-milter.prom|second.prom|" -e 's|^metrics_interval = 1$|metrics_interval = 3600|' \
+		"$LAB/mtasts-milter.conf"
+	kill -USR1 "$LAB_MILTER_PID"
+	check "after a reload the new metrics_file is written at once" \
+		lab_wait 5 "$LAB/metrics/second.prom" test -s "$LAB/metrics/second.prom"
+	uptime=$(awk '$1 == "mtasts_uptime_seconds" { print $2 }' "$LAB/metrics/second.prom")
+	sleep 2
+	lab_stop_pid milter "$LAB_MILTER_PID"
+	check "written again at stop" test "$(awk '$1 == "mtasts_uptime_seconds" { print $2 }' \
+		"$LAB/metrics/second.prom")" -gt "${uptime:-0}"
+	check "stopped cleanly: the milter logged its stop" grep -q 'stopped$' "$LAB/milter.log"
 
 	if [ "$FAILURES" -ne 0 ]; then
 		lab_log "$FAILURES check(s) failed; lab files kept in $LAB (metrics-final.prom, milter.log, sessions.jsonl)"
