@@ -3,7 +3,8 @@
 # miltertest: builds a test CA and MX certificate with the openssl CLI,
 # writes draft policies and configs into the build directory, runs the Lua
 # scripts against the built daemon, checks reload by signal and -n, and
-# checks the JSON log the sessions left with jq. Exit 77 = skipped.
+# checks the JSON log the sessions left with jq and the metrics file of
+# t-inbound. Exit 77 = skipped.
 set -u
 
 srcdir=${srcdir:-.}
@@ -107,6 +108,26 @@ check_json() {
 	fi
 }
 
+# metric_is SAMPLE VALUE: the metrics file has the sample with this value.
+metric_is() {
+	awk -v s="$1" -v v="$2" '$1 == s && $2 == v { found = 1 } END { exit !found }' \
+	    "$work/inbound.prom" 2>/dev/null
+}
+
+# check_metric DESCRIPTION SAMPLE VALUE: within 5 s (metrics_interval 1).
+check_metric() {
+	i=0
+	while [ $i -lt 50 ] && ! metric_is "$2" "$3"; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if metric_is "$2" "$3"; then
+		pass "metrics: $1"
+	else
+		fail "metrics: $1 ($2 $3)"
+	fi
+}
+
 wait_for() {
 	i=0
 	while [ $i -lt 100 ]; do
@@ -180,7 +201,19 @@ write_conf always.conf 'add_header = "always"' 'authserv_id = "audit.example.tes
 run_lua t-always.lua -D conf="$work/always.conf"
 write_conf never.conf 'add_header = "never"'
 run_lua t-never.lua -D conf="$work/never.conf"
-run_lua t-inbound.lua -D conf="$work/always.conf"
+write_conf inbound.conf 'add_header = "always"' \
+    'authserv_id = "audit.example.test"' "metrics_file = \"$work/inbound.prom\"" \
+    'metrics_interval = 1'
+run_lua t-inbound.lua -D conf="$work/inbound.conf"
+check_metric "authenticated message counted as skipped" \
+    'mtasts_messages_skipped_total{reason="authenticated"}' 1
+check_metric "three messages" mtasts_messages_total 3
+check_metric "five sessions (probe-like names are not the probe)" \
+    mtasts_sessions_total 5
+check_metric "the unauthenticated one judged" \
+    'mtasts_verdicts_total{domain="example.test",result="pass"}' 1
+check_metric "the new domain pending" \
+    'mtasts_verdicts_total{domain="pending.example",result="pending"}' 1
 write_conf audit-auth.conf 'add_header = "always"' \
     'authserv_id = "audit.example.test"' 'audit_authenticated = true'
 run_lua t-inbound.lua -D conf="$work/audit-auth.conf" -D audit=yes
