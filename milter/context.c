@@ -185,8 +185,14 @@ ctx_mx_name(const struct conn_ctx *c, const struct conf *conf,
 		*source = MX_SOURCE_SNI;
 		return c->tls.sni;
 	}
-	l = conf_find_listener(conf, c->daemon_addr[0] != '\0' ?
-	    c->daemon_addr : c->if_addr);
+	/*
+	 * {if_addr} (Sendmail) is the address the client reached; Sendmail's
+	 * {daemon_addr} is the one it is bound to, 0.0.0.0 for all of them,
+	 * so the former comes first. Postfix has only {daemon_addr}, the
+	 * address reached.
+	 */
+	if ((l = conf_find_listener(conf, c->if_addr)) == NULL)
+		l = conf_find_listener(conf, c->daemon_addr);
 	if (l != NULL && l->mx_name[0] != '\0') {
 		*source = MX_SOURCE_LISTENER;
 		return l->mx_name;
