@@ -127,8 +127,9 @@ lab_short_dir() {
 
 # lab_reap_stale: a previous run of this lab that was killed before its
 # cleanup ran leaves daemons behind; stop them by the PIDs it recorded in
-# $LAB/lab.pids (only processes whose command line names $LAB, in case a PID
-# was reused), and its Postfix with `postfix stop`.
+# $LAB/lab.pids (only processes whose command line or executable names $LAB,
+# in case a PID was reused: Sendmail rewrites its command line), and its
+# Postfix with `postfix stop`.
 lab_reap_stale() {
 	local name pid
 	[ -d "$LAB" ] || return 0
@@ -140,7 +141,8 @@ lab_reap_stale() {
 	[ -f "$LAB/lab.pids" ] || return 0
 	while read -r name pid; do
 		kill -0 "$pid" 2>/dev/null || continue
-		tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF "$LAB/" || continue
+		{ tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF "$LAB/" ||
+			readlink "/proc/$pid/exe" 2>/dev/null | grep -qF "$LAB/"; } || continue
 		lab_log "stopping $name (pid $pid) left over from an earlier run"
 		lab_stop_pid "$name" "$pid"
 	done <"$LAB/lab.pids"
@@ -241,10 +243,11 @@ lab_wait_mail() {
 
 # --- PKI --------------------------------------------------------------------
 
-# lab_issue NAME SAN EKU: a leaf certificate signed by the lab CA.
+# lab_issue NAME SAN EKU [SUBJECT]: a leaf certificate signed by the lab CA,
+# subject /CN=NAME unless given.
 lab_issue() {
 	local d=$LAB/pki
-	openssl req -newkey rsa:2048 -nodes -keyout "$d/$1.key" -out "$d/$1.csr" -subj "/CN=$1" 2>/dev/null
+	openssl req -newkey rsa:2048 -nodes -keyout "$d/$1.key" -out "$d/$1.csr" -subj "${4:-/CN=$1}" 2>/dev/null
 	printf 'subjectAltName=%s\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=%s\n' \
 		"$2" "$3" >"$d/$1.ext"
 	openssl x509 -req -in "$d/$1.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial \
@@ -698,11 +701,14 @@ lab_start() {
 # lab_send CASE MODE SWAKS-ARGS...: send one message with swaks; MODE is
 # plain, TLSv1, TLSv1.1, TLSv1.2, TLSv1.3 or TLSv1.3-cert (with the lab client
 # certificate, which fills {cert_subject}). The message carries
-# "X-Lab-Case: CASE". Prints the Postfix queue id.
+# "X-Lab-Case: CASE". Prints the MTA's queue id (Postfix or Sendmail).
+# LAB_SEND_SERVER (default 127.0.0.1:$LAB_SMTP_PORT) is where it connects;
+# swaks runs under the command in the array LAB_SEND_VIA, if any.
+LAB_SEND_VIA=()
 lab_send() {
 	local case=$1 mode=$2 out qid
 	shift 2
-	local args=(--server "127.0.0.1:$LAB_SMTP_PORT" --helo client.example.test
+	local args=(--server "${LAB_SEND_SERVER:-127.0.0.1:$LAB_SMTP_PORT}" --helo client.example.test
 		--from "sender@client.example.test" --timeout 30
 		--header "Subject: mtasts-milter lab: $case" --header "X-Lab-Case: $case")
 	# TLS 1.0/1.1 need SECLEVEL 0 on the client (legacy signature algorithms).
@@ -717,11 +723,12 @@ lab_send() {
 	*) lab_die "lab_send: unknown mode $mode" ;;
 	esac
 	out=$LAB/swaks-$case.log
-	if ! swaks "${args[@]}" "$@" >"$out" 2>&1; then
+	if ! "${LAB_SEND_VIA[@]}" swaks "${args[@]}" "$@" >"$out" 2>&1; then
 		tail -n 15 "$out" >&2
 		lab_die "swaks failed for case $case (full dialogue: $out)"
 	fi
-	qid=$(sed -n 's/.*250 .*queued as \([0-9A-Za-z]*\).*/\1/p' "$out" | tail -n 1)
+	qid=$(sed -n -e 's/.*250 .*queued as \([0-9A-Za-z]*\).*/\1/p' \
+		-e 's/^<[-~]  250 2\.0\.0 \([0-9A-Za-z]*\) Message accepted for delivery.*/\1/p' "$out" | tail -n 1)
 	[ -n "$qid" ] || lab_die "no queue id in the swaks dialogue for case $case ($out)"
 	printf '%s\n' "$qid"
 }

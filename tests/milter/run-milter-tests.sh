@@ -338,7 +338,7 @@ check_json "Sendmail: loopback (no {if_addr}) falls back to mx_name" \
 check_json "Sendmail: IPv6-tagged {if_addr}" \
     '.[] | select(.queue_id == "S3") | .mx == {"name":"mx6.example.test","source":"listener"}'
 check_json "Sendmail: xtext DNs decoded, CR LF made printable" \
-    '.[] | select(.queue_id == "S5") | .tls.client_cert_subject == "/O=Lab + Co/CN=client two.example.test" and .tls.client_cert_issuer == "/CN=MTA-STS Lab Test CA??X-Injected: 1" and .tls.version == "TLSv1.2" and .domains[0].result == "pass"'
+    '.[] | select(.queue_id == "S5") | .tls.client_cert_subject == "/O=Lab \\+ Co/CN=client two.example.test" and .tls.client_cert_issuer == "/CN=MTA-STS Lab Test CA??X-Injected: 1" and .tls.version == "TLSv1.2" and .domains[0].result == "pass"'
 check_json "authenticated: not judged, domains not looked up" \
     '.[] | select(.queue_id == "I1") | .domains == [] and .skipped == "authenticated"'
 check_json "audit_authenticated: judged" \

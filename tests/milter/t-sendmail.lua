@@ -72,12 +72,14 @@ expect_field(conn, field("mx2.example.test", "TLSv1.3", "mx-mismatch"),
     "{if_addr} alone")
 mt.disconnect(conn)
 
--- A client certificate whose DN needs xtext: '=', '+' and spaces, and an
+-- A client certificate whose DN needs xtext, as Sendmail 8.17 sent it in
+-- the lab (O is "Lab + Co", which X509_NAME_oneline writes "Lab \+ Co";
+-- Sendmail encodes the space, '\' and '+', not '='), and an issuer with an
 -- encoded CR LF that must not survive decoding.
 conn = one_message("S5", { "j", "mx1.example.test", "{daemon_addr}", "0.0.0.0" },
     { "{tls_version}", "TLSv1.2", "{cipher}", "ECDHE-RSA-AES256-GCM-SHA384",
       "{cipher_bits}", "256", "{verify}", "OK",
-      "{cert_subject}", "/O+3DLab+20+2B+20Co/CN+3Dclient+20two.example.test",
+      "{cert_subject}", "/O=Lab+20+5C+2B+20Co/CN=client+20two.example.test",
       "{cert_issuer}", "/CN+3DMTA-STS+20Lab+20Test+20CA+0D+0AX-Injected:+201" })
 expect_field(conn, field("mx1.example.test", "TLSv1.2"), "xtext client DN")
 mt.disconnect(conn)
