@@ -83,7 +83,8 @@ sm_dont_blame() {
 	done
 }
 
-# sm_configure: sendmail.cf and the files it names, all under $SM.
+# sm_configure: sendmail.cf and the files it names, all under $SM; the
+# milter lines are the shipped snippet's.
 sm_configure() {
 	mkdir -p "$SM/mqueue" "$LAB/mail/inbox/new" "$LAB/mail/inbox/tmp"
 	chmod 700 "$SM/mqueue"
@@ -101,9 +102,13 @@ f=$LAB/mail/inbox/tmp/\$\$.\$1
 cat >"\$f" && mv "\$f" "$LAB/mail/inbox/new/\$(date +%s).\$\$.\$1"
 EOF
 	chmod 755 "$SM/deliver"
+	sed "s|/run/mtasts-milter/mtasts-milter.sock|$LAB/milter.sock|" \
+		"$SM_SRCDIR/../../../packaging/sendmail/sendmail.mc.snippet" >"$SM/mtasts-milter.m4"
+	grep -q "^INPUT_MAIL_FILTER(.*S=local:$LAB/milter.sock, F=," "$SM/mtasts-milter.m4" ||
+		lab_die "packaging/sendmail/sendmail.mc.snippet has no INPUT_MAIL_FILTER with the socket and F= empty"
 	sed -e "s|@CF@|$SM/root/usr/share/sendmail/cf|g" -e "s|@SM@|$SM|g" \
 		-e "s|@PKI@|$LAB/pki|g" -e "s|@MX@|$LAB_MX|g" -e "s|@PORT@|$SM_PORT|g" \
-		-e "s|@MILTER_SOCK@|$LAB/milter.sock|g" -e "s|@MAILDIR@|$LAB/mail/inbox|g" \
+		-e "s|@MAILDIR@|$LAB/mail/inbox|g" \
 		-e "s|@DONT_BLAME@|$(sm_dont_blame)|" "$SM_SRCDIR/lab.mc.in" >"$SM/sendmail.mc"
 	m4 "$SM/sendmail.mc" >"$SM/sendmail.cf" 2>"$SM/m4.log" ||
 		lab_die "m4 could not build sendmail.cf (see $SM/m4.log)"
