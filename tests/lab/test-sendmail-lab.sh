@@ -122,6 +122,11 @@ main() {
 	verify plain "$q_plain" would-fail starttls-not-supported none null "$LISTENER_MX" listener
 	verify tls13 "$q_tls13" pass "" TLSv1.3 null "$LAB_MX" config
 	verify tls12-cert "$q_cert" pass "" TLSv1.2 "$(jq -cn --arg s "$CLIENT_DN" '$s')" "$LISTENER_MX" listener
+	# No PTR for 192.0.2.25: Sendmail's {client_ptr} is "[192.0.2.25]".
+	check "plain: JSON client without a PTR name" record_is "$q_plain" \
+		'.client == {"ip": $ip, "ptr": null, "helo": "client.example.test"}' --arg ip "$SM_ADDR"
+	check "tls13: JSON client localhost" record_is "$q_tls13" \
+		'.client == {"ip": "127.0.0.1", "ptr": "localhost", "helo": "client.example.test"}'
 	check "Sendmail sent the client DN xtext-encoded" \
 		sendmail_logged 'cert-subject=/O=Lab\+20\+5C\+2B\+20Co/CN=client\+20two\.example\.test,'
 	check "Sendmail inserted the milter's header" sendmail_logged 'Milter \(mtasts\) insert \(0\): header: MTA-STS-Audit: '

@@ -304,7 +304,7 @@ else
 fi
 
 # The JSON log: one line per message (and per message-less connection).
-check_json "valid JSON, expected line count" 'length == 31'
+check_json "valid JSON, expected line count" 'length == 32'
 check_json "one line per queue id" \
     '[.[] | select(.queue_id != null) | .queue_id] | (length == (unique | length))'
 check_json "TLSv1.3 pass" \
@@ -339,6 +339,8 @@ check_json "Sendmail: IPv6-tagged {if_addr}" \
     '.[] | select(.queue_id == "S3") | .mx == {"name":"mx6.example.test","source":"listener"}'
 check_json "Sendmail: xtext DNs decoded, CR LF made printable" \
     '.[] | select(.queue_id == "S5") | .tls.client_cert_subject == "/O=Lab \\+ Co/CN=client two.example.test" and .tls.client_cert_issuer == "/CN=MTA-STS Lab Test CA??X-Injected: 1" and .tls.version == "TLSv1.2" and .domains[0].result == "pass"'
+check_json "Sendmail: a bracketed {client_ptr} is no PTR name" \
+    '.[] | select(.queue_id == "S7") | .client == {"ip":"192.0.2.7","ptr":"mail.sender.test","helo":"mail.sender.test"}'
 check_json "authenticated: not judged, domains not looked up" \
     '.[] | select(.queue_id == "I1") | .domains == [] and .skipped == "authenticated"'
 check_json "audit_authenticated: judged" \

@@ -5,7 +5,7 @@
 -- (absent on the loopback interface, "IPv6:..." for IPv6), {cert_subject}
 -- the full DN, xtext-encoded. Runs with add_header = "always", listener
 -- 192.0.2.25 -> mx2.example.test and 2001:db8::25 -> mx6.example.test (the
--- runner's sendmail.conf); the runner checks the JSON log (queue ids S1..S6).
+-- runner's sendmail.conf); the runner checks the JSON log (queue ids S1..S7).
 dofile(srcdir .. "/lib.lua")
 start_filter()
 
@@ -90,4 +90,12 @@ send_message(conn, "S6", "<s@sender.test>", { "<a@example.test>" }, nil, tls13)
 end_message(conn)
 expect_field(conn, field("mx2.example.test", "TLSv1.3", "mx-mismatch"),
     "TLS macros at MAIL")
+mt.disconnect(conn)
+
+-- A client without a PTR record: Sendmail's {client_ptr} is the bracketed
+-- address, which is no name (the connect host name is used instead).
+conn = one_message("S7", { "j", "mx1.example.test", "{if_addr}", "192.0.2.25",
+    "{client_addr}", "192.0.2.7", "{client_ptr}", "[192.0.2.7]" }, tls13)
+expect_field(conn, field("mx2.example.test", "TLSv1.3", "mx-mismatch"),
+    "bracketed {client_ptr}")
 mt.disconnect(conn)
