@@ -44,8 +44,8 @@ sm_require() {
 		command -v "$tool" >/dev/null 2>&1 ||
 			lab_skip "$tool not found (run .ci/deps.sh as root)"
 	done
-	unshare --net --uts --mount true 2>/dev/null ||
-		lab_skip "cannot make network, UTS and mount namespaces here (unshare --net --uts --mount)"
+	unshare --net --uts --mount --propagation unchanged --pid --fork true 2>/dev/null ||
+		lab_skip "cannot make network, UTS, mount and PID namespaces here (unshare --net --uts --mount --pid)"
 	for p in $SM_PACKAGES; do
 		[ -n "$(sm_deb "$p")" ] ||
 			lab_die "no $p .deb in $SM_DEBS; run .ci/deps.sh as root (it downloads Sendmail for this lab)"
@@ -157,10 +157,13 @@ sm_start() {
 	sm_configure
 	sm_syslog_start
 	# The namespace set-up runs in the shell that then becomes Sendmail.
-	unshare --net --uts --mount --propagation private --pid --fork --kill-child sh -euc '
+	# "--propagation private" fails in a chroot (its / is no mount point):
+	# /dev alone is made private, before anything is mounted on it.
+	unshare --net --uts --mount --propagation unchanged --pid --fork --kill-child sh -euc '
 		hostname "$1"
 		ip link set lo up
 		ip addr add "$2/32" dev lo
+		mount --make-private /dev
 		mount -t tmpfs -o mode=755,size=64k sm-lab-dev /dev
 		mknod -m 666 /dev/null c 1 3
 		mknod -m 666 /dev/zero c 1 5
