@@ -127,9 +127,9 @@ lab_short_dir() {
 
 # lab_reap_stale: a previous run of this lab that was killed before its
 # cleanup ran leaves daemons behind; stop them by the PIDs it recorded in
-# $LAB/lab.pids (only processes whose command line or executable names $LAB,
-# in case a PID was reused: Sendmail rewrites its command line), and its
-# Postfix with `postfix stop`.
+# $LAB/lab.pids, newest first as lab_cleanup does (only processes whose
+# command line or executable names $LAB, in case a PID was reused: Sendmail
+# rewrites its command line), and its Postfix with `postfix stop`.
 lab_reap_stale() {
 	local name pid
 	[ -d "$LAB" ] || return 0
@@ -145,7 +145,7 @@ lab_reap_stale() {
 			readlink "/proc/$pid/exe" 2>/dev/null | grep -qF "$LAB/"; } || continue
 		lab_log "stopping $name (pid $pid) left over from an earlier run"
 		lab_stop_pid "$name" "$pid"
-	done <"$LAB/lab.pids"
+	done < <(tac "$LAB/lab.pids")
 }
 
 # lab_check_ports: the fixed ports must be free (a leftover lab, or a system
