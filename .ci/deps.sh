@@ -14,3 +14,14 @@ apt-get install -y -q --no-install-recommends \
 	miltertest postfix swaks libnet-ssleay-perl dnsmasq nginx-light bind9-dnsutils jq curl iproute2 \
 	clang libclang-rt-14-dev \
 	chromium python3 time strace
+# The Sendmail lab (tests/lab/test-sendmail-lab.sh) runs Debian's Sendmail
+# unpacked into its lab directory: sendmail-bin conflicts with postfix, so the
+# packages are only downloaded here, and their libraries installed.
+apt-get install -y -q --no-install-recommends \
+	m4 libdb5.3 libldap-2.5-0 liblockfile1 libnsl2 libsasl2-2 libssl3 libwrap0
+sendmail_debs=/var/cache/mtasts-milter-lab/sendmail
+mkdir -p "$sendmail_debs"
+rm -f "$sendmail_debs"/*.deb
+# apt's download user must be able to write there (else it warns).
+! getent passwd _apt >/dev/null || chown _apt "$sendmail_debs"
+(cd "$sendmail_debs" && apt-get download -q sendmail-bin sendmail-base sendmail-cf)

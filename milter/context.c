@@ -41,17 +41,28 @@ ctx_free(struct conn_ctx *c)
 	free(c);
 }
 
+/*
+ * A client host name that is a name: not empty, not Postfix's "unknown",
+ * not the "[address]" both MTAs write (Sendmail in {client_ptr} too) when
+ * the client's address has no PTR record.
+ */
+static int
+is_host_name(const char *s)
+{
+	return s != NULL && s[0] != '\0' && s[0] != '[' &&
+	    strcmp(s, "unknown") != 0;
+}
+
 void
 ctx_set_client(struct conn_ctx *c, const char *hostname, const char *ip,
     const char *client_ptr, const char *client_addr)
 {
 	printable_copy(c->client_ip, sizeof(c->client_ip),
 	    ip != NULL && ip[0] != '\0' ? ip : client_addr);
-	if (client_ptr != NULL && client_ptr[0] != '\0')
+	if (is_host_name(client_ptr))
 		addr_host_copy(c->client_ptr, sizeof(c->client_ptr),
 		    client_ptr);
-	else if (hostname != NULL && hostname[0] != '[' &&
-	    strcmp(hostname, "unknown") != 0)
+	else if (is_host_name(hostname))
 		addr_host_copy(c->client_ptr, sizeof(c->client_ptr),
 		    hostname);
 	else
@@ -185,8 +196,14 @@ ctx_mx_name(const struct conn_ctx *c, const struct conf *conf,
 		*source = MX_SOURCE_SNI;
 		return c->tls.sni;
 	}
-	l = conf_find_listener(conf, c->daemon_addr[0] != '\0' ?
-	    c->daemon_addr : c->if_addr);
+	/*
+	 * {if_addr} (Sendmail) is the address the client reached; Sendmail's
+	 * {daemon_addr} is the one it is bound to, 0.0.0.0 for all of them,
+	 * so the former comes first. Postfix has only {daemon_addr}, the
+	 * address reached.
+	 */
+	if ((l = conf_find_listener(conf, c->if_addr)) == NULL)
+		l = conf_find_listener(conf, c->daemon_addr);
 	if (l != NULL && l->mx_name[0] != '\0') {
 		*source = MX_SOURCE_LISTENER;
 		return l->mx_name;

@@ -127,8 +127,9 @@ lab_short_dir() {
 
 # lab_reap_stale: a previous run of this lab that was killed before its
 # cleanup ran leaves daemons behind; stop them by the PIDs it recorded in
-# $LAB/lab.pids (only processes whose command line names $LAB, in case a PID
-# was reused), and its Postfix with `postfix stop`.
+# $LAB/lab.pids, newest first as lab_cleanup does (only processes whose
+# command line or executable names $LAB, in case a PID was reused: Sendmail
+# rewrites its command line), and its Postfix with `postfix stop`.
 lab_reap_stale() {
 	local name pid
 	[ -d "$LAB" ] || return 0
@@ -140,10 +141,11 @@ lab_reap_stale() {
 	[ -f "$LAB/lab.pids" ] || return 0
 	while read -r name pid; do
 		kill -0 "$pid" 2>/dev/null || continue
-		tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF "$LAB/" || continue
+		{ tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF "$LAB/" ||
+			readlink "/proc/$pid/exe" 2>/dev/null | grep -qF "$LAB/"; } || continue
 		lab_log "stopping $name (pid $pid) left over from an earlier run"
 		lab_stop_pid "$name" "$pid"
-	done <"$LAB/lab.pids"
+	done < <(tac "$LAB/lab.pids")
 }
 
 # lab_check_ports: the fixed ports must be free (a leftover lab, or a system
@@ -159,10 +161,12 @@ lab_check_ports() {
 }
 
 # lab_check_traversable DIR: Postfix (user postfix) and virtual(8) delivery
-# (user nobody) must reach the lab directory.
+# (user nobody) must reach the lab directory (lab_require makes sure the
+# Postfix labs have both; the Sendmail lab needs neither).
 lab_check_traversable() {
 	local user
 	for user in postfix nobody; do
+		getent passwd "$user" >/dev/null || continue
 		runuser -u "$user" -- test -x "$1" 2>/dev/null ||
 			lab_die "user $user cannot reach $1 (a parent directory is not world-searchable); set MTASTS_LAB_DIR"
 	done
@@ -241,10 +245,11 @@ lab_wait_mail() {
 
 # --- PKI --------------------------------------------------------------------
 
-# lab_issue NAME SAN EKU: a leaf certificate signed by the lab CA.
+# lab_issue NAME SAN EKU [SUBJECT]: a leaf certificate signed by the lab CA,
+# subject /CN=NAME unless given.
 lab_issue() {
 	local d=$LAB/pki
-	openssl req -newkey rsa:2048 -nodes -keyout "$d/$1.key" -out "$d/$1.csr" -subj "/CN=$1" 2>/dev/null
+	openssl req -newkey rsa:2048 -nodes -keyout "$d/$1.key" -out "$d/$1.csr" -subj "${4:-/CN=$1}" 2>/dev/null
 	printf 'subjectAltName=%s\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=%s\n' \
 		"$2" "$3" >"$d/$1.ext"
 	openssl x509 -req -in "$d/$1.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial \
@@ -698,11 +703,14 @@ lab_start() {
 # lab_send CASE MODE SWAKS-ARGS...: send one message with swaks; MODE is
 # plain, TLSv1, TLSv1.1, TLSv1.2, TLSv1.3 or TLSv1.3-cert (with the lab client
 # certificate, which fills {cert_subject}). The message carries
-# "X-Lab-Case: CASE". Prints the Postfix queue id.
+# "X-Lab-Case: CASE". Prints the MTA's queue id (Postfix or Sendmail).
+# LAB_SEND_SERVER (default 127.0.0.1:$LAB_SMTP_PORT) is where it connects;
+# swaks runs under the command in the array LAB_SEND_VIA, if any.
+LAB_SEND_VIA=()
 lab_send() {
 	local case=$1 mode=$2 out qid
 	shift 2
-	local args=(--server "127.0.0.1:$LAB_SMTP_PORT" --helo client.example.test
+	local args=(--server "${LAB_SEND_SERVER:-127.0.0.1:$LAB_SMTP_PORT}" --helo client.example.test
 		--from "sender@client.example.test" --timeout 30
 		--header "Subject: mtasts-milter lab: $case" --header "X-Lab-Case: $case")
 	# TLS 1.0/1.1 need SECLEVEL 0 on the client (legacy signature algorithms).
@@ -717,11 +725,12 @@ lab_send() {
 	*) lab_die "lab_send: unknown mode $mode" ;;
 	esac
 	out=$LAB/swaks-$case.log
-	if ! swaks "${args[@]}" "$@" >"$out" 2>&1; then
+	if ! "${LAB_SEND_VIA[@]}" swaks "${args[@]}" "$@" >"$out" 2>&1; then
 		tail -n 15 "$out" >&2
 		lab_die "swaks failed for case $case (full dialogue: $out)"
 	fi
-	qid=$(sed -n 's/.*250 .*queued as \([0-9A-Za-z]*\).*/\1/p' "$out" | tail -n 1)
+	qid=$(sed -n -e 's/.*250 .*queued as \([0-9A-Za-z]*\).*/\1/p' \
+		-e 's/^<[-~]  250 2\.0\.0 \([0-9A-Za-z]*\) Message accepted for delivery.*/\1/p' "$out" | tail -n 1)
 	[ -n "$qid" ] || lab_die "no queue id in the swaks dialogue for case $case ($out)"
 	printf '%s\n' "$qid"
 }

@@ -217,6 +217,11 @@ check_metric "the new domain pending" \
 write_conf audit-auth.conf 'add_header = "always"' \
     'authserv_id = "audit.example.test"' 'audit_authenticated = true'
 run_lua t-inbound.lua -D conf="$work/audit-auth.conf" -D audit=yes
+# Sendmail's macro forms; the listeners take the wildcard certificate.
+write_conf sendmail.conf 'add_header = "always"' \
+    "listener \"192.0.2.25\" { mx_name = \"mx2.example.test\" tls_cert_file = \"$work/wild.pem\" }" \
+    "listener \"2001:db8::25\" { mx_name = \"mx6.example.test\" tls_cert_file = \"$work/wild.pem\" }"
+run_lua t-sendmail.lua -D conf="$work/sendmail.conf"
 
 # A daemon (forked, so it has done chdir /) started with a relative -c
 # still finds its configuration on reload.
@@ -332,7 +337,7 @@ else
 fi
 
 # The JSON log: one line per message (and per message-less connection).
-check_json "valid JSON, expected line count" 'length == 25'
+check_json "valid JSON, expected line count" 'length == 32'
 check_json "one line per queue id" \
     '[.[] | select(.queue_id != null) | .queue_id] | (length == (unique | length))'
 check_json "TLSv1.3 pass" \
@@ -359,6 +364,16 @@ check_json "hostile macros made printable and bounded" \
     '.[] | select(.queue_id == "H10") | (.tls.version == "TLSv1.3??X-Injected: 1") and (.tls.cipher | length) == 255 and (.tls.client_cert_subject | test("^/CN=[?]{4}s+$")) and .tls.bits == null and (.host | length) == 255'
 check_json "connection without message" \
     '[.[] | select(.event == "connection" and .client.helo == "mail.sender.test")] | length == 1 and .[0].tls.version == "TLSv1.2" and .[0].mx.source == "config"'
+check_json "Sendmail: {if_addr} finds the listener under a wildcard {daemon_addr}" \
+    '[.[] | select(.queue_id == "S1" or .queue_id == "S4" or .queue_id == "S6") | .mx] == [range(3) | {"name":"mx2.example.test","source":"listener"}]'
+check_json "Sendmail: loopback (no {if_addr}) falls back to mx_name" \
+    '.[] | select(.queue_id == "S2") | .mx == {"name":"mx1.example.test","source":"config"} and .tls == null'
+check_json "Sendmail: IPv6-tagged {if_addr}" \
+    '.[] | select(.queue_id == "S3") | .mx == {"name":"mx6.example.test","source":"listener"}'
+check_json "Sendmail: xtext DNs decoded, CR LF made printable" \
+    '.[] | select(.queue_id == "S5") | .tls.client_cert_subject == "/O=Lab \\+ Co/CN=client two.example.test" and .tls.client_cert_issuer == "/CN=MTA-STS Lab Test CA??X-Injected: 1" and .tls.version == "TLSv1.2" and .domains[0].result == "pass"'
+check_json "Sendmail: a bracketed {client_ptr} is no PTR name" \
+    '.[] | select(.queue_id == "S7") | .client == {"ip":"192.0.2.7","ptr":"mail.sender.test","helo":"mail.sender.test"}'
 check_json "authenticated: not judged, domains not looked up" \
     '.[] | select(.queue_id == "I1") | .domains == [] and .skipped == "authenticated"'
 check_json "audit_authenticated: judged" \
