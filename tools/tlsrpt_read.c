@@ -180,17 +180,17 @@ date_range(struct rd *rd, const json_t *root, struct tlsrpt_report *r)
 	return 0;
 }
 
-/* organization-name, report-id: a string (a number for an id is text). */
+/* organization-name, report-id: a string (a number as an id is text). */
 static int
 required_text(struct rd *rd, const json_t *root, const char *key,
-    char **out)
+    int number_ok, char **out)
 {
 	const json_t *v = json_object_get(root, key);
 	char num[32];
 
 	if (v == NULL || json_is_null(v))
 		return bad(rd, "missing %s", key);
-	if (json_is_integer(v)) {
+	if (number_ok && json_is_integer(v)) {
 		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
 		    json_integer_value(v));
 		*out = text(rd, num);
@@ -387,8 +387,9 @@ report(struct rd *rd, const json_t *root, struct tlsrpt_report *r)
 
 	if (!json_is_object(root))
 		return bad(rd, "the JSON text is not an object");
-	if (required_text(rd, root, "organization-name", &r->org) == -1 ||
-	    required_text(rd, root, "report-id", &r->report_id) == -1 ||
+	if (required_text(rd, root, "organization-name", 0, &r->org) == -1 ||
+	    required_text(rd, root, "report-id", 1,
+	    &r->report_id) == -1 ||
 	    date_range(rd, root, r) == -1)
 		return -1;
 	c = json_object_get(root, "contact-info");
