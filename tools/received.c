@@ -234,12 +234,16 @@ on_report(void *arg, const char *source, const char *part,
 	}
 }
 
+void
+received_reject(struct received *rc, const char *source, const char *why)
+{
+	note_add(rc, &rc->rejected, source, why);
+}
+
 static void
 on_reject(void *arg, const char *source, const char *why)
 {
-	struct received *rc = arg;
-
-	note_add(rc, &rc->rejected, source, why);
+	received_reject(arg, source, why);
 }
 
 void

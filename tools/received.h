@@ -57,6 +57,8 @@ struct received {
 
 void	received_init(struct received *);
 void	received_free(struct received *);
+/* Note an input that could not be used (rejected, with why). */
+void	received_reject(struct received *, const char *source, const char *why);
 /* Read one INPUT; its problems end up in rejected. */
 void	received_read(struct received *, const char *path);
 /* 1 when policy domain d passes --domain (NULL passes only no filter). */
@@ -71,7 +73,9 @@ struct rcv_count {
 };
 struct rcv_count *received_counts(const struct strmap *, size_t *n);
 
-int	received_json(FILE *, const struct received *);
-int	received_text(FILE *, const struct received *);
+/* join: the --with-logs object of received_join.h, or NULL. */
+struct json_t;
+int	received_json(FILE *, const struct received *, struct json_t *join);
+int	received_text(FILE *, const struct received *, struct json_t *join);
 
 #endif

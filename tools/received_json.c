@@ -132,7 +132,7 @@ day(const struct rcv_day *d)
 }
 
 int
-received_json(FILE *f, const struct received *rc)
+received_json(FILE *f, const struct received *rc, json_t *join)
 {
 	struct rcv_day **dv;
 	json_t *doc, *rl = json_array(), *dl = json_array();
@@ -154,6 +154,10 @@ received_json(FILE *f, const struct received *rc)
 	    "rejected", notes(&rc->rejected, "error"), "domains", dl);
 	if (doc == NULL)
 		return -1;
+	if (join != NULL && json_object_set(doc, "join", join) == -1) {
+		json_decref(doc);
+		return -1;
+	}
 	rc_ = json_dumpf(doc, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(doc);
 	fputc('\n', f);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "received.h"
+#include "received_join.h"
 #include "utctime.h"
 
 #define COUNTS_SHOWN	10
@@ -53,7 +54,7 @@ day(FILE *f, const struct rcv_day *d)
 }
 
 int
-received_text(FILE *f, const struct received *rc)
+received_text(FILE *f, const struct received *rc, json_t *join)
 {
 	struct rcv_day **v;
 	size_t n;
@@ -83,5 +84,7 @@ received_text(FILE *f, const struct received *rc)
 	for (size_t i = 0; i < rc->rejected.n; i++)
 		fprintf(f, "rejected: %s: %s\n", rc->rejected.v[i].source,
 		    rc->rejected.v[i].text);
+	if (join != NULL && received_join_text(f, join) == -1)
+		return -1;
 	return ferror(f) ? -1 : 0;
 }

@@ -13,21 +13,27 @@
 #include <time.h>
 
 #include "received.h"
+#include "received_join.h"
 #include "report_cli.h"
 #include "report_received.h"
 
 static const struct {
 	const char	*name;
-	int		(*write)(FILE *, const struct received *);
+	int		(*write)(FILE *, const struct received *, json_t *);
 } formats[] = {
 	{ "text", received_text },
 	{ "json", received_json }
 };
 
+#define LOGS_MAX	1024	/* --with-logs arguments */
+
 struct run {
 	struct received	 rc;
 	int		 format;
 	const char	*out;
+	const char	*logs[LOGS_MAX];
+	size_t		 nlogs;
+	json_t		*join;
 };
 
 static void
@@ -56,6 +62,7 @@ format_index(const char *name)
 
 static const struct option longopts[] = {
 	REPORT_CLI_LONGOPTS,
+	{ "with-logs", required_argument, NULL, 'L' },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -92,6 +99,14 @@ parse_args(int argc, char *argv[], struct run *run)
 		case 'o':
 			run->out = optarg;
 			break;
+		case 'L':
+			if (run->nlogs >= LOGS_MAX) {
+				fprintf(stderr, "mtasts-report received: more "
+				    "than %d --with-logs\n", LOGS_MAX);
+				return -1;
+			}
+			run->logs[run->nlogs++] = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -108,12 +123,31 @@ parse_args(int argc, char *argv[], struct run *run)
 	return 0;
 }
 
+/* Read the --with-logs and build the joined report; -1 on no memory. */
+static int
+join_logs(struct run *run)
+{
+	struct rcv_join *j;
+	char err[600];
+
+	if ((j = received_join_new()) == NULL)
+		return -1;
+	for (size_t i = 0; i < run->nlogs; i++) {
+		if (received_join_read(j, &run->rc, run->logs[i], err,
+		    sizeof(err)) == -1)
+			received_reject(&run->rc, run->logs[i], err);
+	}
+	run->join = received_join_json(j, &run->rc);
+	received_join_free(j);
+	return run->join == NULL ? -1 : 0;
+}
+
 static int
 write_output(FILE *f, const void *arg)
 {
 	const struct run *run = arg;
 
-	return formats[run->format].write(f, &run->rc);
+	return formats[run->format].write(f, &run->rc, run->join);
 }
 
 int
@@ -129,6 +163,8 @@ report_received(int argc, char *argv[])
 		received_read(&run.rc, "-");
 	for (int i = optind; i < argc && !run.rc.nomem; i++)
 		received_read(&run.rc, argv[i]);
+	if (!run.rc.nomem && run.nlogs > 0 && join_logs(&run) == -1)
+		run.rc.nomem = 1;
 	if (run.rc.nomem) {
 		fprintf(stderr, "mtasts-report received: out of memory\n");
 		return 2;
@@ -138,6 +174,7 @@ report_received(int argc, char *argv[])
 		    run.rc.rejected.v[i].source, run.rc.rejected.v[i].text);
 	status = report_cli_write(run.out, write_output, &run) == -1 ? 2 :
 	    run.rc.rejected.n > 0 ? 1 : 0;
+	json_decref(run.join);
 	received_free(&run.rc);
 	return status;
 }

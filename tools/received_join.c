@@ -1,0 +1,801 @@
+/*
+ * received_join.c - TLS-RPT reports joined with the milter's logs (see
+ * received_join.h). The log side is kept per policy domain and sender
+ * (the registered domain of the client's PTR, else of its HELO, else its
+ * IP): messages, would-fail messages, reasons, IPs, MX names, days. The
+ * report side is read from the reports already collected. The result is
+ * built once as JSON; the text writer prints that same object.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "received_join.h"
+#include "report_jsonlist.h"
+#include "regdomain.h"
+#include "report_input.h"
+#include "report_record.h"
+#include "stslex.h"
+#include "utctime.h"
+
+#define JOIN_LIST_CAP	64	/* IPs, MX names, days kept per sender */
+#define JOIN_NAME_MAX	256
+
+struct jsender {
+	char		*key;
+	char		 ptr_reg[JOIN_NAME_MAX], helo_reg[JOIN_NAME_MAX];
+	unsigned long	 msgs, wf_msgs;
+	unsigned	 reasons;
+	struct strlist	 ips, wf_ips, mxs, days;
+};
+
+struct jday {
+	unsigned long	 msgs, wf_msgs;
+};
+
+struct jdomain {
+	struct strmap	 senders;	/* values: struct jsender */
+	struct strmap	 days;		/* "YYYY-MM-DD": struct jday */
+	struct strlist	 mxs;		/* MX names senders reached */
+};
+
+struct rcv_join {
+	struct strmap	 doms;		/* values: struct jdomain */
+	unsigned long	 lines, records, malformed;
+	const struct received *rc;
+	struct rec	 rec;
+	int		 nomem;
+};
+
+struct rcv_join *
+received_join_new(void)
+{
+	struct rcv_join *j = calloc(1, sizeof(*j));
+
+	if (j != NULL)
+		strmap_init(&j->doms);
+	return j;
+}
+
+static void *
+slot_new(struct strmap *m, const char *key, size_t size)
+{
+	void **slot = strmap_slot(m, key, strlen(key));
+
+	if (slot == NULL)
+		return NULL;
+	if (*slot == NULL)
+		*slot = calloc(1, size);
+	return *slot;
+}
+
+static int
+add_domain_entry(struct rcv_join *j, const struct rec *r,
+    const struct rec_domain *rd, const char *date)
+{
+	char ptr_reg[JOIN_NAME_MAX], helo_reg[JOIN_NAME_MAX];
+	const char *key;
+	struct jdomain *d;
+	struct jsender *s;
+	struct jday *day;
+	int wf = rd->result == VERDICT_WOULD_FAIL;
+
+	if ((d = slot_new(&j->doms, rd->domain, sizeof(*d))) == NULL)
+		return -1;
+	regdomain_of(r->ptr, ptr_reg, sizeof(ptr_reg));
+	regdomain_of(r->helo, helo_reg, sizeof(helo_reg));
+	key = ptr_reg[0] != '\0' ? ptr_reg : helo_reg[0] != '\0' ? helo_reg :
+	    r->ip;
+	if ((s = slot_new(&d->senders, key, sizeof(*s))) == NULL ||
+	    (day = slot_new(&d->days, date, sizeof(*day))) == NULL)
+		return -1;
+	if (s->key == NULL) {
+		if ((s->key = strdup(key)) == NULL)
+			return -1;
+		memcpy(s->ptr_reg, ptr_reg, sizeof(ptr_reg));
+		memcpy(s->helo_reg, helo_reg, sizeof(helo_reg));
+	}
+	s->msgs++;
+	day->msgs++;
+	if (wf) {
+		s->wf_msgs++;
+		day->wf_msgs++;
+		s->reasons |= rd->reasons;
+		if (strlist_add(&s->wf_ips, r->ip, JOIN_LIST_CAP) == -1 ||
+		    strlist_add(&s->days, date, JOIN_LIST_CAP) == -1)
+			return -1;
+	}
+	if (strlist_add(&s->ips, r->ip, JOIN_LIST_CAP) == -1 ||
+	    (r->mx[0] != '\0' && (strlist_add(&s->mxs, r->mx,
+	    JOIN_LIST_CAP) == -1 || strlist_add(&d->mxs, r->mx,
+	    JOIN_LIST_CAP) == -1)))
+		return -1;
+	return 0;
+}
+
+static void
+on_line(void *arg, const struct input_line *l)
+{
+	struct rcv_join *j = arg;
+	const struct received *rc = j->rc;
+	char why[REC_ERROR_MAX], date[UTCTIME_DATE_LEN];
+
+	j->lines++;
+	if (j->nomem)
+		return;
+	if (l->too_long || rec_parse(l->text, l->len, &j->rec, why,
+	    sizeof(why)) == -1) {
+		j->malformed++;
+		return;
+	}
+	if (j->rec.event == REC_OTHER ||
+	    (rc->has_since && j->rec.ts < rc->since) ||
+	    (rc->has_until && j->rec.ts >= rc->until))
+		return;
+	j->records++;
+	utctime_format_date(j->rec.ts, date, sizeof(date));
+	for (size_t i = 0; i < j->rec.ndomains; i++) {
+		if (!received_domain_wanted(rc, j->rec.domains[i].domain))
+			continue;
+		if (add_domain_entry(j, &j->rec, &j->rec.domains[i], date) ==
+		    -1)
+			j->nomem = 1;
+	}
+}
+
+int
+received_join_read(struct rcv_join *j, const struct received *rc,
+    const char *path, char *err, size_t errsize)
+{
+	j->rc = rc;
+	if (input_read(path, on_line, j, err, errsize) == -1)
+		return -1;
+	if (j->nomem) {
+		snprintf(err, errsize, "%s: out of memory", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* --- the report side ---------------------------------------------------- */
+
+/* The registered domains a reporter names: contact-info, organisation. */
+static void
+reporter_domains(const struct tlsrpt_report *r, char a[JOIN_NAME_MAX],
+    char b[JOIN_NAME_MAX])
+{
+	const char *at = r->contact != NULL ? strrchr(r->contact, '@') : NULL;
+
+	a[0] = b[0] = '\0';
+	if (at != NULL)
+		regdomain_of(at + 1, a, JOIN_NAME_MAX);
+	if (strchr(r->org, '.') != NULL)
+		regdomain_of(r->org, b, JOIN_NAME_MAX);
+	if (strcmp(a, b) == 0)
+		b[0] = '\0';
+}
+
+static int
+has(const struct strlist *l, const char *s)
+{
+	for (size_t i = 0; s != NULL && i < l->n; i++) {
+		if (strcmp(l->v[i], s) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+same_domain(const struct jsender *s, const char *a, const char *b)
+{
+	const char *mine[2] = { s->ptr_reg, s->helo_reg };
+
+	for (int i = 0; i < 2; i++) {
+		if (mine[i][0] != '\0' && ((a[0] != '\0' &&
+		    strcmp(mine[i], a) == 0) || (b[0] != '\0' &&
+		    strcmp(mine[i], b) == 0)))
+			return 1;
+	}
+	return 0;
+}
+
+/* How sure the match of a sender to a reporter is: "ip", "domain", NULL. */
+static const char *
+match(const struct jsender *s, const struct tlsrpt_report *r,
+    const struct tlsrpt_policy *p)
+{
+	char a[JOIN_NAME_MAX], b[JOIN_NAME_MAX];
+
+	for (size_t i = 0; i < p->nfailures; i++) {
+		if (has(&s->ips, p->failures[i].sending_ip))
+			return "ip";
+	}
+	reporter_domains(r, a, b);
+	return same_domain(s, a, b) ? "domain" : NULL;
+}
+
+/* Result types a session with this MX can show (what the milter judges). */
+static int
+session_level(const char *type)
+{
+	static const char *const types[] = {
+		"starttls-not-supported", "certificate-host-mismatch",
+		"certificate-expired", "certificate-not-trusted",
+		"validation-failure"
+	};
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		if (strcmp(type, types[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* NULL when the milter saw this failure, else where to look. */
+static const char *
+unseen_where(const char *name, const struct jdomain *d,
+    const struct jsender *matched, const struct tlsrpt_failure *f, char *buf,
+    size_t size)
+{
+	const char *t = f->result_type;
+
+	if (strncmp(t, "sts-", 4) == 0) {
+		snprintf(buf, size, "the policy: the _mta-sts.%s TXT record "
+		    "and https://mta-sts.%s/.well-known/mta-sts.txt (its "
+		    "certificate)", name, name);
+		return buf;
+	}
+	if (strcmp(t, "tlsa-invalid") == 0 || strcmp(t, "dnssec-invalid") ==
+	    0 || strcmp(t, "dane-required") == 0)
+		return "DNS: DNSSEC and the TLSA records of the MX";
+	if (f->receiving_mx != NULL && d != NULL && d->mxs.n > 0 &&
+	    !has(&d->mxs, f->receiving_mx)) {
+		snprintf(buf, size, "another MX: %s (not in these logs)",
+		    f->receiving_mx);
+		return buf;
+	}
+	if (!session_level(t))
+		return "a result type the milter does not judge: see the "
+		    "failure reason code and additional information";
+	if (d == NULL)
+		return "no log of this domain: this MX saw none of its mail";
+	if (matched != NULL && matched->wf_msgs > 0 &&
+	    (f->sending_ip == NULL || has(&matched->wf_ips, f->sending_ip)))
+		return NULL;
+	if (f->sending_ip != NULL) {
+		for (size_t i = 0; i < d->senders.cap; i++) {
+			const struct jsender *s = d->senders.slots[i].value;
+
+			if (s != NULL && has(&s->wf_ips, f->sending_ip))
+				return NULL;
+		}
+	}
+	return "the TLS this sender met: the milter saw no failing session "
+	    "from it (another path to the MX, or a certificate the milter "
+	    "did not see)";
+}
+
+/* --- building the JSON --------------------------------------------------- */
+
+static json_t *
+sender_json(const struct jsender *s)
+{
+	return json_pack("{ss sI sI so so so}", "sender", s->key,
+	    "messages", (json_int_t)s->msgs,
+	    "would_fail_messages", (json_int_t)s->wf_msgs,
+	    "reasons", report_json_reasons(s->reasons),
+	    "ips", report_json_strings(&s->ips),
+	    "days", report_json_strings(&s->days));
+}
+
+static int
+cmp_key(const void *x, const void *y)
+{
+	return strcmp((*(struct jsender *const *)x)->key,
+	    (*(struct jsender *const *)y)->key);
+}
+
+/* The senders of a domain sorted by key (NULL-terminated; free it). */
+static struct jsender **
+senders_of(const struct jdomain *d, size_t *n)
+{
+	struct jsender **v;
+
+	*n = 0;
+	if (d == NULL)
+		return calloc(1, sizeof(*v));
+	if ((v = (struct jsender **)strmap_values(&d->senders)) == NULL)
+		return NULL;
+	*n = d->senders.count;
+	qsort(v, *n, sizeof(*v), cmp_key);
+	return v;
+}
+
+static int
+cmp_str(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* Every policy domain named by logs or reports, sorted (free it). */
+static char **
+all_domains(const struct rcv_join *j, const struct received *rc, size_t *n)
+{
+	struct strmap names;
+	char **v;
+	size_t k = 0;
+
+	strmap_init(&names);
+	for (size_t i = 0; i < j->doms.cap; i++) {
+		if (j->doms.slots[i].key != NULL)
+			strmap_slot(&names, j->doms.slots[i].key,
+			    j->doms.slots[i].len);
+	}
+	for (size_t i = 0; i < rc->nreports; i++) {
+		for (size_t p = 0; p < rc->reports[i].r.npolicies; p++) {
+			const char *d = rc->reports[i].r.policies[p].domain;
+
+			if (d != NULL)
+				strmap_slot(&names, d, strlen(d));
+		}
+	}
+	if ((v = calloc(names.count + 1, sizeof(*v))) != NULL) {
+		for (size_t i = 0; i < names.cap; i++) {
+			if (names.slots[i].key != NULL)
+				v[k++] = strdup(names.slots[i].key);
+		}
+		qsort(v, k, sizeof(*v), cmp_str);
+	}
+	*n = k;
+	strmap_free(&names, NULL);
+	return v;
+}
+
+static const struct jdomain *
+find_domain(const struct rcv_join *j, const char *name)
+{
+	for (size_t i = 0; i < j->doms.cap; i++) {
+		if (j->doms.slots[i].key != NULL &&
+		    strcmp(j->doms.slots[i].key, name) == 0)
+			return j->doms.slots[i].value;
+	}
+	return NULL;
+}
+
+/* Calls fn for each policy of the reports about domain name. */
+#define FOR_POLICIES(rc, name, r, p) \
+	for (size_t ri_ = 0; ri_ < (rc)->nreports; ri_++) \
+		for (size_t pi_ = 0; pi_ < (rc)->reports[ri_].r.npolicies; \
+		    pi_++) \
+			if (((r) = &(rc)->reports[ri_].r, \
+			    (p) = &(r)->policies[pi_], \
+			    (p)->domain != NULL && \
+			    strcmp((p)->domain, (name)) == 0))
+
+/* The reporter a sender is best matched to ("ip" before "domain"). */
+static const char *
+best_match(const struct received *rc, const char *name,
+    const struct jsender *s, const char **org)
+{
+	const struct tlsrpt_report *r;
+	const struct tlsrpt_policy *p;
+	const char *best = NULL, *m;
+
+	*org = NULL;
+	FOR_POLICIES(rc, name, r, p) {
+		if ((m = match(s, r, p)) == NULL ||
+		    (best != NULL && strcmp(best, "ip") == 0))
+			continue;
+		if (best == NULL || strcmp(m, "ip") == 0) {
+			best = m;
+			*org = r->org;
+		}
+	}
+	return best;
+}
+
+/* The would-fail sender a reporter's failures are best explained by. */
+static const struct jsender *
+sender_of_reporter(const struct received *rc, const char *name,
+    struct jsender **sv, size_t n, const char *org)
+{
+	const struct jsender *found = NULL;
+	const char *m, *o;
+
+	for (size_t i = 0; i < n; i++) {
+		if (sv[i]->wf_msgs == 0 ||
+		    (m = best_match(rc, name, sv[i], &o)) == NULL ||
+		    strcmp(o, org) != 0)
+			continue;
+		if (found == NULL || strcmp(m, "ip") == 0)
+			found = sv[i];
+	}
+	return found;
+}
+
+#define JOIN_UNSEEN_MAX	500
+
+static json_t *
+unseen_json(const struct received *rc, const char *name,
+    const struct jdomain *d, struct jsender **sv, size_t n, int *truncated)
+{
+	const struct tlsrpt_report *r;
+	const struct tlsrpt_policy *p;
+	char buf[3 * JOIN_NAME_MAX], date[UTCTIME_DATE_LEN];
+	json_t *a = json_array();
+	const char *where;
+
+	*truncated = 0;
+	FOR_POLICIES(rc, name, r, p) {
+		const struct jsender *s = sender_of_reporter(rc, name, sv, n,
+		    r->org);
+
+		for (size_t i = 0; i < p->nfailures; i++) {
+			const struct tlsrpt_failure *f = &p->failures[i];
+
+			if ((where = unseen_where(name, d, s, f, buf,
+			    sizeof(buf))) == NULL)
+				continue;
+			if (json_array_size(a) >= JOIN_UNSEEN_MAX) {
+				*truncated = 1;
+				continue;
+			}
+			json_array_append_new(a, json_pack("{ss ss ss so so "
+			    "sI ss}", "organization", r->org,
+			    "date", utctime_format_date(tlsrpt_day(r) *
+			    UTCTIME_DAY, date, sizeof(date)),
+			    "result_type", f->result_type,
+			    "receiving_mx", f->receiving_mx != NULL ?
+			    json_string(f->receiving_mx) : json_null(),
+			    "sending_ip", f->sending_ip != NULL ?
+			    json_string(f->sending_ip) : json_null(),
+			    "count", (json_int_t)f->count, "where", where));
+		}
+	}
+	return a;
+}
+
+/* Per reporter organisation: its domains, the senders it maps to. */
+static json_t *
+orgs_json(const struct received *rc, const char *name, struct jsender **sv,
+    size_t n)
+{
+	const struct tlsrpt_report *r;
+	const struct tlsrpt_policy *p;
+	json_t *by_org = json_object(), *list = json_array(), *o;
+	const char *m, *org;
+	char a[JOIN_NAME_MAX], b[JOIN_NAME_MAX];
+
+	FOR_POLICIES(rc, name, r, p) {
+		if ((o = json_object_get(by_org, r->org)) == NULL) {
+			json_t *senders = json_array();
+			const char *sure = "none";
+
+			for (size_t i = 0; i < n; i++) {
+				if ((m = best_match(rc, name, sv[i], &org)) ==
+				    NULL || strcmp(org, r->org) != 0)
+					continue;
+				json_array_append_new(senders,
+				    json_string(sv[i]->key));
+				if (strcmp(sure, "ip") != 0)
+					sure = m;
+			}
+			reporter_domains(r, a, b);
+			o = json_pack("{ss s[] ss so sI sI}", "organization",
+			    r->org, "reporter_domains", "match", sure,
+			    "senders", senders, "reported_successful",
+			    (json_int_t)0, "reported_failed", (json_int_t)0);
+			if (a[0] != '\0')
+				json_array_append_new(json_object_get(o,
+				    "reporter_domains"), json_string(a));
+			if (b[0] != '\0')
+				json_array_append_new(json_object_get(o,
+				    "reporter_domains"), json_string(b));
+			json_object_set_new(by_org, r->org, o);
+			json_array_append(list, o);
+		}
+		json_object_set_new(o, "reported_successful", json_integer(
+		    json_integer_value(json_object_get(o,
+		    "reported_successful")) + (json_int_t)p->successful));
+		json_object_set_new(o, "reported_failed", json_integer(
+		    json_integer_value(json_object_get(o, "reported_failed")) +
+		    (json_int_t)p->failed));
+	}
+	json_decref(by_org);
+	return list;
+}
+
+static int
+in_array(const json_t *a, const char *s)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(a, i, v) {
+		if (strcmp(json_string_value(v), s) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Per UTC day: what the milter saw and what the reporters said. */
+static json_t *
+days_json(const struct received *rc, const char *name,
+    const struct jdomain *d)
+{
+	const struct tlsrpt_report *r;
+	const struct tlsrpt_policy *p;
+	json_t *by_day = json_object(), *e, *list = json_array();
+	char date[UTCTIME_DATE_LEN];
+	const char *k;
+
+	for (size_t i = 0; d != NULL && i < d->days.cap; i++) {
+		const struct jday *day = d->days.slots[i].value;
+
+		if (d->days.slots[i].key == NULL)
+			continue;
+		json_object_set_new(by_day, d->days.slots[i].key, json_pack(
+		    "{ss sI sI s[] sI sI}", "date", d->days.slots[i].key,
+		    "milter_messages", (json_int_t)day->msgs,
+		    "milter_would_fail", (json_int_t)day->wf_msgs,
+		    "reporters", "reported_successful", (json_int_t)0,
+		    "reported_failed", (json_int_t)0));
+	}
+	FOR_POLICIES(rc, name, r, p) {
+		utctime_format_date(tlsrpt_day(r) * UTCTIME_DAY, date,
+		    sizeof(date));
+		if ((e = json_object_get(by_day, date)) == NULL) {
+			e = json_pack("{ss sI sI s[] sI sI}", "date", date,
+			    "milter_messages", (json_int_t)0,
+			    "milter_would_fail", (json_int_t)0, "reporters",
+			    "reported_successful", (json_int_t)0,
+			    "reported_failed", (json_int_t)0);
+			json_object_set_new(by_day, date, e);
+		}
+		if (!in_array(json_object_get(e, "reporters"), r->org))
+			json_array_append_new(json_object_get(e, "reporters"),
+			    json_string(r->org));
+		json_object_set_new(e, "reported_successful", json_integer(
+		    json_integer_value(json_object_get(e,
+		    "reported_successful")) + (json_int_t)p->successful));
+		json_object_set_new(e, "reported_failed", json_integer(
+		    json_integer_value(json_object_get(e, "reported_failed")) +
+		    (json_int_t)p->failed));
+	}
+	{
+		const char **keys = calloc(json_object_size(by_day) + 1,
+		    sizeof(*keys));
+		size_t nk = 0;
+
+		json_object_foreach(by_day, k, e) {
+			if (keys != NULL)
+				keys[nk++] = k;
+		}
+		if (keys != NULL) {
+			qsort(keys, nk, sizeof(*keys), cmp_str);
+			for (size_t i = 0; i < nk; i++)
+				json_array_append(list, json_object_get(by_day,
+				    keys[i]));
+		}
+		free(keys);
+	}
+	json_decref(by_day);
+	return list;
+}
+
+static json_t *
+domain_json(const struct rcv_join *j, const struct received *rc,
+    const char *name)
+{
+	const struct jdomain *d = find_domain(j, name);
+	struct jsender **sv;
+	json_t *aware = json_array(), *unaware = json_array(), *o, *unseen;
+	char text[300];
+	const char *m, *org;
+	size_t n;
+	int truncated;
+
+	if ((sv = senders_of(d, &n)) == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (sv[i]->wf_msgs == 0)
+			continue;
+		o = sender_json(sv[i]);
+		if ((m = best_match(rc, name, sv[i], &org)) != NULL) {
+			json_object_set_new(o, "match", json_string(m));
+			json_object_set_new(o, "organization",
+			    json_string(org));
+			json_array_append_new(aware, o);
+		} else {
+			json_object_set_new(o, "match", json_string("none"));
+			json_array_append_new(unaware, o);
+		}
+	}
+	unseen = unseen_json(rc, name, d, sv, n, &truncated);
+	if (json_array_size(aware) > 0)
+		snprintf(text, sizeof(text), "%zu sender%s that send%s "
+		    "TLS-RPT reports (so apply MTA-STS) would fail: they stop "
+		    "delivering once the policy is enforce",
+		    json_array_size(aware), json_array_size(aware) == 1 ?
+		    "" : "s", json_array_size(aware) == 1 ? "s" : "");
+	else if (d == NULL)
+		snprintf(text, sizeof(text), "no log of this domain: "
+		    "only the reports speak for it");
+	else
+		snprintf(text, sizeof(text), "no sender that reports would "
+		    "fail; %zu sender%s with no sign of MTA-STS would fail "
+		    "(they will not notice)", json_array_size(unaware),
+		    json_array_size(unaware) == 1 ? "" : "s");
+	o = json_pack("{ss s{ss ss} so so so so so sb}", "domain", name,
+	    "verdict", "status", json_array_size(aware) > 0 ? "not-ready" :
+	    d == NULL ? "no-logs" : "ready", "text", text,
+	    "days", days_json(rc, name, d),
+	    "organizations", orgs_json(rc, name, sv, n),
+	    "aware_failing", aware, "unaware_failing", unaware,
+	    "unseen_failures", unseen, "unseen_failures_truncated",
+	    truncated);
+	free(sv);
+	return o;
+}
+
+json_t *
+received_join_json(const struct rcv_join *j, const struct received *rc)
+{
+	json_t *list = json_array(), *dj;
+	char **names;
+	size_t n;
+
+	if ((names = all_domains(j, rc, &n)) == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (names[i] != NULL && (dj = domain_json(j, rc,
+		    names[i])) != NULL)
+			json_array_append_new(list, dj);
+		free(names[i]);
+	}
+	free(names);
+	return json_pack("{s{sI sI sI} so}", "logs",
+	    "lines", (json_int_t)j->lines, "records", (json_int_t)j->records,
+	    "malformed", (json_int_t)j->malformed, "domains", list);
+}
+
+/* --- text ---------------------------------------------------------------- */
+
+static void
+text_names(FILE *f, const json_t *a)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(a, i, v)
+		fprintf(f, "%s%s", i > 0 ? "," : "", json_string_value(v));
+}
+
+static void
+text_senders(FILE *f, const char *title, const json_t *a)
+{
+	const json_t *s;
+	size_t i;
+
+	fprintf(f, "  %s: %zu\n", title, json_array_size(a));
+	json_array_foreach(a, i, s) {
+		fprintf(f, "    %s: %lld of %lld messages would fail (",
+		    json_string_value(json_object_get(s, "sender")),
+		    (long long)json_integer_value(json_object_get(s,
+		    "would_fail_messages")),
+		    (long long)json_integer_value(json_object_get(s,
+		    "messages")));
+		text_names(f, json_object_get(s, "reasons"));
+		fputs("); IPs ", f);
+		text_names(f, json_object_get(s, "ips"));
+		if (json_object_get(s, "organization") != NULL)
+			fprintf(f, "; reports as \"%s\" (match: %s)",
+			    json_string_value(json_object_get(s,
+			    "organization")), json_string_value(
+			    json_object_get(s, "match")));
+		fputc('\n', f);
+	}
+}
+
+int
+received_join_text(FILE *f, const json_t *join)
+{
+	const json_t *d, *e;
+	size_t i, k;
+
+	fprintf(f, "\njoined with the milter's logs: %lld lines, %lld "
+	    "records, %lld malformed\n", (long long)json_integer_value(
+	    json_object_get(json_object_get(join, "logs"), "lines")),
+	    (long long)json_integer_value(json_object_get(json_object_get(
+	    join, "logs"), "records")), (long long)json_integer_value(
+	    json_object_get(json_object_get(join, "logs"), "malformed")));
+	json_array_foreach(json_object_get(join, "domains"), i, d) {
+		const json_t *v = json_object_get(d, "verdict");
+
+		fprintf(f, "\n%s: %s: %s\n", json_string_value(
+		    json_object_get(d, "domain")), json_string_value(
+		    json_object_get(v, "status")), json_string_value(
+		    json_object_get(v, "text")));
+		json_array_foreach(json_object_get(d, "days"), k, e) {
+			fprintf(f, "  %s: milter %lld messages, %lld would "
+			    "fail; reporters (", json_string_value(
+			    json_object_get(e, "date")),
+			    (long long)json_integer_value(json_object_get(e,
+			    "milter_messages")), (long long)json_integer_value(
+			    json_object_get(e, "milter_would_fail")));
+			text_names(f, json_object_get(e, "reporters"));
+			fprintf(f, ") %lld ok, %lld failed\n",
+			    (long long)json_integer_value(json_object_get(e,
+			    "reported_successful")),
+			    (long long)json_integer_value(json_object_get(e,
+			    "reported_failed")));
+		}
+		json_array_foreach(json_object_get(d, "organizations"), k, e) {
+			fprintf(f, "  reporter %s -> ", json_string_value(
+			    json_object_get(e, "organization")));
+			if (json_array_size(json_object_get(e, "senders")) == 0)
+				fputs("no sender in the logs", f);
+			text_names(f, json_object_get(e, "senders"));
+			fprintf(f, " (match: %s)\n", json_string_value(
+			    json_object_get(e, "match")));
+		}
+		text_senders(f, "1. reporting senders that would fail (stop "
+		    "delivering at enforce)", json_object_get(d,
+		    "aware_failing"));
+		text_senders(f, "2. would-fail senders with no sign of MTA-STS",
+		    json_object_get(d, "unaware_failing"));
+		fprintf(f, "  3. failures reporters saw that this MX did not: "
+		    "%zu\n", json_array_size(json_object_get(d,
+		    "unseen_failures")));
+		json_array_foreach(json_object_get(d, "unseen_failures"), k,
+		    e) {
+			const json_t *mx = json_object_get(e, "receiving_mx");
+			const json_t *ip = json_object_get(e, "sending_ip");
+
+			fprintf(f, "    %s %s: %s x%lld (MX %s, from %s): look "
+			    "at %s\n", json_string_value(json_object_get(e,
+			    "date")), json_string_value(json_object_get(e,
+			    "organization")), json_string_value(
+			    json_object_get(e, "result_type")),
+			    (long long)json_integer_value(json_object_get(e,
+			    "count")), json_is_string(mx) ?
+			    json_string_value(mx) : "-", json_is_string(ip) ?
+			    json_string_value(ip) : "-", json_string_value(
+			    json_object_get(e, "where")));
+		}
+	}
+	return ferror(f) ? -1 : 0;
+}
+
+static void
+free_sender(void *p)
+{
+	struct jsender *s = p;
+
+	free(s->key);
+	strlist_free(&s->ips);
+	strlist_free(&s->wf_ips);
+	strlist_free(&s->mxs);
+	strlist_free(&s->days);
+	free(s);
+}
+
+static void
+free_domain(void *p)
+{
+	struct jdomain *d = p;
+
+	strmap_free(&d->senders, free_sender);
+	strmap_free(&d->days, free);
+	strlist_free(&d->mxs);
+	free(d);
+}
+
+void
+received_join_free(struct rcv_join *j)
+{
+	if (j == NULL)
+		return;
+	strmap_free(&j->doms, free_domain);
+	free(j);
+}
