@@ -3,10 +3,11 @@
  * senders would fail once the MTA-STS policy is enforced (DESIGN.md 10).
  *
  * "mtasts-report received ..." is the TLS-RPT reports subcommand
- * (report_received.c). Reads every LOG (plain or gzip, "-" = standard input, none = standard
- * input) in one pass, merging logs of several MX hosts, and writes one
- * report in the chosen format. Exit: 0 ok, 1 some input could not be read
- * (the rest is reported), 2 usage or internal error.
+ * (report_received.c). Otherwise reads every LOG (plain or gzip, "-" =
+ * standard input, none = standard input) in one pass, merging logs of
+ * several MX hosts, and writes one report in the chosen format. Exit: 0
+ * ok, 1 some input could not be read (the rest is reported), 2 usage or
+ * internal error.
  */
 #include <errno.h>
 #include <getopt.h>
