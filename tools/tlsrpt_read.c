@@ -134,7 +134,10 @@ count(const json_t *v)
 	return *s == '\0' ? n : 0;
 }
 
-/* An RFC 3339 date-time; no zone (Microsoft) is read as UTC. */
+/*
+ * An RFC 3339 date-time; no zone (Microsoft) is read as UTC, and an
+ * ISO 8601 offset without its colon ("+0000") is read as "+00:00".
+ */
 static int
 datetime(const char *s, long long *out)
 {
@@ -145,6 +148,13 @@ datetime(const char *s, long long *out)
 		return 0;
 	if (n + 2 > sizeof(buf))
 		return -1;
+	if (n >= 24 && (s[n - 5] == '+' || s[n - 5] == '-') &&
+	    lex_is_digit((unsigned char)s[n - 4]) &&
+	    lex_is_digit((unsigned char)s[n - 1])) {
+		snprintf(buf, sizeof(buf), "%.*s:%s", (int)(n - 2), s,
+		    s + n - 2);
+		return utctime_parse_stamp(buf, n + 1, out);
+	}
 	snprintf(buf, sizeof(buf), "%sZ", s);
 	return utctime_parse_stamp(buf, n + 1, out);
 }

@@ -33,6 +33,14 @@ static const struct read_case reads[] = {
 	    "\"failure-details\":[1,{}]}]}", NULL },
 	{ "{\"organization-name\":\"Org\",\"report-id\":7," RANGE
 	    ",\"policies\":[]}", NULL },
+	{ "{\"organization-name\":\"O\",\"report-id\":\"i\",\"date-range\":"
+	    "{\"start-datetime\":\"2026-03-02T00:00:00+0000\",\"end-datetime\":"
+	    "\"2026-03-02T23:59:59.000-0130\"},\"policies\":[]}", NULL },
+	{ "{\"organization-name\":\"O\",\"report-id\":\"i\",\"date-range\":"
+	    "{\"start-datetime\":\"2026-03-02T00:00:00+00\",\"end-datetime\":"
+	    "\"2026-03-02T00:00:00Z\"},\"policies\":[]}",
+	    "date-range start-datetime \"2026-03-02T00:00:00+00\" is not an "
+	    "RFC 3339 date-time" },
 	{ "{\"report-id\":\"id\"," RANGE ",\"policies\":[]}",
 	    "missing organization-name" },
 	{ "{\"organization-name\":null,\"report-id\":\"id\"," RANGE
