@@ -76,6 +76,9 @@ struct rcv_count *received_counts(const struct strmap *, size_t *n);
 /* join: the --with-logs object of received_join.h, or NULL. */
 struct json_t;
 int	received_json(FILE *, const struct received *, struct json_t *join);
+int	received_html(FILE *, const struct received *, struct json_t *join);
+/* The --format json document (NULL when memory runs out). */
+struct json_t *received_doc(const struct received *, struct json_t *join);
 int	received_text(FILE *, const struct received *, struct json_t *join);
 
 #endif

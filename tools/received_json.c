@@ -131,20 +131,19 @@ day(const struct rcv_day *d)
 	    "sending_ip", counts(&d->sending_ip));
 }
 
-int
-received_json(FILE *f, const struct received *rc, json_t *join)
+json_t *
+received_doc(const struct received *rc, json_t *join)
 {
 	struct rcv_day **dv;
 	json_t *doc, *rl = json_array(), *dl = json_array();
 	size_t n;
-	int rc_;
 
 	for (size_t i = 0; i < rc->nreports; i++)
 		json_array_append_new(rl, report(&rc->reports[i]));
 	if ((dv = received_days(rc, &n)) == NULL) {
 		json_decref(rl);
 		json_decref(dl);
-		return -1;
+		return NULL;
 	}
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(dl, day(dv[i]));
@@ -152,12 +151,22 @@ received_json(FILE *f, const struct received *rc, json_t *join)
 	doc = json_pack("{so so so so}", "reports", rl,
 	    "duplicates", notes(&rc->duplicates, "report_id"),
 	    "rejected", notes(&rc->rejected, "error"), "domains", dl);
+	if (doc != NULL && join != NULL &&
+	    json_object_set(doc, "join", join) == -1) {
+		json_decref(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+int
+received_json(FILE *f, const struct received *rc, json_t *join)
+{
+	json_t *doc = received_doc(rc, join);
+	int rc_;
+
 	if (doc == NULL)
 		return -1;
-	if (join != NULL && json_object_set(doc, "join", join) == -1) {
-		json_decref(doc);
-		return -1;
-	}
 	rc_ = json_dumpf(doc, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(doc);
 	fputc('\n', f);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "report_format.h"
+#include "report_htmlesc.h"
 #include "utctime.h"
 
 #define CHART_W		760
@@ -31,32 +32,6 @@ static const char *const reason_colours[REC_REASONS] = {
 	"#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d",
 	"#1b9e77", "#666666", "#17becf", "#bcbd22"
 };
-
-static void
-esc(FILE *f, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		switch (*s) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		case '\'':
-			fputs("&#39;", f);
-			break;
-		default:
-			fputc(*s, f);
-		}
-	}
-}
 
 static void
 head(FILE *f)
@@ -91,9 +66,9 @@ summary(FILE *f, const struct agg *a)
 	    a->unreadable, a->outside);
 	for (unsigned long i = 0; i < a->malformed && i < AGG_EXAMPLES; i++) {
 		fputs("<p>malformed: ", f);
-		esc(f, a->examples[i].file);
+		html_escape(f, a->examples[i].file);
 		fprintf(f, ":%lu: ", a->examples[i].line);
-		esc(f, a->examples[i].why);
+		html_escape(f, a->examples[i].why);
 		fputs("</p>\n", f);
 	}
 }
@@ -316,7 +291,7 @@ cell_list(FILE *f, const struct strlist *l)
 	for (size_t i = 0; i < l->n; i++) {
 		if (i > 0)
 			fputs(", ", f);
-		esc(f, l->v[i][0] != '\0' ? l->v[i] : "-");
+		html_escape(f, l->v[i][0] != '\0' ? l->v[i] : "-");
 	}
 	if (l->more)
 		fputs(", ...", f);
@@ -330,7 +305,7 @@ sender_row(FILE *f, const struct org *o)
 	char last[UTCTIME_STAMP_LEN];
 
 	fputs("<tr><td>", f);
-	esc(f, agg_org_label(o, buf, sizeof(buf)));
+	html_escape(f, agg_org_label(o, buf, sizeof(buf)));
 	fprintf(f, "</td><td>%lu</td><td>%lu</td><td class=\"l\">%s</td>",
 	    o->msgs, o->wf_msgs, agg_reasons_text(o->reasons, buf,
 	    sizeof(buf)));
@@ -419,7 +394,7 @@ organisations(FILE *f, const struct dom_stat *d)
 	    "<th>reasons</th></tr>\n", ng);
 	for (k = 0; k < ng && k < ORGS_SHOWN; k++) {
 		fputs("<tr><td>", f);
-		esc(f, g[k].name);
+		html_escape(f, g[k].name);
 		fprintf(f, "</td><td>%lu</td><td>%lu</td><td>%lu</td>"
 		    "<td class=\"l\">%s</td></tr>\n", g[k].senders, g[k].msgs,
 		    g[k].wf_msgs, agg_reasons_text(g[k].reasons, buf,
@@ -458,19 +433,19 @@ domain(FILE *f, const struct agg *a, const struct dom_stat *d, size_t no,
 
 	agg_readiness(a, d, &v);
 	fprintf(f, "<section id=\"domain-%zu\">\n<h2>", no);
-	esc(f, d->name);
+	html_escape(f, d->name);
 	fputs("</h2>\n", f);
 	if (d->mode[0] != '\0') {
 		fputs("<p>policy mode ", f);
-		esc(f, d->mode);
+		html_escape(f, d->mode);
 		fputs(", id ", f);
-		esc(f, d->id);
+		html_escape(f, d->id);
 		fputs(", source ", f);
-		esc(f, d->source[0] != '\0' ? d->source : "unknown");
+		html_escape(f, d->source[0] != '\0' ? d->source : "unknown");
 		fputs("</p>\n", f);
 	}
 	fprintf(f, "<p class=\"verdict %s\">", agg_readiness_name(v.status));
-	esc(f, v.text);
+	html_escape(f, v.text);
 	fputs("</p>\n", f);
 	chart(f, d);
 	reasons_chart(f, d);
@@ -504,11 +479,11 @@ overview(FILE *f, const struct agg *a, struct dom_stat **v, size_t n)
 		free(fl);
 		agg_readiness(a, d, &rv);
 		fprintf(f, "<tr><td><a href=\"#domain-%zu\">", i);
-		esc(f, d->name);
+		html_escape(f, d->name);
 		fprintf(f, "</a></td><td class=\"v v-%s\">%s</td><td>",
 		    agg_readiness_name(rv.status),
 		    agg_readiness_name(rv.status));
-		esc(f, d->mode[0] != '\0' ? d->mode : "-");
+		html_escape(f, d->mode[0] != '\0' ? d->mode : "-");
 		fprintf(f, "</td><td>%.2f%% (%lu)</td><td>%zu of %zu</td>",
 		    agg_share(d->msgs[VERDICT_WOULD_FAIL], agg_total(d->msgs)),
 		    d->msgs[VERDICT_WOULD_FAIL], nf, d->orgs.count);

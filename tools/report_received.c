@@ -22,7 +22,8 @@ static const struct {
 	int		(*write)(FILE *, const struct received *, json_t *);
 } formats[] = {
 	{ "text", received_text },
-	{ "json", received_json }
+	{ "json", received_json },
+	{ "html", received_html }
 };
 
 #define LOGS_MAX	1024	/* --with-logs arguments */
@@ -41,7 +42,8 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: mtasts-report received [--since WHEN] "
 	    "[--until WHEN] [--domain D]...\n"
-	    "                     [--format text|json] [-o FILE] INPUT...\n"
+	    "                     [--format text|json|html] [-o FILE] "
+	    "[--with-logs LOG]... [INPUT...]\n"
 	    "INPUT: a report (.json, .json.gz, .gz, - for standard input), "
 	    "an RFC 5322\n"
 	    "       message carrying one, an mbox, or a Maildir directory\n"
@@ -56,7 +58,7 @@ format_index(const char *name)
 			return (int)i;
 	}
 	fprintf(stderr, "mtasts-report received: unknown format \"%s\": use "
-	    "text or json\n", name);
+	    "text, json or html\n", name);
 	return -1;
 }
 

@@ -47,4 +47,34 @@ grep -q 'google.com: 2 of 2 messages would fail (certificate-expired); IPs 209.8
 expect_rc 1 "unreadable log: exit 1" "$R" received -f json -o "$T/j3.json" \
     --with-logs "$T/none.jsonl" "$D/google.json"
 expect_jq "$T/j3.json" '.rejected[0].source' "$T/none.jsonl" "unreadable log rejected"
+
+# HTML: the same join, self-contained, well-formed, and it renders.
+expect_rc 0 "html join" "$R" received -f html -o "$T/j.html" --with-logs "$D/join.jsonl" \
+    "$D/google.json" "$D/microsoft.json" "$D/overcount.json" "$T/tlsa.gz"
+H=$T/j.html
+if grep -Eiq 'src=|href="[^#]|url\(|<script|<link' "$H"; then
+	fail "html: external asset or script"
+else
+	ok "html: self-contained"
+fi
+grep -q '<td class="v v-not-ready">not-ready</td><td class="n">2</td><td class="n">1</td><td class="n">5</td><td class="n">2</td>' "$H" &&
+    ok "html: overview row (verdict, the three lists, days)" || fail "html: overview row"
+for h in '1. Reporting senders that would fail (they stop delivering at enforce): 2' \
+    '2. Would-fail senders with no sign of MTA-STS (they will not notice): 1' \
+    '3. Failures reporters saw that this MX did not: 5'; do
+	grep -qF "<h3>$h</h3>" "$H" && ok "html: $h" || fail "html: no \"$h\""
+done
+if command -v python3 >/dev/null 2>&1; then
+	python3 -c 'import sys, xml.dom.minidom as m; m.parse(sys.argv[1])' "$H" 2> "$T/xml" &&
+	    ok "html: well-formed" || fail "html: not well-formed: $(tail -1 "$T/xml")"
+	chromium=$(command -v chromium || command -v chromium-browser || true)
+	if [ -n "$chromium" ]; then
+		"$chromium" --headless --no-sandbox --disable-gpu --hide-scrollbars \
+		    --user-data-dir="$T/profile" --window-size=1000,800 \
+		    --screenshot="$T/shot.png" "file://$H" > "$T/chromium.log" 2>&1
+		set -- $(python3 "$HERE/png_colours.py" "$T/shot.png" cc3333)
+		[ "${3:-0}" -gt 100 ] && ok "html: rendered, not-ready marks visible ($3 px)" ||
+		    fail "html render: ${3:-no} red pixels"
+	fi
+fi
 finish
