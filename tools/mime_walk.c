@@ -33,6 +33,7 @@
 struct walk {
 	const struct walk_ops *ops;
 	const char	*source;
+	const char	*report_domain;	/* of the innermost message, or NULL */
 	unsigned	 found;		/* report parts handed over */
 	int		 too_deep;
 };
@@ -113,20 +114,55 @@ take_part(struct walk *w, GMimePart *part, const char *path)
 	GByteArray *bytes;
 	char label[WALK_PART_MAX];
 
+	struct walk_part wp = { .source = w->source, .part = label,
+	    .report_domain = w->report_domain,
+	    .data = (const unsigned char *)"" };
+
 	if (w->found >= WALK_PARTS_MAX)
 		return;
 	w->found++;
 	part_label(GMIME_OBJECT(part), path, label, sizeof(label));
 	if (content == NULL) {
-		w->ops->report(w->ops->arg, w->source, label,
-		    (const unsigned char *)"", 0);
+		w->ops->report(w->ops->arg, &wp);
 		return;
 	}
 	mem = g_mime_stream_mem_new();
 	g_mime_data_wrapper_write_to_stream(content, mem);
 	bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-	w->ops->report(w->ops->arg, w->source, label, bytes->data, bytes->len);
+	wp.data = bytes->data;
+	wp.len = bytes->len;
+	w->ops->report(w->ops->arg, &wp);
 	g_object_unref(mem);
+}
+
+/*
+ * The TLS-Report-Domain of m as a host name (lower case, no final dot):
+ * 0, or -1 when absent or anything but letters, digits, '-' and '.'.
+ */
+static int
+header_domain(GMimeMessage *m, char *out, size_t size)
+{
+	const char *v = g_mime_object_get_header(GMIME_OBJECT(m),
+	    "TLS-Report-Domain");
+	size_t n = 0;
+
+	if (v == NULL)
+		return -1;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	for (; v[n] != '\0' && v[n] != ' ' && v[n] != '\t' &&
+	    v[n] != '\r' && v[n] != '\n'; n++) {
+		unsigned char c = (unsigned char)v[n];
+
+		if ((!lex_is_alnum(c) && c != '-' && c != '.') ||
+		    n + 1 >= size)
+			return -1;
+		out[n] = (char)lex_lower(c);
+	}
+	if (n > 0 && out[n - 1] == '.')
+		n--;
+	out[n] = '\0';
+	return n > 0 ? 0 : -1;
 }
 
 static void
@@ -151,10 +187,16 @@ walk_object(struct walk *w, GMimeObject *o, const char *path, int depth)
 	} else if (GMIME_IS_MESSAGE_PART(o)) {
 		GMimeMessage *m = g_mime_message_part_get_message(
 		    GMIME_MESSAGE_PART(o));
+		const char *outer = w->report_domain;
+		char domain[WALK_DOMAIN_MAX];
 
-		if (m != NULL && g_mime_message_get_mime_part(m) != NULL)
-			walk_object(w, g_mime_message_get_mime_part(m), path,
-			    depth + 1);
+		if (m == NULL || g_mime_message_get_mime_part(m) == NULL)
+			return;
+		if (header_domain(m, domain, sizeof(domain)) == 0)
+			w->report_domain = domain;
+		walk_object(w, g_mime_message_get_mime_part(m), path,
+		    depth + 1);
+		w->report_domain = outer;
 	} else if (GMIME_IS_PART(o) &&
 	    is_report_part(g_mime_object_get_content_type(o),
 	    g_mime_part_get_filename(GMIME_PART(o))))
@@ -166,6 +208,10 @@ walk_parsed(GMimeMessage *m, const char *source, const struct walk_ops *ops)
 {
 	struct walk w = { .ops = ops, .source = source };
 	GMimeObject *body = m != NULL ? g_mime_message_get_mime_part(m) : NULL;
+	char domain[WALK_DOMAIN_MAX];
+
+	if (m != NULL && header_domain(m, domain, sizeof(domain)) == 0)
+		w.report_domain = domain;
 
 	if (body == NULL) {
 		ops->reject(ops->arg, source, "not an RFC 5322 message with a "
@@ -279,7 +325,8 @@ walk_buffer(const char *data, size_t len, const char *path,
 		i++;
 	if ((len >= 2 && u[0] == 0x1f && u[1] == 0x8b) ||
 	    (i < len && (u[i] == '{' || u[i] == '[')) || len == 0)
-		ops->report(ops->arg, path, NULL, u, len);
+		ops->report(ops->arg, &(struct walk_part){ .source = path,
+		    .data = u, .len = len });
 	else if (len >= 5 && memcmp(data, "From ", 5) == 0)
 		walk_mbox(data, len, path, ops);
 	else

@@ -7,7 +7,9 @@
  *
  * Every report found is handed to ops->report with its source ("FILE",
  * "MBOX:N" for the Nth message of an mbox, the file of a Maildir message)
- * and, inside a message, the part it came from; every input that cannot be
+ * and, inside a message, the part it came from and the message's
+ * TLS-Report-Domain (RFC 8460 5.3: the policy domain, a host name made
+ * lower case, or NULL when absent or not a name); every input that cannot be
  * used goes to ops->reject with a one-line reason. Nothing is fatal.
  */
 #ifndef MTASTS_MIME_WALK_H
@@ -22,11 +24,18 @@
 #define WALK_MAILDIR_MAX	100000	/* messages per Maildir */
 #define WALK_SOURCE_MAX		1100
 #define WALK_PART_MAX		200
+#define WALK_DOMAIN_MAX		254
+
+struct walk_part {
+	const char	*source;
+	const char	*part;		/* the MIME part, NULL for a file */
+	const char	*report_domain;	/* TLS-Report-Domain, or NULL */
+	const unsigned char *data;	/* transfer encoding undone, maybe gzip */
+	size_t		 len;
+};
 
 struct walk_ops {
-	/* data is the decoded part (transfer encoding undone), still gzip. */
-	void	(*report)(void *arg, const char *source, const char *part,
-		    const unsigned char *data, size_t len);
+	void	(*report)(void *arg, const struct walk_part *);
 	void	(*reject)(void *arg, const char *source, const char *why);
 	void	*arg;
 };

@@ -191,11 +191,30 @@ keep_report(struct received *rc, const char *source, const char *part,
 	return 0;
 }
 
+/*
+ * A policy that names no domain (Postfix's no-policy-found) belongs to the
+ * domain the message was sent for: its TLS-Report-Domain header.
+ */
+static int
+fill_domains(struct tlsrpt_report *r, const char *report_domain)
+{
+	for (size_t i = 0; report_domain != NULL && i < r->npolicies; i++) {
+		struct tlsrpt_policy *p = &r->policies[i];
+
+		if (p->domain != NULL)
+			continue;
+		if ((p->domain = strdup(report_domain)) == NULL)
+			return -1;
+		p->domain_from_header = 1;
+	}
+	return 0;
+}
+
 static void
-on_report(void *arg, const char *source, const char *part,
-    const unsigned char *data, size_t len)
+on_report(void *arg, const struct walk_part *wp)
 {
 	struct received *rc = arg;
+	const char *source = wp->source, *part = wp->part;
 	struct tlsrpt_report r;
 	char err[TLSRPT_ERROR_MAX], why[TLSRPT_ERROR_MAX + WALK_PART_MAX + 4];
 	char key[2 * TLSRPT_TEXT_MAX + 2];
@@ -204,7 +223,7 @@ on_report(void *arg, const char *source, const char *part,
 
 	if (rc->nomem)
 		return;
-	switch (tlsrpt_read(data, len, &r, err, sizeof(err))) {
+	switch (tlsrpt_read(wp->data, wp->len, &r, err, sizeof(err))) {
 	case 0:
 		break;
 	case -2:
@@ -214,6 +233,11 @@ on_report(void *arg, const char *source, const char *part,
 		snprintf(why, sizeof(why), "%s%s%s", part != NULL ? part : "",
 		    part != NULL ? ": " : "", err);
 		note_add(rc, &rc->rejected, source, why);
+		return;
+	}
+	if (fill_domains(&r, wp->report_domain) == -1) {
+		rc->nomem = 1;
+		tlsrpt_free(&r);
 		return;
 	}
 	n = snprintf(key, sizeof(key), "%s\n%s", r.org, r.report_id);

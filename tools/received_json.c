@@ -56,8 +56,9 @@ policy(const struct tlsrpt_policy *p)
 
 	for (size_t i = 0; i < p->nfailures; i++)
 		json_array_append_new(fl, failure(&p->failures[i]));
-	return json_pack("{so so so so so sI sI sI sb so}",
+	return json_pack("{so so sb so so so sI sI sI sb so}",
 	    "type", str_or_null(p->type), "domain", str_or_null(p->domain),
+	    "domain_from_header", p->domain_from_header,
 	    "mode", str_or_null(p->mode),
 	    "policy_string", strings(p->strings, p->nstrings),
 	    "mx_host", strings(p->mx_host, p->nmx),

@@ -34,6 +34,7 @@ struct tlsrpt_failure {
 struct tlsrpt_policy {
 	char		*type;		/* as sent; NULL when missing */
 	char		*domain;	/* lower case, no final dot; or NULL */
+	int		 domain_from_header;	/* set by the caller */
 	char		*mode;		/* the sts policy's mode line, or NULL */
 	char		**strings;	/* policy-string lines */
 	size_t		 nstrings;

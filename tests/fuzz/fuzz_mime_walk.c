@@ -4,7 +4,8 @@
  * call is a report part or one rejection, never both for nothing: at most
  * WALK_PARTS_MAX parts, each with a printable label naming its part and
  * decoded content no larger than the message (transfer encodings only
- * shrink), the source passed through unchanged, and a rejection with a
+ * shrink), a TLS-Report-Domain that is a lower-case name or none, the
+ * source passed through unchanged, and a rejection with a
  * printable one-line reason when no part was found.
  */
 #include <stdint.h>
@@ -33,16 +34,21 @@ check_printable(const char *s, size_t max)
 }
 
 static void
-on_report(void *arg, const char *source, const char *part,
-    const unsigned char *data, size_t len)
+on_report(void *arg, const struct walk_part *p)
 {
 	struct seen *s = arg;
 
-	if (strcmp(source, SOURCE) != 0 || part == NULL ||
-	    strncmp(part, "part ", 5) != 0 || (len > 0 && data == NULL) ||
-	    len > s->size)
+	if (strcmp(p->source, SOURCE) != 0 || p->part == NULL ||
+	    strncmp(p->part, "part ", 5) != 0 || p->data == NULL ||
+	    p->len > s->size)
 		abort();
-	check_printable(part, WALK_PART_MAX);
+	check_printable(p->part, WALK_PART_MAX);
+	if (p->report_domain != NULL) {
+		check_printable(p->report_domain, WALK_DOMAIN_MAX);
+		if (p->report_domain[0] == '\0' ||
+		    strpbrk(p->report_domain, " \tABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+			abort();
+	}
 	s->parts++;
 }
 

@@ -136,8 +136,9 @@ expect_jq "$G" "$m | .policies[0].failures[0] | [.result_type, .sending_mta_ip, 
 expect_jq "$G" "$m | .part" "part 2 (application/tlsrpt)" "microsoft: the part in nested multipart"
 
 p='.reports[] | select(.organization == "mail.small.example")'
-expect_jq "$G" "$p | .policies[0] | [.type, .domain, .successful, .failed, (.failures | length)] | @csv" \
-    '"no-policy-found",,7,0,0' "postfix: no-policy-found without a policy domain"
+expect_jq "$G" "$p | .policies[0] | [.type, .domain, .domain_from_header, .successful, .failed, (.failures | length)] | @csv" \
+    '"no-policy-found","example.test",true,7,0,0' \
+    "postfix: no-policy-found without a policy domain takes the TLS-Report-Domain"
 expect_jq "$G" "$p | .part" "part 2.2 (application/tlsrpt+json)" "postfix: found in the attached message"
 
 t='.reports[] | select(.organization == "DANE Mailer")'
@@ -155,11 +156,11 @@ expect_jq "$G" "$c | .policies[0] | [.domain, .mode, .failed, .failed_in_details
     '"example.test","enforce",2,5,true' "detail counts above the total: both reported"
 
 expect_jq "$G" '.domains | map("\(.domain) \(.date) \(.reports) \(.successful) \(.failed) \(.failed_in_details)") | join(",")' \
-    "example.test 2026-03-02 4 172 10 10,example.test 2026-03-03 1 5 2 5,null 2026-03-02 1 7 0 0" \
+    "example.test 2026-03-02 5 179 10 10,example.test 2026-03-03 1 5 2 5" \
     "domains per policy domain and UTC day"
 day='.domains[] | select(.domain == "example.test" and .date == "2026-03-02")'
 expect_jq "$G" "$day | .organizations | sort | join(\",\")" \
-    "DANE Mailer,Google Inc.,Microsoft Corporation" "day: organisations"
+    "DANE Mailer,Google Inc.,Microsoft Corporation,mail.small.example" "day: organisations"
 expect_jq "$G" "$day | .result_types | to_entries | map(\"\(.key)=\(.value)\") | join(\",\")" \
     "sts-policy-fetch-error=5,certificate-expired=3,some-new-result=1,tlsa-invalid=1" "day: failures by result type"
 expect_jq "$G" "$day | [.receiving_mx[\"mx1.example.test\"], .receiving_mx.unknown, .receiving_mx[\"mx2.example.test\"], .sending_ip[\"209.85.220.41\"], .sending_ip[\"203.0.113.5\"]] | @csv" \
@@ -168,8 +169,16 @@ expect_jq "$G" "$day | [.receiving_mx[\"mx1.example.test\"], .receiving_mx.unkno
 # --domain and the window.
 expect_rc 0 "--domain" "$R" received -f json --domain EXAMPLE.test. -o "$T/dom.json" \
     "$T/google.json" "$T/box.mbox"
-expect_jq "$T/dom.json" '[.reports[].organization] | join(",")' "Google Inc." \
-    "--domain drops reports for other domains"
+expect_jq "$T/dom.json" '[.reports[].organization] | join(",")' "Google Inc.,mail.small.example" \
+    "--domain keeps the reports for that domain"
+expect_rc 0 "--domain, another" "$R" received -f json --domain other.test -o "$T/dom2.json" \
+    "$T/google.json" "$T/box.mbox"
+expect_jq "$T/dom2.json" '.reports | length' "0" "--domain drops reports for other domains"
+
+# A report file has no header: a policy without a domain stays without one.
+expect_rc 0 "no policy domain" "$R" received -f json -o "$T/nd.json" "$D/postfix.json"
+expect_jq "$T/nd.json" '[.reports[0].policies[0].domain, .reports[0].policies[0].domain_from_header, (.domains | map("\(.domain) \(.date) \(.successful)") | join(","))] | @csv' \
+    ',false,"null 2026-03-02 7"' "a report file: domain null, its own day row"
 expect_rc 0 "--since/--until" "$R" received -f json --since 2026-03-03 --until 2026-03-03 \
     -o "$T/win.json" "$T/google.json" "$T/overcount.bin"
 expect_jq "$T/win.json" '[.reports[].organization] | join(",")' "Counting Mailer" \
