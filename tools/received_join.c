@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "received_join.h"
 #include "report_jsonlist.h"
@@ -155,6 +156,31 @@ received_join_read(struct rcv_join *j, const struct received *rc,
 		return -1;
 	}
 	return 0;
+}
+
+int
+received_join_is_log(const char *path)
+{
+	char why[REC_ERROR_MAX], *line, *nl;
+	struct rec *r;
+	gzFile gz;
+	int n, is_log = 0;
+
+	if ((gz = gzopen(path, "rb")) == NULL)
+		return 0;
+	line = malloc(INPUT_LINE_MAX + 1);
+	r = malloc(sizeof(*r));
+	if (line != NULL && r != NULL &&
+	    (n = gzread(gz, line, INPUT_LINE_MAX)) > 0) {
+		line[n] = '\0';
+		if ((nl = memchr(line, '\n', (size_t)n)) != NULL)
+			n = (int)(nl - line);
+		is_log = rec_parse(line, (size_t)n, r, why, sizeof(why)) == 0;
+	}
+	free(line);
+	free(r);
+	gzclose(gz);
+	return is_log;
 }
 
 /* --- the report side ---------------------------------------------------- */

@@ -30,6 +30,11 @@ struct rcv_join *received_join_new(void);
  */
 int	received_join_read(struct rcv_join *, const struct received *rc,
 	    const char *path, char *err, size_t errsize);
+/*
+ * 1 when path is a milter log: a file (plain or gzip) whose first line is
+ * a log record (DESIGN.md 8), so logs and reports can be given together.
+ */
+int	received_join_is_log(const char *path);
 /* The joined report as a JSON object (NULL when memory runs out). */
 json_t	*received_join_json(const struct rcv_join *, const struct received *);
 /* The same as text. */

@@ -163,8 +163,14 @@ report_received(int argc, char *argv[])
 		return 2;
 	if (optind == argc)
 		received_read(&run.rc, "-");
-	for (int i = optind; i < argc && !run.rc.nomem; i++)
-		received_read(&run.rc, argv[i]);
+	for (int i = optind; i < argc && !run.rc.nomem; i++) {
+		/* A milter log among the INPUTs joins as --with-logs would. */
+		if (strcmp(argv[i], "-") != 0 && run.nlogs < LOGS_MAX &&
+		    received_join_is_log(argv[i]))
+			run.logs[run.nlogs++] = argv[i];
+		else
+			received_read(&run.rc, argv[i]);
+	}
 	if (!run.rc.nomem && run.nlogs > 0 && join_logs(&run) == -1)
 		run.rc.nomem = 1;
 	if (run.rc.nomem) {

@@ -33,6 +33,17 @@ expect_jq "$J" "$d | .days | map(\"\(.date) \(.milter_messages) \(.milter_would_
     "2026-03-02 5 4 Google Inc.+Microsoft Corporation+DANE Mailer 172 10,2026-03-03 2 1 Counting Mailer 5 2" \
     "per UTC day: the milter's counts beside the reporters'"
 
+# Both kinds of input together: a (gzip) milter log among the INPUTs.
+gzip -n -c "$D/join.jsonl" > "$T/join.jsonl.gz"
+expect_rc 0 "log as an INPUT" "$R" received -f json -o "$T/mixed.json" \
+    "$D/google.json" "$T/join.jsonl.gz" "$D/microsoft.json" "$D/overcount.json" "$T/tlsa.gz"
+expect_jq "$T/mixed.json" '[(.reports | length), (.rejected | length), .join.logs.records] | @csv' \
+    "4,0,7" "log as an INPUT: read as a log, not rejected as a report"
+"$JQ" -S .join "$J" > "$T/a"
+"$JQ" -S .join "$T/mixed.json" > "$T/b"
+cmp -s "$T/a" "$T/b" && ok "log as an INPUT: the same join as --with-logs" ||
+    fail "log as an INPUT: join differs"
+
 # Without the Google report, Google is no longer known to apply MTA-STS.
 expect_rc 0 "join without the Google report" "$R" received -f json -o "$T/j2.json" \
     --with-logs "$D/join.jsonl" "$D/microsoft.json"
