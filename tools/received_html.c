@@ -198,6 +198,15 @@ static const struct col org_cols[] = {
 	{ "reported failed", "reported_failed", COL_COUNT }
 };
 
+static const struct col org_day_cols[] = {
+	{ "organisation", "organization", COL_TEXT },
+	{ "day", "date", COL_TEXT },
+	{ "sessions reported ok", "reported_successful", COL_COUNT },
+	{ "reported failed", "reported_failed", COL_COUNT },
+	{ "messages seen from its senders", "milter_messages", COL_COUNT },
+	{ "would fail", "milter_would_fail", COL_COUNT }
+};
+
 static const struct col report_day_cols[] = {
 	{ "policy domain", "domain", COL_TEXT },
 	{ "day", "date", COL_TEXT },
@@ -227,6 +236,28 @@ titled(FILE *f, const char *h, const char *title, const json_t *rows,
 		table(f, rows, cols, ncols);
 }
 
+/* Per reporter and day, what it reported beside what the milter saw. */
+static void
+org_days(FILE *f, const json_t *orgs)
+{
+	json_t *rows = json_array(), *row;
+	const json_t *o, *day;
+	size_t i, j;
+
+	json_array_foreach(orgs, i, o) {
+		json_array_foreach(json_object_get(o, "days"), j, day) {
+			row = json_deep_copy(day);
+			json_object_set(row, "organization",
+			    json_object_get(o, "organization"));
+			json_array_append_new(rows, row);
+		}
+	}
+	fputs("<h3>Per reporter and UTC day: its report beside what this MX "
+	    "saw of its senders</h3>\n", f);
+	table(f, rows, org_day_cols, NCOLS(org_day_cols));
+	json_decref(rows);
+}
+
 static void
 joined_domain(FILE *f, const json_t *d, size_t no)
 {
@@ -242,6 +273,7 @@ joined_domain(FILE *f, const json_t *d, size_t no)
 	fputs("<h3>Reporters and the senders they map to</h3>\n", f);
 	table(f, json_object_get(d, "organizations"), org_cols,
 	    NCOLS(org_cols));
+	org_days(f, json_object_get(d, "organizations"));
 	titled(f, "h3", "1. Reporting senders that would fail (they stop "
 	    "delivering at enforce)", json_object_get(d, "aware_failing"),
 	    aware_cols, NCOLS(aware_cols));

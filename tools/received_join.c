@@ -22,16 +22,17 @@
 #define JOIN_LIST_CAP	64	/* IPs, MX names, days kept per sender */
 #define JOIN_NAME_MAX	256
 
+struct jday {
+	unsigned long	 msgs, wf_msgs;
+};
+
 struct jsender {
 	char		*key;
 	char		 ptr_reg[JOIN_NAME_MAX], helo_reg[JOIN_NAME_MAX];
 	unsigned long	 msgs, wf_msgs;
 	unsigned	 reasons;
 	struct strlist	 ips, wf_ips, mxs, days;
-};
-
-struct jday {
-	unsigned long	 msgs, wf_msgs;
+	struct strmap	 per_day;	/* "YYYY-MM-DD": struct jday */
 };
 
 struct jdomain {
@@ -78,7 +79,7 @@ add_domain_entry(struct rcv_join *j, const struct rec *r,
 	const char *key;
 	struct jdomain *d;
 	struct jsender *s;
-	struct jday *day;
+	struct jday *day, *sday;
 	int wf = rd->result == VERDICT_WOULD_FAIL;
 
 	if ((d = slot_new(&j->doms, rd->domain, sizeof(*d))) == NULL)
@@ -88,7 +89,8 @@ add_domain_entry(struct rcv_join *j, const struct rec *r,
 	key = ptr_reg[0] != '\0' ? ptr_reg : helo_reg[0] != '\0' ? helo_reg :
 	    r->ip;
 	if ((s = slot_new(&d->senders, key, sizeof(*s))) == NULL ||
-	    (day = slot_new(&d->days, date, sizeof(*day))) == NULL)
+	    (day = slot_new(&d->days, date, sizeof(*day))) == NULL ||
+	    (sday = slot_new(&s->per_day, date, sizeof(*sday))) == NULL)
 		return -1;
 	if (s->key == NULL) {
 		if ((s->key = strdup(key)) == NULL)
@@ -98,9 +100,11 @@ add_domain_entry(struct rcv_join *j, const struct rec *r,
 	}
 	s->msgs++;
 	day->msgs++;
+	sday->msgs++;
 	if (wf) {
 		s->wf_msgs++;
 		day->wf_msgs++;
+		sday->wf_msgs++;
 		s->reasons |= rd->reasons;
 		if (strlist_add(&s->wf_ips, r->ip, JOIN_LIST_CAP) == -1 ||
 		    strlist_add(&s->days, date, JOIN_LIST_CAP) == -1)
@@ -481,20 +485,106 @@ unseen_json(const struct received *rc, const char *name,
 	return a;
 }
 
-/* Per reporter organisation: its domains, the senders it maps to. */
+/* Add n to the integer member key of o. */
+static void
+add_to(json_t *o, const char *key, unsigned long n)
+{
+	json_object_set_new(o, key, json_integer(json_integer_value(
+	    json_object_get(o, key)) + (json_int_t)n));
+}
+
+/* The entry of date in map, created with zero counts. */
+static json_t *
+day_entry(json_t *map, const char *date, int with_reporters)
+{
+	json_t *e = json_object_get(map, date);
+
+	if (e != NULL)
+		return e;
+	e = json_pack("{ss sI sI sI sI}", "date", date,
+	    "milter_messages", (json_int_t)0,
+	    "milter_would_fail", (json_int_t)0,
+	    "reported_successful", (json_int_t)0,
+	    "reported_failed", (json_int_t)0);
+	if (with_reporters)
+		json_object_set_new(e, "reporters", json_array());
+	json_object_set_new(map, date, e);
+	return e;
+}
+
+/* The milter's counts of one day into its entry. */
+static void
+add_milter_days(json_t *map, const struct strmap *per_day, int with_reporters)
+{
+	for (size_t i = 0; i < per_day->cap; i++) {
+		const struct jday *day = per_day->slots[i].value;
+		json_t *e;
+
+		if (per_day->slots[i].key == NULL)
+			continue;
+		e = day_entry(map, per_day->slots[i].key, with_reporters);
+		add_to(e, "milter_messages", day->msgs);
+		add_to(e, "milter_would_fail", day->wf_msgs);
+	}
+}
+
+/* A report policy's counts into the entry of its day. */
+static json_t *
+add_reported_day(json_t *map, const struct tlsrpt_report *r,
+    const struct tlsrpt_policy *p, int with_reporters)
+{
+	char date[UTCTIME_DATE_LEN];
+	json_t *e;
+
+	utctime_format_date(tlsrpt_day(r) * UTCTIME_DAY, date, sizeof(date));
+	e = day_entry(map, date, with_reporters);
+	add_to(e, "reported_successful", p->successful);
+	add_to(e, "reported_failed", p->failed);
+	return e;
+}
+
+/* The entries of a date map as an array in date order; map is released. */
+static json_t *
+sorted_days(json_t *map)
+{
+	json_t *list = json_array(), *e;
+	const char **keys = calloc(json_object_size(map) + 1, sizeof(*keys));
+	const char *k;
+	size_t nk = 0;
+
+	json_object_foreach(map, k, e) {
+		if (keys != NULL)
+			keys[nk++] = k;
+	}
+	if (keys != NULL) {
+		qsort(keys, nk, sizeof(*keys), cmp_str);
+		for (size_t i = 0; i < nk; i++)
+			json_array_append(list, json_object_get(map, keys[i]));
+	}
+	free(keys);
+	json_decref(map);
+	return list;
+}
+
+/*
+ * Per reporter organisation: its domains, the senders it maps to and how
+ * sure that is, its totals, and per UTC day what it reported beside what
+ * the milter saw of those senders (the same day and sender, side by side).
+ */
 static json_t *
 orgs_json(const struct received *rc, const char *name, struct jsender **sv,
     size_t n)
 {
 	const struct tlsrpt_report *r;
 	const struct tlsrpt_policy *p;
-	json_t *by_org = json_object(), *list = json_array(), *o;
-	const char *m, *org;
+	json_t *by_org = json_object(), *org_days = json_object();
+	json_t *list = json_array(), *o, *e;
+	const char *m, *org, *k;
 	char a[JOIN_NAME_MAX], b[JOIN_NAME_MAX];
 
 	FOR_POLICIES(rc, name, r, p) {
 		if ((o = json_object_get(by_org, r->org)) == NULL) {
-			json_t *senders = json_array();
+			json_t *senders = json_array(), *days = json_object();
 			const char *sure = "none";
 
 			for (size_t i = 0; i < n; i++) {
@@ -503,6 +593,7 @@ orgs_json(const struct received *rc, const char *name, struct jsender **sv,
 					continue;
 				json_array_append_new(senders,
 				    json_string(sv[i]->key));
+				add_milter_days(days, &sv[i]->per_day, 0);
 				if (strcmp(sure, "ip") != 0)
 					sure = m;
 			}
@@ -518,15 +609,18 @@ orgs_json(const struct received *rc, const char *name, struct jsender **sv,
 				json_array_append_new(json_object_get(o,
 				    "reporter_domains"), json_string(b));
 			json_object_set_new(by_org, r->org, o);
+			json_object_set_new(org_days, r->org, days);
 			json_array_append(list, o);
 		}
-		json_object_set_new(o, "reported_successful", json_integer(
-		    json_integer_value(json_object_get(o,
-		    "reported_successful")) + (json_int_t)p->successful));
-		json_object_set_new(o, "reported_failed", json_integer(
-		    json_integer_value(json_object_get(o, "reported_failed")) +
-		    (json_int_t)p->failed));
+		add_to(o, "reported_successful", p->successful);
+		add_to(o, "reported_failed", p->failed);
+		add_reported_day(json_object_get(org_days, r->org), r, p, 0);
 	}
+	json_object_foreach(by_org, k, o) {
+		e = json_object_get(org_days, k);
+		json_object_set_new(o, "days", sorted_days(json_incref(e)));
+	}
+	json_decref(org_days);
 	json_decref(by_org);
 	return list;
 }
@@ -551,62 +645,17 @@ days_json(const struct received *rc, const char *name,
 {
 	const struct tlsrpt_report *r;
 	const struct tlsrpt_policy *p;
-	json_t *by_day = json_object(), *e, *list = json_array();
-	char date[UTCTIME_DATE_LEN];
-	const char *k;
+	json_t *map = json_object(), *e;
 
-	for (size_t i = 0; d != NULL && i < d->days.cap; i++) {
-		const struct jday *day = d->days.slots[i].value;
-
-		if (d->days.slots[i].key == NULL)
-			continue;
-		json_object_set_new(by_day, d->days.slots[i].key, json_pack(
-		    "{ss sI sI s[] sI sI}", "date", d->days.slots[i].key,
-		    "milter_messages", (json_int_t)day->msgs,
-		    "milter_would_fail", (json_int_t)day->wf_msgs,
-		    "reporters", "reported_successful", (json_int_t)0,
-		    "reported_failed", (json_int_t)0));
-	}
+	if (d != NULL)
+		add_milter_days(map, &d->days, 1);
 	FOR_POLICIES(rc, name, r, p) {
-		utctime_format_date(tlsrpt_day(r) * UTCTIME_DAY, date,
-		    sizeof(date));
-		if ((e = json_object_get(by_day, date)) == NULL) {
-			e = json_pack("{ss sI sI s[] sI sI}", "date", date,
-			    "milter_messages", (json_int_t)0,
-			    "milter_would_fail", (json_int_t)0, "reporters",
-			    "reported_successful", (json_int_t)0,
-			    "reported_failed", (json_int_t)0);
-			json_object_set_new(by_day, date, e);
-		}
+		e = add_reported_day(map, r, p, 1);
 		if (!in_array(json_object_get(e, "reporters"), r->org))
 			json_array_append_new(json_object_get(e, "reporters"),
 			    json_string(r->org));
-		json_object_set_new(e, "reported_successful", json_integer(
-		    json_integer_value(json_object_get(e,
-		    "reported_successful")) + (json_int_t)p->successful));
-		json_object_set_new(e, "reported_failed", json_integer(
-		    json_integer_value(json_object_get(e, "reported_failed")) +
-		    (json_int_t)p->failed));
 	}
-	{
-		const char **keys = calloc(json_object_size(by_day) + 1,
-		    sizeof(*keys));
-		size_t nk = 0;
-
-		json_object_foreach(by_day, k, e) {
-			if (keys != NULL)
-				keys[nk++] = k;
-		}
-		if (keys != NULL) {
-			qsort(keys, nk, sizeof(*keys), cmp_str);
-			for (size_t i = 0; i < nk; i++)
-				json_array_append(list, json_object_get(by_day,
-				    keys[i]));
-		}
-		free(keys);
-	}
-	json_decref(by_day);
-	return list;
+	return sorted_days(map);
 }
 
 static json_t *
@@ -726,8 +775,8 @@ text_senders(FILE *f, const char *title, const json_t *a)
 int
 received_join_text(FILE *f, const json_t *join)
 {
-	const json_t *d, *e;
-	size_t i, k;
+	const json_t *d, *e, *day;
+	size_t i, j, k;
 
 	fprintf(f, "\njoined with the milter's logs: %lld lines, %lld "
 	    "records, %lld malformed\n", (long long)json_integer_value(
@@ -749,6 +798,9 @@ received_join_text(FILE *f, const json_t *join)
 			    (long long)json_integer_value(json_object_get(e,
 			    "milter_messages")), (long long)json_integer_value(
 			    json_object_get(e, "milter_would_fail")));
+			if (json_array_size(json_object_get(e, "reporters")) ==
+			    0)
+				fputs("no report", f);
 			text_names(f, json_object_get(e, "reporters"));
 			fprintf(f, ") %lld ok, %lld failed\n",
 			    (long long)json_integer_value(json_object_get(e,
@@ -764,6 +816,18 @@ received_join_text(FILE *f, const json_t *join)
 			text_names(f, json_object_get(e, "senders"));
 			fprintf(f, " (match: %s)\n", json_string_value(
 			    json_object_get(e, "match")));
+			json_array_foreach(json_object_get(e, "days"), j, day)
+				fprintf(f, "    %s: reported %lld ok, %lld "
+				    "failed; milter %lld messages, %lld would "
+				    "fail\n", json_string_value(json_object_get(
+				    day, "date")), (long long)json_integer_value(
+				    json_object_get(day, "reported_successful")),
+				    (long long)json_integer_value(json_object_get(
+				    day, "reported_failed")),
+				    (long long)json_integer_value(json_object_get(
+				    day, "milter_messages")),
+				    (long long)json_integer_value(json_object_get(
+				    day, "milter_would_fail")));
 		}
 		text_senders(f, "1. reporting senders that would fail (stop "
 		    "delivering at enforce)", json_object_get(d,
@@ -803,6 +867,7 @@ free_sender(void *p)
 	strlist_free(&s->wf_ips);
 	strlist_free(&s->mxs);
 	strlist_free(&s->days);
+	strmap_free(&s->per_day, free);
 	free(s);
 }
 

@@ -33,6 +33,13 @@ expect_jq "$J" "$d | .days | map(\"\(.date) \(.milter_messages) \(.milter_would_
     "2026-03-02 5 4 Google Inc.+Microsoft Corporation+DANE Mailer 172 10,2026-03-03 2 1 Counting Mailer 5 2" \
     "per UTC day: the milter's counts beside the reporters'"
 
+expect_jq "$J" "$d | .organizations | map(select(.days | length > 0) | \"\(.organization): \(.days | map(\"\(.date) \(.milter_messages)/\(.milter_would_fail) \(.reported_successful)/\(.reported_failed)\") | join(\";\"))\") | .[]" \
+"Google Inc.: 2026-03-02 2/2 120/3
+Microsoft Corporation: 2026-03-02 0/0 40/5
+Counting Mailer: 2026-03-03 1/0 5/2
+DANE Mailer: 2026-03-02 1/1 12/2" \
+    "per organisation and day: the milter's messages beside the reported sessions"
+
 # Both kinds of input together: a (gzip) milter log among the INPUTs.
 gzip -n -c "$D/join.jsonl" > "$T/join.jsonl.gz"
 expect_rc 0 "log as an INPUT" "$R" received -f json -o "$T/mixed.json" \
