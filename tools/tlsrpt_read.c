@@ -422,6 +422,14 @@ parse_json(struct rd *rd, const unsigned char *s, size_t len,
 		s += 3;
 		len -= 3;
 	}
+	for (size_t i = 0; i < len && i < 64; i++) {
+		if (s[i] == '<')
+			return bad(rd, "XML, not JSON (a DMARC report, not "
+			    "TLS-RPT?)");
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' &&
+		    s[i] != '\n')
+			break;
+	}
 	if (too_deep(s, len, TLSRPT_DEPTH_MAX))
 		return bad(rd, "JSON nested deeper than %d levels",
 		    TLSRPT_DEPTH_MAX);

@@ -70,6 +70,8 @@ static const struct read_case reads[] = {
 	{ HEAD "\"policies\":\"none\"}", "policies is not an array" },
 	{ HEAD "\"policies\":[[]]}", "policies[0] is not an object" },
 	{ "[]", "the JSON text is not an object" },
+	{ "\n<?xml version=\"1.0\"?><feedback/>",
+	    "XML, not JSON (a DMARC report, not TLS-RPT?)" },
 	{ "", "not JSON: line 1 column 0: '[' or '{' expected near end of "
 	    "file" },
 	{ "[[[[[[[[[[[[[[[[[", "JSON nested deeper than 16 levels" },
