@@ -215,18 +215,39 @@ has(const struct strlist *l, const char *s)
 	return 0;
 }
 
-static int
-same_domain(const struct jsender *s, const char *a, const char *b)
-{
-	const char *mine[2] = { s->ptr_reg, s->helo_reg };
+/*
+ * Reporters whose mail leaves from another registered domain than the one
+ * they report from: Microsoft reports as microsoft.com and sends from
+ * *.outbound.protection.outlook.com.
+ */
+static const struct {
+	const char	*reporter, *sender;
+} domain_aliases[] = {
+	{ "microsoft.com", "outlook.com" }
+};
 
-	for (int i = 0; i < 2; i++) {
-		if (mine[i][0] != '\0' && ((a[0] != '\0' &&
-		    strcmp(mine[i], a) == 0) || (b[0] != '\0' &&
-		    strcmp(mine[i], b) == 0)))
+/* 1 when a sender's registered domain r is the reporter's domain d. */
+static int
+domain_is(const char *r, const char *d)
+{
+	if (r[0] == '\0' || d[0] == '\0')
+		return 0;
+	if (strcmp(r, d) == 0)
+		return 1;
+	for (size_t i = 0; i < sizeof(domain_aliases) /
+	    sizeof(domain_aliases[0]); i++) {
+		if (strcmp(d, domain_aliases[i].reporter) == 0 &&
+		    strcmp(r, domain_aliases[i].sender) == 0)
 			return 1;
 	}
 	return 0;
+}
+
+static int
+same_domain(const struct jsender *s, const char *a, const char *b)
+{
+	return domain_is(s->ptr_reg, a) || domain_is(s->ptr_reg, b) ||
+	    domain_is(s->helo_reg, a) || domain_is(s->helo_reg, b);
 }
 
 /* How sure the match of a sender to a reporter is: "ip", "domain", NULL. */

@@ -40,6 +40,13 @@ Counting Mailer: 2026-03-03 1/0 5/2
 DANE Mailer: 2026-03-02 1/1 12/2" \
     "per organisation and day: the milter's messages beside the reported sessions"
 
+# Microsoft reports as microsoft.com and sends from outlook.com.
+sed 's/"contact-info":null/"contact-info":"tlsrpt-noreply@microsoft.com"/' "$D/microsoft.json" > "$T/ms.json"
+sed -n 4p "$D/join.jsonl" | sed 's/198.51.100.99/40.107.1.2/; s/smtp.legacy.example/mail-dm6nam10on2001.outbound.protection.outlook.com/g' > "$T/ms.jsonl"
+expect_rc 0 "microsoft join" "$R" received -f json -o "$T/ms.out" --with-logs "$T/ms.jsonl" "$T/ms.json"
+expect_jq "$T/ms.out" "$d | .aware_failing | map(\"\(.sender) \(.match) \(.organization)\") | join(\",\")" \
+    "outlook.com domain Microsoft Corporation" "microsoft.com reporter matched to outlook.com senders"
+
 # Both kinds of input together: a (gzip) milter log among the INPUTs.
 gzip -n -c "$D/join.jsonl" > "$T/join.jsonl.gz"
 expect_rc 0 "log as an INPUT" "$R" received -f json -o "$T/mixed.json" \
