@@ -1,8 +1,9 @@
 #!/bin/sh
 # received.sh - `mtasts-report received`: the TLS-RPT fixtures of
 # tests/data/received (written from the RFC 8460 field list, with the quirks
-# real reporters send) wrapped as plain JSON, gzip, email (base64 and not,
-# nested multipart, an attached message), mbox and Maildir; the JSON output
+# real reporters send) wrapped as plain JSON, gzip, email (base64,
+# quoted-printable and 7bit, nested multipart, an attached message), mbox
+# and Maildir; the JSON output
 # checked field by field, duplicates counted once, malformed inputs
 # rejected with a one-line reason and exit 1 while the rest is reported.
 . "${HERE:-$(dirname "$0")}/lib.sh"
@@ -62,13 +63,15 @@ msg "$T/microsoft.eml" "Report Domain: example.test Submitter: microsoft.com" "$
 } > "$T/tlsa.body"
 msg "$T/tlsa.eml" "Report Domain: example.test Submitter: dane.example" "$T/tlsa.body"
 
-# Postfix: the report in a message attached to a forward (message/rfc822).
+# Postfix: the report in a message attached to a forward (message/rfc822),
+# quoted-printable (soft line breaks every 60 characters).
 {
 	printf 'Content-Type: multipart/report; report-type="tlsrpt"; boundary="p"\n\n'
 	printf -- '--p\nContent-Type: text/plain\n\nreport\n'
-	printf -- '--p\nContent-Type: application/tlsrpt+json\n\n'
-	cat "$D/postfix.json"
-	printf -- '--p--\n'
+	printf -- '--p\nContent-Type: application/tlsrpt+json\n'
+	printf 'Content-Transfer-Encoding: quoted-printable\n\n'
+	tr -d '\n' < "$D/postfix.json" | sed 's/=/=3D/g' | fold -w 60 | sed '$!s/$/=/'
+	printf '\n--p--\n'
 } > "$T/postfix.inner"
 msg "$T/postfix.inner.eml" "Report Domain: example.test Submitter: small.example" "$T/postfix.inner"
 {
