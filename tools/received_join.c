@@ -413,7 +413,7 @@ find_domain(const struct rcv_join *j, const char *name)
 	return NULL;
 }
 
-/* Calls fn for each policy of the reports about domain name. */
+/* Loops over every policy (p, of report r) about policy domain name. */
 #define FOR_POLICIES(rc, name, r, p) \
 	for (size_t ri_ = 0; ri_ < (rc)->nreports; ri_++) \
 		for (size_t pi_ = 0; pi_ < (rc)->reports[ri_].r.npolicies; \

@@ -3,9 +3,9 @@
 # tests/data/received (written from the RFC 8460 field list, with the quirks
 # real reporters send) wrapped as plain JSON, gzip, email (base64,
 # quoted-printable and 7bit, nested multipart, an attached message), mbox
-# and Maildir; the JSON output
-# checked field by field, duplicates counted once, malformed inputs
-# rejected with a one-line reason and exit 1 while the rest is reported.
+# and Maildir; the JSON output checked field by field, duplicates counted
+# once, malformed inputs rejected with a one-line reason and exit 1 while
+# the rest is reported.
 . "${HERE:-$(dirname "$0")}/lib.sh"
 D=$DATA/../received
 
