@@ -33,6 +33,8 @@ struct jsender {
 	unsigned	 reasons;
 	struct strlist	 ips, wf_ips, mxs, days;
 	struct strmap	 per_day;	/* "YYYY-MM-DD": struct jday */
+	const char	*match;		/* "ip", "domain" or NULL: see below */
+	const char	*match_org;	/* the reporter it was matched to */
 };
 
 struct jdomain {
@@ -250,19 +252,95 @@ same_domain(const struct jsender *s, const char *a, const char *b)
 	    domain_is(s->helo_reg, a) || domain_is(s->helo_reg, b);
 }
 
-/* How sure the match of a sender to a reporter is: "ip", "domain", NULL. */
-static const char *
-match(const struct jsender *s, const struct tlsrpt_report *r,
-    const struct tlsrpt_policy *p)
-{
-	char a[JOIN_NAME_MAX], b[JOIN_NAME_MAX];
+/*
+ * The join of one policy domain: its log side, its senders sorted by key,
+ * and every IP address those senders used.
+ */
+struct jctx {
+	const struct received *rc;
+	const char	*name;
+	const struct jdomain *d;	/* NULL: no log names the domain */
+	struct jsender	**sv;
+	size_t		 n;
+	struct strmap	 by_ip;		/* IP: struct jsender */
+};
 
-	for (size_t i = 0; i < p->nfailures; i++) {
-		if (has(&s->ips, p->failures[i].sending_ip))
-			return "ip";
+/* Loops over every policy (p, of report r) about policy domain name. */
+#define FOR_POLICIES(rc, name, r, p) \
+	for (size_t ri_ = 0; ri_ < (rc)->nreports; ri_++) \
+		for (size_t pi_ = 0; pi_ < (rc)->reports[ri_].r.npolicies; \
+		    pi_++) \
+			if (((r) = &(rc)->reports[ri_].r, \
+			    (p) = &(r)->policies[pi_], \
+			    (p)->domain != NULL && \
+			    strcmp((p)->domain, (name)) == 0))
+
+static struct jsender *
+sender_by_ip(const struct jctx *c, const char *ip)
+{
+	return ip != NULL ? strmap_get(&c->by_ip, ip, strlen(ip)) : NULL;
+}
+
+/*
+ * Match each sender to a reporter, and say how sure that is: "ip" when a
+ * failure in the report names one of the sender's addresses (the first
+ * such report wins), else "domain" when the reporter's domain is the
+ * sender's PTR or HELO registered domain (the first such reporter), else
+ * none. -1 when memory runs out.
+ */
+static int
+compute_matches(struct jctx *c)
+{
+	const struct tlsrpt_report *r;
+	const struct tlsrpt_policy *p;
+	struct strmap seen;
+	char a[JOIN_NAME_MAX], b[JOIN_NAME_MAX];
+	void **slot;
+
+	for (size_t i = 0; i < c->n; i++) {
+		c->sv[i]->match = c->sv[i]->match_org = NULL;
+		for (size_t k = 0; k < c->sv[i]->ips.n; k++) {
+			const char *ip = c->sv[i]->ips.v[k];
+
+			if ((slot = strmap_slot(&c->by_ip, ip, strlen(ip))) ==
+			    NULL)
+				return -1;
+			if (*slot == NULL)
+				*slot = c->sv[i];
+		}
 	}
-	reporter_domains(r, a, b);
-	return same_domain(s, a, b) ? "domain" : NULL;
+	FOR_POLICIES(c->rc, c->name, r, p) {
+		for (size_t k = 0; k < p->nfailures; k++) {
+			struct jsender *s = sender_by_ip(c,
+			    p->failures[k].sending_ip);
+
+			if (s != NULL && s->match == NULL) {
+				s->match = "ip";
+				s->match_org = r->org;
+			}
+		}
+	}
+	strmap_init(&seen);
+	FOR_POLICIES(c->rc, c->name, r, p) {
+		if ((slot = strmap_slot(&seen, r->org, strlen(r->org))) ==
+		    NULL) {
+			strmap_free(&seen, NULL);
+			return -1;
+		}
+		if (*slot != NULL)
+			continue;
+		*slot = (void *)r;
+		reporter_domains(r, a, b);
+		for (size_t i = 0; i < c->n; i++) {
+			if (c->sv[i]->match == NULL &&
+			    same_domain(c->sv[i], a, b)) {
+				c->sv[i]->match = "domain";
+				c->sv[i]->match_org = r->org;
+			}
+		}
+	}
+	strmap_free(&seen, NULL);
+	return 0;
 }
 
 /* Result types a session with this MX can show (what the milter judges). */
@@ -284,11 +362,12 @@ session_level(const char *type)
 
 /* NULL when the milter saw this failure, else where to look. */
 static const char *
-unseen_where(const char *name, const struct jdomain *d,
-    const struct jsender *matched, const struct tlsrpt_failure *f, char *buf,
-    size_t size)
+unseen_where(const struct jctx *c, const struct jsender *matched,
+    const struct tlsrpt_failure *f, char *buf, size_t size)
 {
-	const char *t = f->result_type;
+	const char *t = f->result_type, *name = c->name;
+	const struct jdomain *d = c->d;
+	const struct jsender *s;
 
 	if (strncmp(t, "sts-", 4) == 0) {
 		snprintf(buf, size, "the policy: the _mta-sts.%s TXT record "
@@ -313,14 +392,9 @@ unseen_where(const char *name, const struct jdomain *d,
 	if (matched != NULL && matched->wf_msgs > 0 &&
 	    (f->sending_ip == NULL || has(&matched->wf_ips, f->sending_ip)))
 		return NULL;
-	if (f->sending_ip != NULL) {
-		for (size_t i = 0; i < d->senders.cap; i++) {
-			const struct jsender *s = d->senders.slots[i].value;
-
-			if (s != NULL && has(&s->wf_ips, f->sending_ip))
-				return NULL;
-		}
-	}
+	if ((s = sender_by_ip(c, f->sending_ip)) != NULL &&
+	    has(&s->wf_ips, f->sending_ip))
+		return NULL;
 	return "the TLS this sender met: the milter saw no failing session "
 	    "from it (another path to the MX, or a certificate the milter "
 	    "did not see)";
@@ -413,53 +487,20 @@ find_domain(const struct rcv_join *j, const char *name)
 	return NULL;
 }
 
-/* Loops over every policy (p, of report r) about policy domain name. */
-#define FOR_POLICIES(rc, name, r, p) \
-	for (size_t ri_ = 0; ri_ < (rc)->nreports; ri_++) \
-		for (size_t pi_ = 0; pi_ < (rc)->reports[ri_].r.npolicies; \
-		    pi_++) \
-			if (((r) = &(rc)->reports[ri_].r, \
-			    (p) = &(r)->policies[pi_], \
-			    (p)->domain != NULL && \
-			    strcmp((p)->domain, (name)) == 0))
-
-/* The reporter a sender is best matched to ("ip" before "domain"). */
-static const char *
-best_match(const struct received *rc, const char *name,
-    const struct jsender *s, const char **org)
-{
-	const struct tlsrpt_report *r;
-	const struct tlsrpt_policy *p;
-	const char *best = NULL, *m;
-
-	*org = NULL;
-	FOR_POLICIES(rc, name, r, p) {
-		if ((m = match(s, r, p)) == NULL ||
-		    (best != NULL && strcmp(best, "ip") == 0))
-			continue;
-		if (best == NULL || strcmp(m, "ip") == 0) {
-			best = m;
-			*org = r->org;
-		}
-	}
-	return best;
-}
-
 /* The would-fail sender a reporter's failures are best explained by. */
 static const struct jsender *
-sender_of_reporter(const struct received *rc, const char *name,
-    struct jsender **sv, size_t n, const char *org)
+sender_of_reporter(const struct jctx *c, const char *org)
 {
 	const struct jsender *found = NULL;
-	const char *m, *o;
 
-	for (size_t i = 0; i < n; i++) {
-		if (sv[i]->wf_msgs == 0 ||
-		    (m = best_match(rc, name, sv[i], &o)) == NULL ||
-		    strcmp(o, org) != 0)
+	for (size_t i = 0; i < c->n; i++) {
+		const struct jsender *s = c->sv[i];
+
+		if (s->wf_msgs == 0 || s->match == NULL ||
+		    strcmp(s->match_org, org) != 0)
 			continue;
-		if (found == NULL || strcmp(m, "ip") == 0)
-			found = sv[i];
+		if (found == NULL || strcmp(s->match, "ip") == 0)
+			found = s;
 	}
 	return found;
 }
@@ -467,8 +508,7 @@ sender_of_reporter(const struct received *rc, const char *name,
 #define JOIN_UNSEEN_MAX	500
 
 static json_t *
-unseen_json(const struct received *rc, const char *name,
-    const struct jdomain *d, struct jsender **sv, size_t n, int *truncated)
+unseen_json(const struct jctx *c, int *truncated)
 {
 	const struct tlsrpt_report *r;
 	const struct tlsrpt_policy *p;
@@ -477,14 +517,13 @@ unseen_json(const struct received *rc, const char *name,
 	const char *where;
 
 	*truncated = 0;
-	FOR_POLICIES(rc, name, r, p) {
-		const struct jsender *s = sender_of_reporter(rc, name, sv, n,
-		    r->org);
+	FOR_POLICIES(c->rc, c->name, r, p) {
+		const struct jsender *s = sender_of_reporter(c, r->org);
 
 		for (size_t i = 0; i < p->nfailures; i++) {
 			const struct tlsrpt_failure *f = &p->failures[i];
 
-			if ((where = unseen_where(name, d, s, f, buf,
+			if ((where = unseen_where(c, s, f, buf,
 			    sizeof(buf))) == NULL)
 				continue;
 			if (json_array_size(a) >= JOIN_UNSEEN_MAX) {
@@ -593,30 +632,31 @@ sorted_days(json_t *map)
  * the milter saw of those senders (the same day and sender, side by side).
  */
 static json_t *
-orgs_json(const struct received *rc, const char *name, struct jsender **sv,
-    size_t n)
+orgs_json(const struct jctx *c)
 {
 	const struct tlsrpt_report *r;
 	const struct tlsrpt_policy *p;
 	json_t *by_org = json_object(), *org_days = json_object();
 	json_t *list = json_array(), *o, *e;
-	const char *m, *org, *k;
+	const char *k;
 	char a[JOIN_NAME_MAX], b[JOIN_NAME_MAX];
 
-	FOR_POLICIES(rc, name, r, p) {
+	FOR_POLICIES(c->rc, c->name, r, p) {
 		if ((o = json_object_get(by_org, r->org)) == NULL) {
 			json_t *senders = json_array(), *days = json_object();
 			const char *sure = "none";
 
-			for (size_t i = 0; i < n; i++) {
-				if ((m = best_match(rc, name, sv[i], &org)) ==
-				    NULL || strcmp(org, r->org) != 0)
+			for (size_t i = 0; i < c->n; i++) {
+				const struct jsender *s = c->sv[i];
+
+				if (s->match == NULL ||
+				    strcmp(s->match_org, r->org) != 0)
 					continue;
 				json_array_append_new(senders,
-				    json_string(sv[i]->key));
-				add_milter_days(days, &sv[i]->per_day, 0);
+				    json_string(s->key));
+				add_milter_days(days, &s->per_day, 0);
 				if (strcmp(sure, "ip") != 0)
-					sure = m;
+					sure = s->match;
 			}
 			reporter_domains(r, a, b);
 			o = json_pack("{ss s[] ss so sI sI}", "organization",
@@ -683,38 +723,43 @@ static json_t *
 domain_json(const struct rcv_join *j, const struct received *rc,
     const char *name)
 {
-	const struct jdomain *d = find_domain(j, name);
-	struct jsender **sv;
-	json_t *aware = json_array(), *unaware = json_array(), *o, *unseen;
+	struct jctx c = { .rc = rc, .name = name, .d = find_domain(j, name) };
+	json_t *aware, *unaware, *o, *unseen;
 	char text[300];
-	const char *m, *org;
-	size_t n;
 	int truncated;
 
-	if ((sv = senders_of(d, &n)) == NULL)
+	strmap_init(&c.by_ip);
+	if ((c.sv = senders_of(c.d, &c.n)) == NULL ||
+	    compute_matches(&c) == -1) {
+		free(c.sv);
+		strmap_free(&c.by_ip, NULL);
 		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		if (sv[i]->wf_msgs == 0)
-			continue;
-		o = sender_json(sv[i]);
-		if ((m = best_match(rc, name, sv[i], &org)) != NULL) {
-			json_object_set_new(o, "match", json_string(m));
-			json_object_set_new(o, "organization",
-			    json_string(org));
-			json_array_append_new(aware, o);
-		} else {
-			json_object_set_new(o, "match", json_string("none"));
-			json_array_append_new(unaware, o);
-		}
 	}
-	unseen = unseen_json(rc, name, d, sv, n, &truncated);
+	aware = json_array();
+	unaware = json_array();
+	for (size_t i = 0; i < c.n; i++) {
+		const struct jsender *s = c.sv[i];
+
+		if (s->wf_msgs == 0)
+			continue;
+		o = sender_json(s);
+		json_object_set_new(o, "match", json_string(s->match != NULL ?
+		    s->match : "none"));
+		if (s->match != NULL) {
+			json_object_set_new(o, "organization",
+			    json_string(s->match_org));
+			json_array_append_new(aware, o);
+		} else
+			json_array_append_new(unaware, o);
+	}
+	unseen = unseen_json(&c, &truncated);
 	if (json_array_size(aware) > 0)
 		snprintf(text, sizeof(text), "%zu sender%s that send%s "
 		    "TLS-RPT reports (so apply MTA-STS) would fail: they stop "
 		    "delivering once the policy is enforce",
 		    json_array_size(aware), json_array_size(aware) == 1 ?
 		    "" : "s", json_array_size(aware) == 1 ? "s" : "");
-	else if (d == NULL)
+	else if (c.d == NULL)
 		snprintf(text, sizeof(text), "no log of this domain: "
 		    "only the reports speak for it");
 	else
@@ -724,13 +769,14 @@ domain_json(const struct rcv_join *j, const struct received *rc,
 		    json_array_size(unaware) == 1 ? "" : "s");
 	o = json_pack("{ss s{ss ss} so so so so so sb}", "domain", name,
 	    "verdict", "status", json_array_size(aware) > 0 ? "not-ready" :
-	    d == NULL ? "no-logs" : "ready", "text", text,
-	    "days", days_json(rc, name, d),
-	    "organizations", orgs_json(rc, name, sv, n),
+	    c.d == NULL ? "no-logs" : "ready", "text", text,
+	    "days", days_json(rc, name, c.d),
+	    "organizations", orgs_json(&c),
 	    "aware_failing", aware, "unaware_failing", unaware,
 	    "unseen_failures", unseen, "unseen_failures_truncated",
 	    truncated);
-	free(sv);
+	free(c.sv);
+	strmap_free(&c.by_ip, NULL);
 	return o;
 }
 
