@@ -3,17 +3,20 @@
  * received: the report reader (tlsrpt_read) on a table of reports with
  * every accepted quirk and every rejection, the bounded gunzip (gzip_buf)
  * on good, truncated, corrupt and oversized streams, and registered
- * domains by the Public Suffix List (regdomain).
+ * domains by the Public Suffix List (regdomain), and the read-only lookup
+ * of the report's hash table (strmap_get).
  */
 #include "config.h"
 
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
 #include "gzip_buf.h"
 #include "regdomain.h"
+#include "report_map.h"
 #include "tlsrpt_read.h"
 
 #define RANGE "\"date-range\":{\"start-datetime\":\"2026-03-02T00:00:00Z\"," \
@@ -228,6 +231,33 @@ START_TEST(test_regdomain)
 }
 END_TEST
 
+START_TEST(test_strmap_get)
+{
+	static const char *const keys[] = {
+		"192.0.2.1", "2001:db8::1", "198.51.100.7", ""
+	};
+	struct strmap m;
+	char key[32];
+
+	strmap_init(&m);
+	ck_assert_ptr_null(strmap_get(&m, "x", 1));
+	for (size_t i = 0; i < 4; i++)
+		*strmap_slot(&m, keys[i], strlen(keys[i])) = (void *)keys[i];
+	for (int i = 0; i < 200; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		*strmap_slot(&m, key, strlen(key)) = &m;
+	}
+	for (size_t i = 0; i < 4; i++)
+		ck_assert_ptr_eq(strmap_get(&m, keys[i], strlen(keys[i])),
+		    keys[i]);
+	ck_assert_ptr_eq(strmap_get(&m, "k199", 4), &m);
+	ck_assert_ptr_null(strmap_get(&m, "192.0.2.10", 10));
+	ck_assert_ptr_null(strmap_get(&m, "192.0.2.1", 8));
+	ck_assert_uint_eq(m.count, 204);
+	strmap_free(&m, NULL);
+}
+END_TEST
+
 #define N(a)	((int)(sizeof(a) / sizeof((a)[0])))
 
 int
@@ -242,6 +272,7 @@ main(void)
 	tcase_add_test(tc, test_read_quirks);
 	tcase_add_test(tc, test_gzip);
 	tcase_add_loop_test(tc, test_regdomain, 0, N(regs));
+	tcase_add_test(tc, test_strmap_get);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
