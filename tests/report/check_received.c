@@ -146,6 +146,57 @@ START_TEST(test_read_quirks)
 }
 END_TEST
 
+/* A report of n copies of item in policies (or in one policy's details). */
+static char *
+repeated(const char *head, const char *item, size_t n, const char *tail)
+{
+	size_t len = strlen(head) + n * (strlen(item) + 1) + strlen(tail) + 1;
+	char *s = malloc(len), *p = s;
+
+	p += sprintf(p, "%s", head);
+	for (size_t i = 0; i < n; i++)
+		p += sprintf(p, "%s%s", i > 0 ? "," : "", item);
+	sprintf(p, "%s", tail);
+	return s;
+}
+
+START_TEST(test_read_bounds)
+{
+	static const struct {
+		const char *head, *item, *tail;
+		size_t	 n;
+		const char *error;
+	} cases[] = {
+		{ HEAD "\"policies\":[", "{}", "]}", 1000, NULL },
+		{ HEAD "\"policies\":[", "{}", "]}", 1001,
+		    "more than 1000 policies" },
+		{ HEAD "\"policies\":[{},{\"failure-details\":[", "{}",
+		    "]}]}", 10000, NULL },
+		{ HEAD "\"policies\":[{},{\"failure-details\":[", "{}",
+		    "]}]}", 10001,
+		    "policies[1]: more than 10000 failure-details" },
+	};
+	struct tlsrpt_report r;
+	char err[TLSRPT_ERROR_MAX];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *json = repeated(cases[i].head, cases[i].item, cases[i].n,
+		    cases[i].tail);
+		int rc = tlsrpt_read((const unsigned char *)json,
+		    strlen(json), &r, err, sizeof(err));
+
+		if (cases[i].error == NULL) {
+			ck_assert_msg(rc == 0, "case %zu: %s", i, err);
+			tlsrpt_free(&r);
+		} else {
+			ck_assert_int_eq(rc, -1);
+			ck_assert_str_eq(err, cases[i].error);
+		}
+		free(json);
+	}
+}
+END_TEST
+
 static unsigned char *
 gzipped(const char *text, size_t len, size_t *outlen)
 {
@@ -270,6 +321,7 @@ main(void)
 
 	tcase_add_loop_test(tc, test_read_table, 0, N(reads));
 	tcase_add_test(tc, test_read_quirks);
+	tcase_add_test(tc, test_read_bounds);
 	tcase_add_test(tc, test_gzip);
 	tcase_add_loop_test(tc, test_regdomain, 0, N(regs));
 	tcase_add_test(tc, test_strmap_get);
