@@ -113,7 +113,6 @@ take_part(struct walk *w, GMimePart *part, const char *path)
 	GMimeStream *mem;
 	GByteArray *bytes;
 	char label[WALK_PART_MAX];
-
 	struct walk_part wp = { .source = w->source, .part = label,
 	    .report_domain = w->report_domain,
 	    .data = (const unsigned char *)"" };
