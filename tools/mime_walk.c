@@ -128,8 +128,10 @@ take_part(struct walk *w, GMimePart *part, const char *path)
 	mem = g_mime_stream_mem_new();
 	g_mime_data_wrapper_write_to_stream(content, mem);
 	bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-	wp.data = bytes->data;
-	wp.len = bytes->len;
+	if (bytes->len > 0) {		/* an empty GByteArray has no data */
+		wp.data = bytes->data;
+		wp.len = bytes->len;
+	}
 	w->ops->report(w->ops->arg, &wp);
 	g_object_unref(mem);
 }

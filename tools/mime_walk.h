@@ -30,7 +30,8 @@ struct walk_part {
 	const char	*source;
 	const char	*part;		/* the MIME part, NULL for a file */
 	const char	*report_domain;	/* TLS-Report-Domain, or NULL */
-	const unsigned char *data;	/* transfer encoding undone, maybe gzip */
+	const unsigned char *data;	/* never NULL; transfer encoding undone,
+					   maybe gzip */
 	size_t		 len;
 };
 
