@@ -99,6 +99,12 @@ read_all(int fd, size_t hint, size_t max, char **text, size_t *len)
 	return 0;
 }
 
+int
+atomicfile_read_fd(int fd, size_t max, char **text, size_t *len)
+{
+	return read_all(fd, 64 * 1024, max, text, len);
+}
+
 enum atomicfile_status
 atomicfile_read(const char *path, size_t max, char **text, size_t *len,
     char *err, size_t errlen)

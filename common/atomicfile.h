@@ -44,6 +44,11 @@ int	atomicfile_open_regular(const char *path, struct stat *st, char *cause,
 enum atomicfile_status atomicfile_read(const char *path, size_t max,
 	    char **text, size_t *len, char *err, size_t errlen);
 /*
+ * Read an open fd (a pipe too) to its end the same way: 0, 1 when longer
+ * than max (nothing kept), -1 with errno.
+ */
+int	atomicfile_read_fd(int fd, size_t max, char **text, size_t *len);
+/*
  * Replace path by len bytes of text with the given mode. Refuses, leaving
  * everything as it was, when path exists but cannot be read (see above).
  * Returns 0, or -1 with err naming the file and the cause.

@@ -2,10 +2,12 @@
  * mtasts-report.c - impact report from mtasts-milter JSON logs: which
  * senders would fail once the MTA-STS policy is enforced (DESIGN.md 10).
  *
- * Reads every LOG (plain or gzip, "-" = standard input, none = standard
- * input) in one pass, merging logs of several MX hosts, and writes one
- * report in the chosen format. Exit: 0 ok, 1 some input could not be read
- * (the rest is reported), 2 usage or internal error.
+ * "mtasts-report received ..." is the TLS-RPT reports subcommand
+ * (report_received.c). Otherwise reads every LOG (plain or gzip, "-" =
+ * standard input, none = standard input) in one pass, merging logs of
+ * several MX hosts, and writes one report in the chosen format. Exit: 0
+ * ok, 1 some input could not be read (the rest is reported), 2 usage or
+ * internal error.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -17,11 +19,11 @@
 
 #include "config.h"
 #include "report_agg.h"
+#include "report_cli.h"
 #include "report_format.h"
 #include "report_input.h"
+#include "report_received.h"
 #include "report_record.h"
-#include "stslex.h"
-#include "utctime.h"
 
 #define TOP_DEFAULT	10
 
@@ -50,50 +52,8 @@ usage(FILE *f)
 	    "                     [--format text|json|tlsrpt|html] [-o FILE]\n"
 	    "                     [--org-name NAME] [--contact ADDR] "
 	    "[LOG...]\n"
-	    "WHEN: YYYY-MM-DD, an RFC 3339 time, or a duration ago "
-	    "(30m, 12h, 14d, 2w)\n");
-}
-
-/* WHEN into seconds; a bare date given to --until means its end. */
-static int
-parse_when(const char *s, int end_of_day, long long now, long long *out)
-{
-	long long v;
-
-	if (utctime_parse_date(s, &v) == 0) {
-		*out = end_of_day ? v + UTCTIME_DAY : v;
-		return 0;
-	}
-	if (utctime_parse_stamp(s, strlen(s), &v) == 0) {
-		*out = v;
-		return 0;
-	}
-	if (utctime_parse_duration(s, &v) == 0) {
-		*out = now - v;
-		return 0;
-	}
-	fprintf(stderr, "mtasts-report: bad time \"%s\": use YYYY-MM-DD, "
-	    "YYYY-MM-DDTHH:MM:SSZ or a duration such as 14d\n", s);
-	return -1;
-}
-
-static int
-add_domain(struct agg *a, const char *d)
-{
-	char *s;
-
-	if (a->nfilter >= AGG_FILTER_MAX) {
-		fprintf(stderr, "mtasts-report: more than %d --domain options\n",
-		    AGG_FILTER_MAX);
-		return -1;
-	}
-	if ((s = strdup(d)) == NULL)
-		return -1;
-	lex_lower_str(s);
-	if (s[0] != '\0' && s[strlen(s) - 1] == '.')
-		s[strlen(s) - 1] = '\0';
-	a->filter[a->nfilter++] = s;
-	return 0;
+	    "       mtasts-report received [--help] ...  (TLS-RPT reports "
+	    "received)\n" REPORT_CLI_WHEN);
 }
 
 static void
@@ -147,26 +107,18 @@ tell_malformed(const struct agg *a)
 		    a->malformed - AGG_EXAMPLES);
 }
 
-static int
-write_report(const char *path, int format, const struct agg *a,
-    const struct report_opts *o)
-{
-	FILE *f = path == NULL ? stdout : fopen(path, "w");
-	int rc;
+struct output {
+	int		 format;
+	const struct agg *agg;
+	const struct report_opts *opts;
+};
 
-	if (f == NULL) {
-		fprintf(stderr, "mtasts-report: %s: %s\n", path,
-		    strerror(errno));
-		return -1;
-	}
-	rc = formats[format].write(f, a, o);
-	if ((path != NULL ? fclose(f) : fflush(f)) != 0 || rc == -1) {
-		fprintf(stderr, "mtasts-report: cannot write the report%s%s: "
-		    "%s\n", path != NULL ? " to " : "", path != NULL ? path : "",
-		    rc == -1 && errno == 0 ? "out of memory" : strerror(errno));
-		return -1;
-	}
-	return 0;
+static int
+write_output(FILE *f, const void *arg)
+{
+	const struct output *out = arg;
+
+	return formats[out->format].write(f, out->agg, out->opts);
 }
 
 static int
@@ -218,15 +170,10 @@ opts_init(struct report_opts *o)
 }
 
 static const struct option longopts[] = {
-	{ "since", required_argument, NULL, 's' },
-	{ "until", required_argument, NULL, 'u' },
-	{ "domain", required_argument, NULL, 'd' },
-	{ "format", required_argument, NULL, 'f' },
-	{ "output", required_argument, NULL, 'o' },
+	REPORT_CLI_LONGOPTS,
 	{ "top", required_argument, NULL, 'n' },
 	{ "org-name", required_argument, NULL, 'O' },
 	{ "contact", required_argument, NULL, 'C' },
-	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -242,16 +189,17 @@ parse_args(int argc, char *argv[], struct ctx *c, struct report_opts *o,
 		switch (ch) {
 		case 's':
 			c->agg.has_since = 1;
-			if (parse_when(optarg, 0, o->now, &c->agg.since) == -1)
+			if (report_cli_when(optarg, 0, o->now, &c->agg.since) == -1)
 				return -1;
 			break;
 		case 'u':
 			c->agg.has_until = 1;
-			if (parse_when(optarg, 1, o->now, &c->agg.until) == -1)
+			if (report_cli_when(optarg, 1, o->now, &c->agg.until) == -1)
 				return -1;
 			break;
 		case 'd':
-			if (add_domain(&c->agg, optarg) == -1)
+			if (report_cli_domain(c->agg.filter, &c->agg.nfilter,
+			    AGG_FILTER_MAX, optarg) == -1)
 				return -1;
 			break;
 		case 'f':
@@ -290,9 +238,12 @@ main(int argc, char *argv[])
 {
 	static struct ctx c;
 	struct report_opts o;
+	struct output output;
 	const char *out = NULL;
 	int format = 0, rc;
 
+	if (argc > 1 && strcmp(argv[1], "received") == 0)
+		return report_received(argc - 1, argv + 1);
 	agg_init(&c.agg);
 	opts_init(&o);
 	if (parse_args(argc, argv, &c, &o, &format, &out) == -1)
@@ -308,7 +259,10 @@ main(int argc, char *argv[])
 		fprintf(stderr, "mtasts-report: out of memory\n");
 		return 2;
 	}
-	rc = write_report(out, format, &c.agg, &o) == -1 ? 2 :
+	output.format = format;
+	output.agg = &c.agg;
+	output.opts = &o;
+	rc = report_cli_write(out, write_output, &output) == -1 ? 2 :
 	    c.agg.unreadable > 0 ? 1 : 0;
 	agg_free(&c.agg);
 	return rc;

@@ -386,8 +386,10 @@ account(struct agg *a, struct dom_stat *d, const struct rec *r,
 		ds->msgs[e->result]++;
 		d->rcpts += e->rcpts;
 		o->msgs++;
-		for (unsigned i = 0; i < REC_REASONS; i++)
+		for (unsigned i = 0; i < REC_REASONS; i++) {
 			d->reason_msgs[i] += (e->reasons >> i) & 1;
+			ds->reason_msgs[i] += (e->reasons >> i) & 1;
+		}
 	}
 	note_policy(d, r, e);
 	if (e->result == VERDICT_WOULD_FAIL && org_fail(o, r, e) == -1)

@@ -32,6 +32,7 @@ struct day_stat {
 	long long	 day;		/* days since 1970-01-01 */
 	unsigned long	 msgs[REC_RESULTS];
 	unsigned long	 sessions[REC_RESULTS];
+	unsigned long	 reason_msgs[REC_REASONS];	/* messages per reason */
 };
 
 /* One TLS-RPT failure-details entry. */

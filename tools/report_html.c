@@ -1,50 +1,37 @@
 /*
  * report_html.c - the impact report as one self-contained HTML file: inline
- * CSS, tables, and per domain an inline SVG chart of daily volume (bars)
- * and would-fail share (line). No script, no external asset: it opens
- * offline. All log text is escaped.
+ * CSS, an overview of every domain's readiness, then per domain tables and
+ * two inline SVG charts: daily volume (bars) with the would-fail share
+ * (line), and the would-fail reasons stacked per day. Both charts span
+ * every day from the first to the last, so days without data show as
+ * gaps. Failing senders are also grouped by organisation (the registered
+ * domain of their PTR). No script, no external asset: it opens offline.
+ * All log text is escaped.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "report_format.h"
+#include "report_htmlesc.h"
 #include "utctime.h"
 
 #define CHART_W		760
 #define CHART_H		260
-#define PAD_L		60
+#define PAD_L		70
 #define PAD_R		60
 #define PAD_T		20
 #define PAD_B		40
 #define BAR_COLOUR	"#4a7ebb"
 #define LINE_COLOUR	"#cc3333"
+#define REASONS_H	200
+#define ORGS_SHOWN	20
 
-static void
-esc(FILE *f, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		switch (*s) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		case '\'':
-			fputs("&#39;", f);
-			break;
-		default:
-			fputc(*s, f);
-		}
-	}
-}
+/* One colour per reason bit, in REASON_* order, the last for "other". */
+static const char *const reason_colours[REC_REASONS] = {
+	"#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d",
+	"#1b9e77", "#666666", "#17becf", "#bcbd22"
+};
 
 static void
 head(FILE *f)
@@ -60,6 +47,13 @@ head(FILE *f)
 	    ".verdict{font-weight:bold;padding:0.5em;border-left:6px solid}\n"
 	    ".ready,.enforced{border-color:#3a3}.not-ready,.policy-error"
 	    "{border-color:#c33}.no-policy{border-color:#999}\n"
+	    "table.overview td{white-space:nowrap}\n"
+	    "table.overview td.v{text-align:left;border-left:6px solid #999}\n"
+	    "td.v-ready,td.v-enforced{border-left-color:#3a3 !important}\n"
+	    "td.v-not-ready,td.v-policy-error{border-left-color:#c33 "
+	    "!important}\n"
+	    ".legend span{display:inline-block;width:10px;height:10px;"
+	    "margin:0 4px 0 12px}\n"
 	    "</style>\n</head>\n<body>\n<h1>MTA-STS impact report</h1>\n", f);
 }
 
@@ -72,9 +66,9 @@ summary(FILE *f, const struct agg *a)
 	    a->unreadable, a->outside);
 	for (unsigned long i = 0; i < a->malformed && i < AGG_EXAMPLES; i++) {
 		fputs("<p>malformed: ", f);
-		esc(f, a->examples[i].file);
+		html_escape(f, a->examples[i].file);
 		fprintf(f, ":%lu: ", a->examples[i].line);
-		esc(f, a->examples[i].why);
+		html_escape(f, a->examples[i].why);
 		fputs("</p>\n", f);
 	}
 }
@@ -97,76 +91,167 @@ nice(double v)
 	return v;
 }
 
-static void
-chart_axes(FILE *f, double vmax, double smax)
+/* Days from the first to the last with data (gaps included). */
+static long long
+day_span(const struct dom_stat *d)
 {
-	int x1 = CHART_W - PAD_R, y1 = CHART_H - PAD_B;
+	return d->ndays == 0 ? 0 :
+	    d->days[d->ndays - 1].day - d->days[0].day + 1;
+}
+
+/*
+ * The frame of a chart of height h: the x axis, the left scale (its top
+ * value and 0, right-aligned inside the padding, the unit written above
+ * the plot so that nothing is clipped), and a date under every
+ * label_every-th day of the span.
+ */
+static void
+chart_frame(FILE *f, const struct dom_stat *d, int h, double vmax,
+    const char *unit)
+{
+	int x1 = CHART_W - PAD_R, y1 = h - PAD_B;
+	long long span = day_span(d);
+	double bw = (double)(CHART_W - PAD_L - PAD_R) / (double)span;
+	long long label_every = span / 10 + 1;
+	char date[UTCTIME_DATE_LEN];
 
 	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
 	    "stroke=\"#444\"/>\n", PAD_L, y1, x1, y1);
 	fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\" "
-	    "text-anchor=\"end\" fill=\"" BAR_COLOUR "\">%.0f msgs</text>\n",
-	    PAD_L - 4, PAD_T + 10, vmax);
-	fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\" "
-	    "fill=\"" LINE_COLOUR "\">%g%%</text>\n", x1 + 4, PAD_T + 10,
-	    smax);
+	    "text-anchor=\"end\">%.0f</text>\n", PAD_L - 4, PAD_T + 4, vmax);
+	fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\">%s</text>\n",
+	    PAD_L, PAD_T - 8, unit);
 	fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\" "
 	    "text-anchor=\"end\">0</text>\n", PAD_L - 4, y1);
+	for (long long i = 0; i < span; i += label_every) {
+		utctime_format_date((d->days[0].day + i) * UTCTIME_DAY, date,
+		    sizeof(date));
+		fprintf(f, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" "
+		    "text-anchor=\"middle\">%s</text>\n",
+		    PAD_L + bw * ((double)i + 0.5), y1 + 14, date + 5);
+	}
+}
+
+static void
+chart_open(FILE *f, const char *class, int h, const char *title)
+{
+	fprintf(f, "<svg class=\"%s\" xmlns=\"http://www.w3.org/2000/svg\" "
+	    "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">\n"
+	    "<title>%s</title>\n", class, CHART_W, h, CHART_W, h, title);
 }
 
 static void
 chart(FILE *f, const struct dom_stat *d)
 {
 	double vmax = 1, smax = 0, bw, x, y, h;
-	int plot_w = CHART_W - PAD_L - PAD_R, plot_h = CHART_H - PAD_T - PAD_B;
+	int plot_h = CHART_H - PAD_T - PAD_B;
+	long long span = day_span(d), prev = -2;
 	char date[UTCTIME_DATE_LEN];
-	size_t label_every;
 
 	if (d->ndays == 0)
 		return;
 	for (size_t i = 0; i < d->ndays; i++) {
 		unsigned long m = agg_total(d->days[i].msgs);
-		double s = agg_share(d->days[i].msgs[VERDICT_WOULD_FAIL], m);
+		double sh = agg_share(d->days[i].msgs[VERDICT_WOULD_FAIL], m);
 
 		vmax = m > vmax ? (double)m : vmax;
-		smax = s > smax ? s : smax;
+		smax = sh > smax ? sh : smax;
 	}
 	vmax = nice(vmax);
 	smax = nice(smax > 0 ? smax : 1);
-	bw = (double)plot_w / (double)d->ndays;
-	label_every = d->ndays / 10 + 1;
-	fprintf(f, "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" "
-	    "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">\n"
-	    "<title>daily messages (bars) and would-fail share (line)</title>\n",
-	    CHART_W, CHART_H, CHART_W, CHART_H);
-	chart_axes(f, vmax, smax);
+	bw = (double)(CHART_W - PAD_L - PAD_R) / (double)span;
+	chart_open(f, "chart", CHART_H, "daily messages (bars) and would-fail share "
+	    "(line)");
+	chart_frame(f, d, CHART_H, vmax, "messages per day");
+	fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\" "
+	    "fill=\"" LINE_COLOUR "\">%g%%</text>\n", CHART_W - PAD_R + 4,
+	    PAD_T + 4, smax);
+	fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\" "
+	    "text-anchor=\"end\" fill=\"" LINE_COLOUR "\">would-fail share"
+	    "</text>\n", CHART_W - PAD_R, PAD_T - 8);
 	for (size_t i = 0; i < d->ndays; i++) {
 		unsigned long m = agg_total(d->days[i].msgs);
 
 		h = plot_h * (double)m / vmax;
-		x = PAD_L + bw * (double)i;
+		x = PAD_L + bw * (double)(d->days[i].day - d->days[0].day);
 		utctime_format_date(d->days[i].day * UTCTIME_DAY, date,
 		    sizeof(date));
 		fprintf(f, "<rect class=\"vol\" x=\"%.1f\" y=\"%.1f\" "
 		    "width=\"%.1f\" height=\"%.1f\" fill=\"" BAR_COLOUR "\">"
 		    "<title>%s: %lu messages</title></rect>\n", x + bw * 0.1,
 		    CHART_H - PAD_B - h, bw * 0.8, h, date, m);
-		if (i % label_every == 0)
-			fprintf(f, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" "
-			    "text-anchor=\"middle\">%s</text>\n", x + bw / 2,
-			    CHART_H - PAD_B + 14, date + 5);
 	}
-	fputs("<polyline class=\"share\" fill=\"none\" stroke=\"" LINE_COLOUR
-	    "\" stroke-width=\"3\" points=\"", f);
+	/* One line per run of consecutive days: a day without data breaks it. */
 	for (size_t i = 0; i < d->ndays; i++) {
 		unsigned long m = agg_total(d->days[i].msgs);
+		long long slot = d->days[i].day - d->days[0].day;
 
 		y = CHART_H - PAD_B - plot_h *
 		    agg_share(d->days[i].msgs[VERDICT_WOULD_FAIL], m) / smax;
-		fprintf(f, "%s%.1f,%.1f", i > 0 ? " " : "",
-		    PAD_L + bw * ((double)i + 0.5), y);
+		if (slot != prev + 1)
+			fprintf(f, "%s<polyline class=\"share\" fill=\"none\" "
+			    "stroke=\"" LINE_COLOUR "\" stroke-width=\"3\" "
+			    "points=\"", i > 0 ? "\"/>\n" : "");
+		else
+			fputc(' ', f);
+		fprintf(f, "%.1f,%.1f", PAD_L + bw * ((double)slot + 0.5), y);
+		prev = slot;
 	}
 	fputs("\"/>\n</svg>\n", f);
+}
+
+/* Would-fail messages per day, one stacked colour per reason. */
+static void
+reasons_chart(FILE *f, const struct dom_stat *d)
+{
+	int plot_h = REASONS_H - PAD_T - PAD_B;
+	double vmax = 0, bw, x, y, h;
+	char date[UTCTIME_DATE_LEN];
+	unsigned used = 0;
+
+	for (size_t i = 0; i < d->ndays; i++) {
+		double sum = 0;
+
+		for (unsigned r = 0; r < REC_REASONS; r++) {
+			sum += (double)d->days[i].reason_msgs[r];
+			used |= d->days[i].reason_msgs[r] > 0 ? 1u << r : 0;
+		}
+		vmax = sum > vmax ? sum : vmax;
+	}
+	if (used == 0)
+		return;
+	vmax = nice(vmax);
+	bw = (double)(CHART_W - PAD_L - PAD_R) / (double)day_span(d);
+	fputs("<p class=\"legend\">reasons of the would-fail messages per "
+	    "day:", f);
+	for (unsigned r = 0; r < REC_REASONS; r++) {
+		if (used & (1u << r))
+			fprintf(f, "<span style=\"background:%s\"></span>%s",
+			    reason_colours[r], rec_reason_name(1u << r));
+	}
+	fputs("</p>\n", f);
+	chart_open(f, "reasons-chart", REASONS_H, "would-fail messages per day by reason");
+	chart_frame(f, d, REASONS_H, vmax, "messages per reason");
+	for (size_t i = 0; i < d->ndays; i++) {
+		x = PAD_L + bw * (double)(d->days[i].day - d->days[0].day);
+		y = REASONS_H - PAD_B;
+		utctime_format_date(d->days[i].day * UTCTIME_DAY, date,
+		    sizeof(date));
+		for (unsigned r = 0; r < REC_REASONS; r++) {
+			unsigned long n = d->days[i].reason_msgs[r];
+
+			if (n == 0)
+				continue;
+			h = plot_h * (double)n / vmax;
+			y -= h;
+			fprintf(f, "<rect class=\"reason\" x=\"%.1f\" "
+			    "y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+			    "fill=\"%s\"><title>%s: %s %lu</title></rect>\n",
+			    x + bw * 0.1, y, bw * 0.8, h, reason_colours[r],
+			    date, rec_reason_name(1u << r), n);
+		}
+	}
+	fputs("</svg>\n", f);
 }
 
 static void
@@ -206,7 +291,7 @@ cell_list(FILE *f, const struct strlist *l)
 	for (size_t i = 0; i < l->n; i++) {
 		if (i > 0)
 			fputs(", ", f);
-		esc(f, l->v[i][0] != '\0' ? l->v[i] : "-");
+		html_escape(f, l->v[i][0] != '\0' ? l->v[i] : "-");
 	}
 	if (l->more)
 		fputs(", ...", f);
@@ -220,7 +305,7 @@ sender_row(FILE *f, const struct org *o)
 	char last[UTCTIME_STAMP_LEN];
 
 	fputs("<tr><td>", f);
-	esc(f, agg_org_label(o, buf, sizeof(buf)));
+	html_escape(f, agg_org_label(o, buf, sizeof(buf)));
 	fprintf(f, "</td><td>%lu</td><td>%lu</td><td class=\"l\">%s</td>",
 	    o->msgs, o->wf_msgs, agg_reasons_text(o->reasons, buf,
 	    sizeof(buf)));
@@ -255,6 +340,72 @@ senders(FILE *f, const struct dom_stat *d, const struct report_opts *o)
 	return 0;
 }
 
+struct org_group {
+	const char	*name;
+	unsigned long	 senders, msgs, wf_msgs;
+	unsigned	 reasons;
+};
+
+static int
+cmp_group(const void *x, const void *y)
+{
+	const struct org_group *a = x, *b = y;
+
+	if (a->wf_msgs != b->wf_msgs)
+		return a->wf_msgs < b->wf_msgs ? 1 : -1;
+	return strcmp(a->name, b->name);
+}
+
+/*
+ * The failing senders grouped by organisation: the registered domain of
+ * their PTR name (google.com, outlook.com), "(no PTR)" when they had none.
+ */
+static int
+organisations(FILE *f, const struct dom_stat *d)
+{
+	struct org_group *g;
+	struct org **v;
+	size_t n, ng = 0, k;
+	char buf[REC_NAME_MAX * 2];
+
+	if ((v = agg_failing(d, &n)) == NULL)
+		return -1;
+	if (n == 0 || (g = calloc(n, sizeof(*g))) == NULL) {
+		free(v);
+		return n == 0 ? 0 : -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *name = v[i]->ptr_org[0] != '\0' ? v[i]->ptr_org :
+		    "(no PTR)";
+
+		for (k = 0; k < ng && strcmp(g[k].name, name) != 0; k++)
+			continue;
+		if (k == ng)
+			g[ng++].name = name;
+		g[k].senders++;
+		g[k].msgs += v[i]->msgs;
+		g[k].wf_msgs += v[i]->wf_msgs;
+		g[k].reasons |= v[i]->reasons;
+	}
+	qsort(g, ng, sizeof(*g), cmp_group);
+	fprintf(f, "<h3>Organisations that would fail: %zu</h3>\n"
+	    "<table class=\"orgs\"><tr><th>organisation (PTR domain)</th>"
+	    "<th>senders</th><th>messages</th><th>would-fail</th>"
+	    "<th>reasons</th></tr>\n", ng);
+	for (k = 0; k < ng && k < ORGS_SHOWN; k++) {
+		fputs("<tr><td>", f);
+		html_escape(f, g[k].name);
+		fprintf(f, "</td><td>%lu</td><td>%lu</td><td>%lu</td>"
+		    "<td class=\"l\">%s</td></tr>\n", g[k].senders, g[k].msgs,
+		    g[k].wf_msgs, agg_reasons_text(g[k].reasons, buf,
+		    sizeof(buf)));
+	}
+	fputs("</table>\n", f);
+	free(g);
+	free(v);
+	return 0;
+}
+
 static void
 days(FILE *f, const struct dom_stat *d)
 {
@@ -275,34 +426,77 @@ days(FILE *f, const struct dom_stat *d)
 }
 
 static int
-domain(FILE *f, const struct agg *a, const struct dom_stat *d,
+domain(FILE *f, const struct agg *a, const struct dom_stat *d, size_t no,
     const struct report_opts *o)
 {
 	struct readiness_verdict v;
 
 	agg_readiness(a, d, &v);
-	fputs("<section>\n<h2>", f);
-	esc(f, d->name);
+	fprintf(f, "<section id=\"domain-%zu\">\n<h2>", no);
+	html_escape(f, d->name);
 	fputs("</h2>\n", f);
 	if (d->mode[0] != '\0') {
 		fputs("<p>policy mode ", f);
-		esc(f, d->mode);
+		html_escape(f, d->mode);
 		fputs(", id ", f);
-		esc(f, d->id);
+		html_escape(f, d->id);
 		fputs(", source ", f);
-		esc(f, d->source[0] != '\0' ? d->source : "unknown");
+		html_escape(f, d->source[0] != '\0' ? d->source : "unknown");
 		fputs("</p>\n", f);
 	}
 	fprintf(f, "<p class=\"verdict %s\">", agg_readiness_name(v.status));
-	esc(f, v.text);
+	html_escape(f, v.text);
 	fputs("</p>\n", f);
 	chart(f, d);
+	reasons_chart(f, d);
 	results(f, d);
 	reasons(f, d);
-	if (senders(f, d, o) == -1)
+	if (organisations(f, d) == -1 || senders(f, d, o) == -1)
 		return -1;
 	days(f, d);
 	fputs("</section>\n", f);
+	return 0;
+}
+
+/* Every domain's readiness at a glance, each linked to its section. */
+static int
+overview(FILE *f, const struct agg *a, struct dom_stat **v, size_t n)
+{
+	struct readiness_verdict rv;
+	char first[UTCTIME_DATE_LEN], last[UTCTIME_DATE_LEN];
+
+	fputs("<h2>Overview</h2>\n<table class=\"overview\"><tr>"
+	    "<th>domain</th><th>verdict</th><th>policy</th>"
+	    "<th>would-fail messages</th><th>failing senders</th>"
+	    "<th>days observed</th></tr>\n", f);
+	for (size_t i = 0; i < n; i++) {
+		const struct dom_stat *d = v[i];
+		struct org **fl;
+		size_t nf;
+
+		if ((fl = agg_failing(d, &nf)) == NULL)
+			return -1;
+		free(fl);
+		agg_readiness(a, d, &rv);
+		fprintf(f, "<tr><td><a href=\"#domain-%zu\">", i);
+		html_escape(f, d->name);
+		fprintf(f, "</a></td><td class=\"v v-%s\">%s</td><td>",
+		    agg_readiness_name(rv.status),
+		    agg_readiness_name(rv.status));
+		html_escape(f, d->mode[0] != '\0' ? d->mode : "-");
+		fprintf(f, "</td><td>%.2f%% (%lu)</td><td>%zu of %zu</td>",
+		    agg_share(d->msgs[VERDICT_WOULD_FAIL], agg_total(d->msgs)),
+		    d->msgs[VERDICT_WOULD_FAIL], nf, d->orgs.count);
+		if (d->ndays > 0)
+			fprintf(f, "<td>%zu (%s to %s)</td></tr>\n", d->ndays,
+			    utctime_format_date(d->days[0].day * UTCTIME_DAY,
+			    first, sizeof(first)), utctime_format_date(
+			    d->days[d->ndays - 1].day * UTCTIME_DAY, last,
+			    sizeof(last)));
+		else
+			fputs("<td>0</td></tr>\n", f);
+	}
+	fputs("</table>\n", f);
 	return 0;
 }
 
@@ -317,8 +511,10 @@ report_html(FILE *f, const struct agg *a, const struct report_opts *o)
 		return -1;
 	head(f);
 	summary(f, a);
+	if (overview(f, a, v, n) == -1)
+		rc = -1;
 	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = domain(f, a, v[i], o);
+		rc = domain(f, a, v[i], i, o);
 	fputs("</body>\n</html>\n", f);
 	free(v);
 	return rc == 0 && !ferror(f) ? 0 : -1;

@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "report_format.h"
+#include "report_jsonlist.h"
 #include "utctime.h"
 
 static json_t *
@@ -37,29 +38,6 @@ by_result(const unsigned long c[REC_RESULTS])
 	    "no_policy", (json_int_t)c[VERDICT_NO_POLICY],
 	    "policy_error", (json_int_t)c[VERDICT_POLICY_ERROR],
 	    "pending", (json_int_t)c[VERDICT_PENDING]);
-}
-
-static json_t *
-strings(const struct strlist *l)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; i < l->n; i++)
-		json_array_append_new(a, json_string(l->v[i]));
-	return a;
-}
-
-static json_t *
-reason_names(unsigned bits)
-{
-	json_t *a = json_array();
-
-	for (unsigned i = 0; i < REC_REASONS; i++) {
-		if (bits & (1u << i))
-			json_array_append_new(a,
-			    json_string(rec_reason_name(1u << i)));
-	}
-	return a;
 }
 
 static json_t *
@@ -113,8 +91,10 @@ sender(const struct org *o)
 	    "would_fail_messages", (json_int_t)o->wf_msgs,
 	    "sessions", (json_int_t)o->sessions,
 	    "would_fail_sessions", (json_int_t)o->wf_sessions,
-	    "reasons", reason_names(o->reasons), "ips", strings(&o->ips),
-	    "helos", strings(&o->helos), "tls_versions", strings(&o->tls),
+	    "reasons", report_json_reasons(o->reasons),
+	    "ips", report_json_strings(&o->ips),
+	    "helos", report_json_strings(&o->helos),
+	    "tls_versions", report_json_strings(&o->tls),
 	    "lists_truncated", o->ips.more || o->helos.more || o->tls.more,
 	    "first_seen", stamp(o->first, 1), "last_seen", stamp(o->last, 1));
 }

@@ -84,6 +84,17 @@ strmap_slot(struct strmap *m, const char *key, size_t len)
 	return &s->value;
 }
 
+void *
+strmap_get(const struct strmap *m, const char *key, size_t len)
+{
+	const struct strmap_slot *s;
+
+	if (m->cap == 0)
+		return NULL;
+	s = probe(m->slots, m->cap, key, len, fnv1a(key, len));
+	return s->key != NULL ? s->value : NULL;
+}
+
 void **
 strmap_values(const struct strmap *m)
 {

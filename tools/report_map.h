@@ -28,6 +28,8 @@ void	strmap_init(struct strmap *);
  * new. Returns NULL only when memory runs out.
  */
 void	**strmap_slot(struct strmap *, const char *key, size_t len);
+/* The value stored for key[0..len), or NULL when there is none. */
+void	*strmap_get(const struct strmap *, const char *key, size_t len);
 /* Every value, in no particular order, into a new array (free it). */
 void	**strmap_values(const struct strmap *);
 void	strmap_free(struct strmap *, void (*free_value)(void *));
