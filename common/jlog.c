@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "jlog.h"
+#include "jsonbuf.h"
 
 #define PRIORITY_JSON	(-1)
 
@@ -81,14 +82,6 @@ struct jlog {
 };
 
 static void
-count_dropped(struct jlog *j)
-{
-	pthread_mutex_lock(&j->lock);
-	j->counts.dropped++;
-	pthread_mutex_unlock(&j->lock);
-}
-
-static void
 enqueue(struct jlog *j, int priority, char *text, size_t len)
 {
 	pthread_mutex_lock(&j->lock);
@@ -117,32 +110,28 @@ enqueue(struct jlog *j, int priority, char *text, size_t len)
 void
 jlog_record(struct jlog *j, json_t *obj)
 {
-	char	*line, *nl;
-	size_t	 len;
+	struct jsonbuf b;
 
 	if (obj == NULL)
 		return;
-	line = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII);
+	/* The line and its newline, written straight into one buffer. */
+	jsonbuf_init(&b, JLOG_LINE_MAX);
+	jsonbuf_value(&b, obj);
 	json_decref(obj);
-	if (line == NULL) {
-		count_dropped(j);
-		return;
-	}
-	if ((len = strlen(line)) >= JLOG_LINE_MAX) {
-		free(line);
+	if (b.error == JSONBUF_OK && b.len >= JLOG_LINE_MAX)
+		b.error = JSONBUF_TOO_LONG;
+	jsonbuf_raw(&b, "\n", 1);
+	if (b.error != JSONBUF_OK) {
 		pthread_mutex_lock(&j->lock);
-		j->counts.oversize++;
+		if (b.error == JSONBUF_TOO_LONG)
+			j->counts.oversize++;
+		else
+			j->counts.dropped++;
 		pthread_mutex_unlock(&j->lock);
+		jsonbuf_free(&b);
 		return;
 	}
-	if ((nl = realloc(line, len + 2)) == NULL) {
-		free(line);
-		count_dropped(j);
-		return;
-	}
-	nl[len] = '\n';
-	nl[len + 1] = '\0';
-	enqueue(j, PRIORITY_JSON, nl, len + 1);
+	enqueue(j, PRIORITY_JSON, b.buf, b.len);
 }
 
 void
