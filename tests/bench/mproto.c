@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -345,6 +346,7 @@ static int
 connect_inet(const char *spec)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
+	const int on = 1;
 	const char *at = strchr(spec, '@');
 	char	*end;
 	long	 port = strtol(spec, &end, 10);
@@ -360,6 +362,12 @@ connect_inet(const char *spec)
 	sin.sin_port = htons((uint16_t)port);
 	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
 		return -1;
+	/*
+	 * Macros and command go as two writes; an MTA sends them in one
+	 * (Postfix flushes its buffer once per step). Without this, our own
+	 * second write would wait 40 ms for the filter's delayed ACK.
+	 */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
 	if (connect(fd, (struct sockaddr *)&sin, sizeof sin) == -1) {
 		fprintf(stderr, "connect inet:%s: %s\n", spec, strerror(errno));
 		close(fd);
