@@ -12,11 +12,13 @@
  * report through it would queue to itself, or wait for the lock it may
  * hold. Nothing here may call msg_*.
  *
- * The file holds whole lines or nothing of a record: a line is written with
- * write(2) until done, and when the disk fills up halfway through, what was
- * written of it is cut off again (ftruncate to where the line began); if
- * that is not possible, the next line starts with a newline so that the
- * fragment stands alone. Every record that does not reach the file is
+ * The writer takes the queue in batches (one wake-up, one write(2) of all
+ * their JSON lines; see jlog.h). The file holds whole lines or nothing of a
+ * record: a batch is written with write(2) until done, and when the disk
+ * fills up halfway through, what was written of the line it stopped in is
+ * cut off again (ftruncate to where that line began); if that is not
+ * possible, the next line starts with a newline so that the fragment
+ * stands alone. The lines of the batch after it are lost (counted). Every record that does not reach the file is
  * counted, and the report names the errno that stopped it.
  *
  * The file is opened O_APPEND (logrotate's copytruncate stays safe) and
@@ -42,6 +44,9 @@
 
 #define PRIORITY_JSON	(-1)
 
+/* How the writer sleeps, so that producers wake it only when it helps. */
+enum { WAIT_NONE, WAIT_IDLE, WAIT_GATHER };
+
 struct jlog_entry {
 	int	 priority;	/* PRIORITY_JSON or a syslog priority */
 	char	*text;
@@ -66,8 +71,11 @@ struct jlog {
 	char		*path;		/* owned by the writer once started */
 	char		*new_path;	/* reopen request, NULL when none */
 	int		 reopen;
+	int		 waiting;	/* WAIT_*: how the writer sleeps */
 	struct jlog_counts counts;	/* dropped and oversize under lock */
 	/* writer-thread state */
+	struct jlog_entry taken[JLOG_BATCH_MAX];	/* off the ring, to write */
+	char		*batch;		/* JLOG_BATCH_BYTES: the lines of one write */
 	int		 fd;
 	dev_t		 dev;		/* of the open file */
 	ino_t		 ino;
@@ -103,7 +111,10 @@ enqueue(struct jlog *j, int priority, char *text, size_t len)
 	j->count++;
 	if (priority != PRIORITY_JSON)
 		j->syslog_queued++;
-	pthread_cond_signal(&j->wake);
+	/* Gathering a batch: woken only when it is full (or by its timer). */
+	if (j->waiting == WAIT_IDLE || (j->waiting == WAIT_GATHER &&
+	    j->count >= JLOG_BATCH_MAX))
+		pthread_cond_signal(&j->wake);
 	pthread_mutex_unlock(&j->lock);
 }
 
@@ -229,24 +240,30 @@ writer_check(struct jlog *j)
 }
 
 /*
- * Take back the len bytes just appended at start (the file's size before):
- * only when the file is exactly that much longer, so that nothing another
- * writer added is cut. Otherwise the next line isolates the fragment.
+ * Take back what was appended at start (the file's size before) past its
+ * first keep bytes: only when the file is exactly len bytes longer than
+ * start, so that nothing another writer added is cut. Otherwise the next
+ * line isolates the fragment.
  */
 static void
-writer_cut(struct jlog *j, off_t start, size_t len)
+writer_cut(struct jlog *j, off_t start, size_t keep, size_t len)
 {
 	struct stat st;
 
 	if (start >= 0 && fstat(j->fd, &st) == 0 &&
-	    st.st_size == start + (off_t)len && ftruncate(j->fd, start) == 0)
+	    st.st_size == start + (off_t)len &&
+	    ftruncate(j->fd, start + (off_t)keep) == 0)
 		return;
 	j->fragment = 1;
 }
 
-/* Append all of buf, or nothing of it. 0, or -1 with last_error set. */
+/*
+ * Append the whole lines of buf. 0 when all of it is written; -1 with
+ * last_error set and *kept the bytes of whole lines that did reach the
+ * file (what was written of the next line is taken back).
+ */
 static int
-writer_put(struct jlog *j, const char *buf, size_t len)
+writer_put(struct jlog *j, const char *buf, size_t len, size_t *kept)
 {
 	struct stat st;
 	off_t	start = fstat(j->fd, &st) == 0 ? st.st_size : -1;
@@ -254,6 +271,7 @@ writer_put(struct jlog *j, const char *buf, size_t len)
 	ssize_t	n;
 	int	err = 0;
 
+	*kept = 0;
 	while (off < len) {
 		if ((n = write(j->fd, buf + off, len - off)) > 0) {
 			off += (size_t)n;
@@ -264,43 +282,59 @@ writer_put(struct jlog *j, const char *buf, size_t len)
 		err = n == -1 ? errno : EIO;
 		break;
 	}
-	if (off == len)
+	if (off == len) {
+		*kept = len;
 		return 0;
+	}
 	set_error(j, "", err);
-	if (off > 0)
-		writer_cut(j, start, off);
+	for (*kept = off; *kept > 0 && buf[*kept - 1] != '\n'; (*kept)--)
+		;
+	if (off > *kept)
+		writer_cut(j, start, *kept, off);
 	return -1;
 }
 
 static void
-writer_lost(struct jlog *j)
+writer_lost(struct jlog *j, size_t records)
 {
-	j->counts.unwritten++;
+	j->counts.unwritten += records;
 	j->failing = 1;
 }
 
+static size_t
+lines_in(const char *buf, size_t len)
+{
+	size_t	n = 0;
+
+	while (len > 0)
+		n += buf[--len] == '\n';
+	return n;
+}
+
+/* One write(2) for the lines of a batch, records of them. */
 static void
-writer_json(struct jlog *j, const struct jlog_entry *e)
+writer_json(struct jlog *j, const char *buf, size_t len, size_t records)
 {
 	time_t	now;
+	size_t	kept;
 
-	if (j->path[0] == '\0')
+	if (j->path[0] == '\0' || records == 0)
 		return;
 	writer_check(j);
 	writer_open(j, 0);
 	if (j->fd == -1) {
-		writer_lost(j);
+		writer_lost(j, records);
 		return;
 	}
 	if (j->fragment) {
-		if (writer_put(j, "\n", 1) == -1) {
-			writer_lost(j);
+		if (writer_put(j, "\n", 1, &kept) == -1) {
+			writer_lost(j, records);
 			return;
 		}
 		j->fragment = 0;
 	}
-	if (writer_put(j, e->text, e->len) == -1) {
-		writer_lost(j);
+	if (writer_put(j, buf, len, &kept) == -1) {
+		writer_lost(j, records - lines_in(buf, kept));
 		return;
 	}
 	if (!j->failing)
@@ -370,6 +404,7 @@ writer_wait(struct jlog *j)
 	struct jlog_counts c;
 	struct timespec until;
 
+	j->waiting = WAIT_IDLE;
 	while (j->count == 0 && !j->reopen && !j->stop) {
 		snapshot(j, &c);
 		if (!counts_changed(&c, &j->reported)) {
@@ -377,48 +412,105 @@ writer_wait(struct jlog *j)
 			continue;
 		}
 		if (time(NULL) - j->last_report >= JLOG_REPORT_SECONDS)
-			return;
+			break;
 		until.tv_sec = j->last_report + JLOG_REPORT_SECONDS;
 		until.tv_nsec = 0;
 		(void)pthread_cond_timedwait(&j->wake, &j->lock, &until);
 	}
+	j->waiting = WAIT_NONE;
+}
+
+/*
+ * Work has come: let more come for JLOG_BATCH_WAIT_MS, unless a batch is
+ * full already or a reopen or the stop is asked for, so that one wake-up
+ * and one write(2) serve many records.
+ */
+static void
+writer_gather(struct jlog *j)
+{
+	struct timespec until;
+
+	if (j->count == 0 || j->count >= JLOG_BATCH_MAX || j->reopen ||
+	    j->stop)
+		return;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += JLOG_BATCH_WAIT_MS * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	j->waiting = WAIT_GATHER;
+	while (j->count < JLOG_BATCH_MAX && !j->reopen && !j->stop)
+		if (pthread_cond_timedwait(&j->wake, &j->lock, &until) != 0)
+			break;
+	j->waiting = WAIT_NONE;
+}
+
+/* Up to JLOG_BATCH_MAX entries off the ring, their lines fitting a batch. */
+static size_t
+take_batch(struct jlog *j, struct jlog_entry *batch)
+{
+	size_t	n = 0, bytes = 0;
+	struct jlog_entry *e;
+
+	while (j->count > 0 && n < JLOG_BATCH_MAX) {
+		e = &j->ring[j->head];
+		if (e->priority == PRIORITY_JSON) {
+			if (bytes + e->len > JLOG_BATCH_BYTES)
+				break;
+			bytes += e->len;
+		} else
+			j->syslog_queued--;
+		batch[n++] = *e;
+		j->head = (j->head + 1) % JLOG_QUEUE_MAX;
+		j->count--;
+	}
+	return n;
+}
+
+/* Syslog lines one by one, the JSON lines in one write. */
+static void
+write_batch(struct jlog *j, struct jlog_entry *batch, size_t n)
+{
+	size_t	i, len = 0, records = 0;
+
+	for (i = 0; i < n; i++) {
+		if (batch[i].priority != PRIORITY_JSON)
+			syslog(batch[i].priority, "%s", batch[i].text);
+		else {
+			memcpy(j->batch + len, batch[i].text, batch[i].len);
+			len += batch[i].len;
+			records++;
+		}
+		free(batch[i].text);
+	}
+	writer_json(j, j->batch, len, records);
 }
 
 static void *
 writer_thread(void *arg)
 {
 	struct jlog *j = arg;
-	struct jlog_entry e;
 	struct jlog_counts c;
 	char	*new_path;
-	int	 reopen, have;
+	size_t	 n;
+	int	 reopen;
 
 	pthread_mutex_lock(&j->lock);
 	for (;;) {
 		writer_wait(j);
 		if (j->count == 0 && j->stop && !j->reopen)
 			break;
+		writer_gather(j);
 		reopen = j->reopen;
 		new_path = j->new_path;
 		j->reopen = 0;
 		j->new_path = NULL;
-		have = !reopen && j->count > 0;
-		if (have) {
-			e = j->ring[j->head];
-			j->head = (j->head + 1) % JLOG_QUEUE_MAX;
-			j->count--;
-			if (e.priority != PRIORITY_JSON)
-				j->syslog_queued--;
-		}
+		n = reopen ? 0 : take_batch(j, j->taken);
 		pthread_mutex_unlock(&j->lock);
 		if (reopen)
 			writer_reopen(j, new_path);
-		else if (have && e.priority != PRIORITY_JSON)
-			syslog(e.priority, "%s", e.text);
-		else if (have)
-			writer_json(j, &e);
-		if (have)
-			free(e.text);
+		write_batch(j, j->taken, n);
 		pthread_mutex_lock(&j->lock);
 		snapshot(j, &c);
 		pthread_mutex_unlock(&j->lock);
@@ -438,7 +530,9 @@ jlog_new(const char *path)
 
 	if ((j = calloc(1, sizeof(*j))) == NULL)
 		return NULL;
-	if ((j->path = strdup(path)) == NULL) {
+	if ((j->path = strdup(path)) == NULL ||
+	    (j->batch = malloc(JLOG_BATCH_BYTES)) == NULL) {
+		free(j->path);
 		free(j);
 		return NULL;
 	}
@@ -449,6 +543,7 @@ jlog_new(const char *path)
 	if (pthread_create(&j->thread, NULL, writer_thread, j) != 0) {
 		pthread_mutex_destroy(&j->lock);
 		pthread_cond_destroy(&j->wake);
+		free(j->batch);
 		free(j->path);
 		free(j);
 		return NULL;
@@ -482,6 +577,7 @@ jlog_free(struct jlog *j)
 	writer_close(j);
 	free(j->new_path);
 	free(j->path);
+	free(j->batch);
 	pthread_mutex_destroy(&j->lock);
 	pthread_cond_destroy(&j->wake);
 	free(j);

@@ -4,7 +4,11 @@
  *
  * Callers hand over finished records; they are queued (bounded) and the
  * writer thread writes one whole line per record, or nothing of it (a line
- * cut short by a full disk is taken back). Every record lost is counted:
+ * cut short by a full disk is taken back). The writer wakes once per
+ * batch: when work comes it waits JLOG_BATCH_WAIT_MS for more (unless
+ * JLOG_BATCH_MAX records wait already, or a reopen or the stop is asked
+ * for), then writes the batch's JSON lines with one write(2); producers
+ * signal it only when it sleeps idle or a batch is full. Every record lost is counted:
  * dropped (queue full), too long, or not written (with the errno that
  * stopped it); the counts go to syslog at most once a minute, and once
  * more at stop (by syslog(3) directly: jlog is the daemon's msg output).
@@ -22,6 +26,9 @@
 #define JLOG_SYSLOG_MAX		1024	/* bytes in one syslog message */
 #define JLOG_REPORT_SECONDS	60	/* between error reports */
 #define JLOG_CHECK_SECONDS	1	/* between checks of the file's name */
+#define JLOG_BATCH_MAX		256	/* records per wake-up of the writer */
+#define JLOG_BATCH_BYTES	(4 * JLOG_LINE_MAX)	/* JSON per write(2) */
+#define JLOG_BATCH_WAIT_MS	5	/* the writer waits for more this long */
 
 struct jlog;
 
