@@ -13,4 +13,4 @@ apt-get install -y -q --no-install-recommends \
 	libjansson-dev zlib1g-dev check openssl \
 	miltertest postfix swaks libnet-ssleay-perl dnsmasq nginx-light bind9-dnsutils jq curl iproute2 \
 	clang libclang-rt-14-dev \
-	chromium python3 time strace
+	chromium python3 time strace valgrind

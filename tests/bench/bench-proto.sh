@@ -22,7 +22,9 @@
 # `make bench-proto`); BENCH_DIR (work directory), BENCH_CONNS ("1,16,256"),
 # BENCH_MESSAGES (2000 per filter per round), BENCH_ROUNDS (5),
 # BENCH_SYSLOG ("none sink"), BENCH_PIN (1), BENCH_MTASTS_CONF_EXTRA (lines
-# added to mtasts-milter's config, e.g. 'log_verdicts = "none"').
+# added to mtasts-milter's config, e.g. 'log_verdicts = "none"'),
+# BENCH_OTHER_MILTER (another mtasts-milter binary, an older build say, run
+# as a third filter "other" in the same rounds, with the same config).
 # Exit: 0 done, 1 error, 77 skipped (a tool missing).
 set -eu
 
@@ -75,26 +77,30 @@ pinned() {
 }
 
 write_conf() {
+	local name
 	printf 'version: STSv1\nmode: enforce\nmx: mx1.example.test\nmax_age: 86400\n' \
 		>"$DIR/example.test.txt"
-	cat >"$DIR/mtasts-milter.conf" <<CONF
+	for name in mtasts other; do
+	mkdir -p "$DIR/state-$name"
+	cat >"$DIR/$name.conf" <<CONF
 # written by bench-proto.sh
-socket = "unix:$DIR/mtasts.sock"
-pidfile = "$DIR/mtasts.pid"
-json_log = "$DIR/sessions.jsonl"
-state_dir = "$DIR/state"
+socket = "unix:$DIR/$name.sock"
+pidfile = "$DIR/$name.pid"
+json_log = "$DIR/$name.jsonl"
+state_dir = "$DIR/state-$name"
 mx_name = "mx1.example.test"
 add_header = "always"
 draft "example.test" { policy_file = "$DIR/example.test.txt" id = "bench1" }
 dns_servers = "127.0.0.1:9"
 ${BENCH_MTASTS_CONF_EXTRA:-}
 CONF
+	done
 }
 
 # one_mode MODE: start both filters, run milterbench, stop them.
 one_mode() {
-	local mode=$1 null_pid mtasts_pid sink_pid lines
-	rm -f "$DIR/null.sock" "$DIR/mtasts.sock" "$DIR/sessions.jsonl"
+	local mode=$1 null_pid mtasts_pid other_pid sink_pid lines others=()
+	rm -f "$DIR"/*.sock "$DIR"/*.jsonl
 	if [ "$mode" = sink ]; then
 		"$SYSLOGSINK" "$DIR/log" 2>>"$DIR/sink.log" &
 		sink_pid=$!
@@ -103,20 +109,27 @@ one_mode() {
 	pinned 1 "$NULLMILTER" "unix:$DIR/null.sock" >>"$DIR/null.log" 2>&1 &
 	null_pid=$!
 	PIDS+=("$null_pid")
-	pinned 1 "$MTASTS_MILTER" -f -c "$DIR/mtasts-milter.conf" >>"$DIR/mtasts.log" 2>&1 &
+	pinned 1 "$MTASTS_MILTER" -f -c "$DIR/mtasts.conf" >>"$DIR/mtasts.log" 2>&1 &
 	mtasts_pid=$!
 	PIDS+=("$mtasts_pid")
+	if [ -n "${BENCH_OTHER_MILTER:-}" ]; then
+		pinned 1 "$BENCH_OTHER_MILTER" -f -c "$DIR/other.conf" >>"$DIR/other.log" 2>&1 &
+		other_pid=$!
+		PIDS+=("$other_pid")
+		wait_socket "$DIR/other.sock" "$other_pid" || die "$BENCH_OTHER_MILTER did not start (see $DIR/other.log)"
+		others=("other:$other_pid:unix:$DIR/other.sock")
+	fi
 	wait_socket "$DIR/null.sock" "$null_pid" || die "nullmilter did not start (see $DIR/null.log)"
 	wait_socket "$DIR/mtasts.sock" "$mtasts_pid" || die "mtasts-milter did not start (see $DIR/mtasts.log)"
 	echo
 	echo "== syslog: $mode; $(uptime)"
 	(pinned 0 "$MILTERBENCH" -c "$CONNS" -m "$MESSAGES" -r "$ROUNDS" -t mix \
 		"null:$null_pid:unix:$DIR/null.sock" \
-		"mtasts:$mtasts_pid:unix:$DIR/mtasts.sock") | tee "$DIR/result-$mode.txt"
+		"mtasts:$mtasts_pid:unix:$DIR/mtasts.sock" "${others[@]}") | tee "$DIR/result-$mode.txt"
 	echo "== end: $(uptime)"
-	kill "$mtasts_pid" "$null_pid"
-	wait "$mtasts_pid" "$null_pid" || true
-	lines=$(grep -c '"event":"message"' "$DIR/sessions.jsonl" || true)
+	kill "$mtasts_pid" "$null_pid" ${other_pid:+"$other_pid"}
+	wait "$mtasts_pid" "$null_pid" ${other_pid:+"$other_pid"} || true
+	lines=$(grep -c '"event":"message"' "$DIR/mtasts.jsonl" || true)
 	echo "mtasts-milter JSON log: $lines message records"
 	if [ "$mode" = sink ]; then
 		kill "$sink_pid"
