@@ -71,6 +71,7 @@ struct jlog {
 	char		*path;		/* owned by the writer once started */
 	char		*new_path;	/* reopen request, NULL when none */
 	int		 reopen;
+	size_t		 reopen_after;	/* entries queued before the request */
 	int		 waiting;	/* WAIT_*: how the writer sleeps */
 	struct jlog_counts counts;	/* dropped and oversize under lock */
 	/* writer-thread state */
@@ -446,14 +447,19 @@ writer_gather(struct jlog *j)
 	j->waiting = WAIT_NONE;
 }
 
-/* Up to JLOG_BATCH_MAX entries off the ring, their lines fitting a batch. */
+/*
+ * Up to JLOG_BATCH_MAX entries off the ring, their lines fitting a batch;
+ * while a reopen waits, no more than were queued before it.
+ */
 static size_t
 take_batch(struct jlog *j, struct jlog_entry *batch)
 {
-	size_t	n = 0, bytes = 0;
+	size_t	n = 0, bytes = 0, max = JLOG_BATCH_MAX;
 	struct jlog_entry *e;
 
-	while (j->count > 0 && n < JLOG_BATCH_MAX) {
+	if (j->reopen && j->reopen_after < max)
+		max = j->reopen_after;
+	while (j->count > 0 && n < max) {
 		e = &j->ring[j->head];
 		if (e->priority == PRIORITY_JSON) {
 			if (bytes + e->len > JLOG_BATCH_BYTES)
@@ -465,6 +471,8 @@ take_batch(struct jlog *j, struct jlog_entry *batch)
 		j->head = (j->head + 1) % JLOG_QUEUE_MAX;
 		j->count--;
 	}
+	if (j->reopen)
+		j->reopen_after -= n;
 	return n;
 }
 
@@ -502,15 +510,18 @@ writer_thread(void *arg)
 		if (j->count == 0 && j->stop && !j->reopen)
 			break;
 		writer_gather(j);
-		reopen = j->reopen;
-		new_path = j->new_path;
-		j->reopen = 0;
-		j->new_path = NULL;
-		n = reopen ? 0 : take_batch(j, j->taken);
+		/* What was queued before a reopen goes to the file it was for. */
+		n = take_batch(j, j->taken);
+		reopen = j->reopen && j->reopen_after == 0;
+		new_path = reopen ? j->new_path : NULL;
+		if (reopen) {
+			j->reopen = 0;
+			j->new_path = NULL;
+		}
 		pthread_mutex_unlock(&j->lock);
+		write_batch(j, j->taken, n);
 		if (reopen)
 			writer_reopen(j, new_path);
-		write_batch(j, j->taken, n);
 		pthread_mutex_lock(&j->lock);
 		snapshot(j, &c);
 		pthread_mutex_unlock(&j->lock);
@@ -559,6 +570,8 @@ jlog_reopen(struct jlog *j, const char *path)
 	pthread_mutex_lock(&j->lock);
 	free(j->new_path);
 	j->new_path = copy;
+	if (!j->reopen)
+		j->reopen_after = j->count;
 	j->reopen = 1;
 	pthread_cond_signal(&j->wake);
 	pthread_mutex_unlock(&j->lock);

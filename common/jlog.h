@@ -8,7 +8,8 @@
  * batch: when work comes it waits JLOG_BATCH_WAIT_MS for more (unless
  * JLOG_BATCH_MAX records wait already, or a reopen or the stop is asked
  * for), then writes the batch's JSON lines with one write(2); producers
- * signal it only when it sleeps idle or a batch is full. Every record lost is counted:
+ * signal it only when it sleeps idle or a batch is full. A reopen (and the
+ * stop) first writes what is queued, to the file it was queued for. Every record lost is counted:
  * dropped (queue full), too long, or not written (with the errno that
  * stopped it); the counts go to syslog at most once a minute, and once
  * more at stop (by syslog(3) directly: jlog is the daemon's msg output).
