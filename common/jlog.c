@@ -1,8 +1,10 @@
 /*
  * jlog.c - bounded queue and writer thread for the JSON log and syslog.
  *
- * Producers (milter callbacks) only format and enqueue under a short mutex;
- * the writer thread does every write(2) and syslog(3). The queue is a fixed
+ * Producers (milter callbacks) only enqueue under a short mutex: a JSON
+ * record as the jansson tree they built, a syslog line as text; the
+ * writer thread formats the records (jsonbuf.h) and does every write(2)
+ * and syslog(3). The queue is a fixed
  * ring, so memory stays bounded whatever the writer's speed, and a producer
  * never waits for the disk: when the ring is full the record is dropped and
  * counted.
@@ -49,8 +51,9 @@ enum { WAIT_NONE, WAIT_IDLE, WAIT_GATHER };
 
 struct jlog_entry {
 	int	 priority;	/* PRIORITY_JSON or a syslog priority */
-	char	*text;
+	char	*text;		/* a syslog line */
 	size_t	 len;
+	json_t	*obj;		/* a record, written by the writer thread */
 };
 
 struct jlog_counts {
@@ -76,7 +79,7 @@ struct jlog {
 	struct jlog_counts counts;	/* dropped and oversize under lock */
 	/* writer-thread state */
 	struct jlog_entry taken[JLOG_BATCH_MAX];	/* off the ring, to write */
-	char		*batch;		/* JLOG_BATCH_BYTES: the lines of one write */
+	struct jsonbuf	 out;		/* the JSON lines of one write */
 	int		 fd;
 	dev_t		 dev;		/* of the open file */
 	ino_t		 ino;
@@ -91,7 +94,7 @@ struct jlog {
 };
 
 static void
-enqueue(struct jlog *j, int priority, char *text, size_t len)
+enqueue(struct jlog *j, int priority, char *text, size_t len, json_t *obj)
 {
 	pthread_mutex_lock(&j->lock);
 	/*
@@ -105,10 +108,11 @@ enqueue(struct jlog *j, int priority, char *text, size_t len)
 			j->counts.dropped++;
 		pthread_mutex_unlock(&j->lock);
 		free(text);
+		json_decref(obj);
 		return;
 	}
 	j->ring[(j->head + j->count) % JLOG_QUEUE_MAX] =
-	    (struct jlog_entry){ priority, text, len };
+	    (struct jlog_entry){ priority, text, len, obj };
 	j->count++;
 	if (priority != PRIORITY_JSON)
 		j->syslog_queued++;
@@ -122,28 +126,9 @@ enqueue(struct jlog *j, int priority, char *text, size_t len)
 void
 jlog_record(struct jlog *j, json_t *obj)
 {
-	struct jsonbuf b;
-
-	if (obj == NULL)
-		return;
-	/* The line and its newline, written straight into one buffer. */
-	jsonbuf_init(&b, JLOG_LINE_MAX);
-	jsonbuf_value(&b, obj);
-	json_decref(obj);
-	if (b.error == JSONBUF_OK && b.len >= JLOG_LINE_MAX)
-		b.error = JSONBUF_TOO_LONG;
-	jsonbuf_raw(&b, "\n", 1);
-	if (b.error != JSONBUF_OK) {
-		pthread_mutex_lock(&j->lock);
-		if (b.error == JSONBUF_TOO_LONG)
-			j->counts.oversize++;
-		else
-			j->counts.dropped++;
-		pthread_mutex_unlock(&j->lock);
-		jsonbuf_free(&b);
-		return;
-	}
-	enqueue(j, PRIORITY_JSON, b.buf, b.len);
+	/* The writer thread turns it into a line: nothing more to do here. */
+	if (obj != NULL)
+		enqueue(j, PRIORITY_JSON, NULL, 0, obj);
 }
 
 void
@@ -156,7 +141,7 @@ jlog_syslog(struct jlog *j, int priority, const char *line)
 		return;
 	memcpy(text, line, len);
 	text[len] = '\0';
-	enqueue(j, priority, text, len);
+	enqueue(j, priority, text, len, NULL);
 }
 
 static void
@@ -448,24 +433,20 @@ writer_gather(struct jlog *j)
 }
 
 /*
- * Up to JLOG_BATCH_MAX entries off the ring, their lines fitting a batch;
- * while a reopen waits, no more than were queued before it.
+ * Up to JLOG_BATCH_MAX entries off the ring; while a reopen waits, no more
+ * than were queued before it.
  */
 static size_t
 take_batch(struct jlog *j, struct jlog_entry *batch)
 {
-	size_t	n = 0, bytes = 0, max = JLOG_BATCH_MAX;
+	size_t	n = 0, max = JLOG_BATCH_MAX;
 	struct jlog_entry *e;
 
 	if (j->reopen && j->reopen_after < max)
 		max = j->reopen_after;
 	while (j->count > 0 && n < max) {
 		e = &j->ring[j->head];
-		if (e->priority == PRIORITY_JSON) {
-			if (bytes + e->len > JLOG_BATCH_BYTES)
-				break;
-			bytes += e->len;
-		} else
+		if (e->priority != PRIORITY_JSON)
 			j->syslog_queued--;
 		batch[n++] = *e;
 		j->head = (j->head + 1) % JLOG_QUEUE_MAX;
@@ -476,23 +457,64 @@ take_batch(struct jlog *j, struct jlog_entry *batch)
 	return n;
 }
 
-/* Syslog lines one by one, the JSON lines in one write. */
+/*
+ * The record as one line at the end of j->out, or nothing of it (counted
+ * in *oversize or *dropped). 1 when it is there.
+ */
+static int
+append_line(struct jlog *j, json_t *obj, unsigned long *oversize,
+    unsigned long *dropped)
+{
+	size_t	start = j->out.len;
+
+	jsonbuf_value(&j->out, obj);
+	if (j->out.error == JSONBUF_OK && j->out.len - start >= JLOG_LINE_MAX)
+		j->out.error = JSONBUF_TOO_LONG;
+	jsonbuf_raw(&j->out, "\n", 1);
+	if (j->out.error == JSONBUF_OK)
+		return 1;
+	if (j->out.error == JSONBUF_TOO_LONG)
+		(*oversize)++;
+	else
+		(*dropped)++;
+	jsonbuf_truncate(&j->out, start);
+	return 0;
+}
+
+/*
+ * Syslog lines one by one; the records formatted here, off the mail path,
+ * and written with one write(2) per JLOG_BATCH_BYTES.
+ */
 static void
 write_batch(struct jlog *j, struct jlog_entry *batch, size_t n)
 {
-	size_t	i, len = 0, records = 0;
+	unsigned long oversize = 0, dropped = 0;
+	size_t	i, records = 0;
 
+	jsonbuf_truncate(&j->out, 0);
 	for (i = 0; i < n; i++) {
-		if (batch[i].priority != PRIORITY_JSON)
+		if (batch[i].priority != PRIORITY_JSON) {
 			syslog(batch[i].priority, "%s", batch[i].text);
-		else {
-			memcpy(j->batch + len, batch[i].text, batch[i].len);
-			len += batch[i].len;
-			records++;
+			free(batch[i].text);
+			continue;
 		}
-		free(batch[i].text);
+		if (j->path[0] != '\0')
+			records += append_line(j, batch[i].obj, &oversize,
+			    &dropped);
+		json_decref(batch[i].obj);
+		if (j->out.len >= JLOG_BATCH_BYTES) {
+			writer_json(j, j->out.buf, j->out.len, records);
+			jsonbuf_truncate(&j->out, 0);
+			records = 0;
+		}
 	}
-	writer_json(j, j->batch, len, records);
+	writer_json(j, j->out.buf, j->out.len, records);
+	if (oversize == 0 && dropped == 0)
+		return;
+	pthread_mutex_lock(&j->lock);
+	j->counts.oversize += oversize;
+	j->counts.dropped += dropped;
+	pthread_mutex_unlock(&j->lock);
 }
 
 static void *
@@ -541,12 +563,12 @@ jlog_new(const char *path)
 
 	if ((j = calloc(1, sizeof(*j))) == NULL)
 		return NULL;
-	if ((j->path = strdup(path)) == NULL ||
-	    (j->batch = malloc(JLOG_BATCH_BYTES)) == NULL) {
-		free(j->path);
+	if ((j->path = strdup(path)) == NULL) {
 		free(j);
 		return NULL;
 	}
+	/* Room for a batch and one more line of the longest kind. */
+	jsonbuf_init(&j->out, JLOG_BATCH_BYTES + JLOG_LINE_MAX + 1);
 	j->fd = -1;
 	j->reopen = 1;
 	pthread_mutex_init(&j->lock, NULL);
@@ -554,7 +576,6 @@ jlog_new(const char *path)
 	if (pthread_create(&j->thread, NULL, writer_thread, j) != 0) {
 		pthread_mutex_destroy(&j->lock);
 		pthread_cond_destroy(&j->wake);
-		free(j->batch);
 		free(j->path);
 		free(j);
 		return NULL;
@@ -590,7 +611,7 @@ jlog_free(struct jlog *j)
 	writer_close(j);
 	free(j->new_path);
 	free(j->path);
-	free(j->batch);
+	jsonbuf_free(&j->out);
 	pthread_mutex_destroy(&j->lock);
 	pthread_cond_destroy(&j->wake);
 	free(j);

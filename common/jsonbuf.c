@@ -52,6 +52,16 @@ reserve(struct jsonbuf *b, size_t n)
 }
 
 void
+jsonbuf_truncate(struct jsonbuf *b, size_t len)
+{
+	if (len < b->len)
+		b->len = len;
+	if (b->buf != NULL)
+		b->buf[b->len] = '\0';
+	b->error = JSONBUF_OK;
+}
+
+void
 jsonbuf_raw(struct jsonbuf *b, const char *s, size_t n)
 {
 	if (reserve(b, n) == -1)

@@ -33,6 +33,8 @@ struct jsonbuf {
 /* An empty buffer that refuses to grow past max bytes. */
 void	jsonbuf_init(struct jsonbuf *, size_t max);
 void	jsonbuf_free(struct jsonbuf *);
+/* Back to the first len bytes (len <= b->len), the error forgotten. */
+void	jsonbuf_truncate(struct jsonbuf *, size_t len);
 /* n bytes as they are. */
 void	jsonbuf_raw(struct jsonbuf *, const char *s, size_t n);
 /* n bytes of s as a quoted, escaped JSON string. */

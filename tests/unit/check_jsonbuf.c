@@ -136,6 +136,20 @@ START_TEST(test_jsonbuf_bound)
 	ck_assert_str_eq(b.buf, "\"123456\"");	/* nothing half-written */
 	jsonbuf_free(&b);
 
+	/* truncate: back to a shorter text, the error forgotten */
+	jsonbuf_init(&b, 8);
+	jsonbuf_raw(&b, "abcdef", 6);
+	jsonbuf_raw(&b, "xyz", 3);
+	ck_assert_int_eq(b.error, JSONBUF_TOO_LONG);
+	jsonbuf_truncate(&b, 2);
+	ck_assert_int_eq(b.error, JSONBUF_OK);
+	ck_assert_str_eq(b.buf, "ab");
+	jsonbuf_raw(&b, "c", 1);
+	ck_assert_str_eq(b.buf, "abc");
+	jsonbuf_truncate(&b, 99);	/* never longer */
+	ck_assert_uint_eq(b.len, 3);
+	jsonbuf_free(&b);
+
 	/* an escape that would cross the bound is not written */
 	jsonbuf_init(&b, 5);
 	jsonbuf_string(&b, "\001", 1);
