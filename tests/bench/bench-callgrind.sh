@@ -26,8 +26,12 @@ trap '[ -z "$PID" ] || kill "$PID" 2>/dev/null || true' EXIT
 mkdir -p "$DIR/state"
 DIR=$(cd "$DIR" && pwd)
 printf 'version: STSv1\nmode: enforce\nmx: mx1.example.test\nmax_age: 86400\n' >"$DIR/example.test.txt"
-cat >"$DIR/mtasts-milter.conf" <<CONF
-socket = "unix:$DIR/mtasts.sock"
+
+# write_conf SOCKET: mtasts-milter's config (a socket of its own per run, so
+# that a run never meets the one before it still going away).
+write_conf() {
+	cat >"$DIR/mtasts-milter.conf" <<CONF
+socket = "unix:$1"
 pidfile = "$DIR/mtasts.pid"
 json_log = "$DIR/sessions.jsonl"
 state_dir = "$DIR/state"
@@ -37,15 +41,16 @@ draft "example.test" { policy_file = "$DIR/example.test.txt" id = "bench1" }
 dns_servers = "127.0.0.1:9"
 ${BENCH_MTASTS_CONF_EXTRA:-}
 CONF
+}
 
 # instructions FILTER SESSIONS OUT: total Ir of one run of the filter.
 instructions() {
 	local filter=$1 n=$2 out=$3 sock cmd i
-	sock=$DIR/$filter.sock
+	sock=$DIR/$filter-$n.sock
 	rm -f "$sock" "$out"
 	case $filter in
 	null) cmd=("$NULLMILTER" "unix:$sock") ;;
-	mtasts) cmd=("$MTASTS_MILTER" -f -c "$DIR/mtasts-milter.conf") ;;
+	mtasts) write_conf "$sock"; cmd=("$MTASTS_MILTER" -f -c "$DIR/mtasts-milter.conf") ;;
 	esac
 	valgrind -q --tool=callgrind --callgrind-out-file="$out" "${cmd[@]}" \
 		>>"$DIR/valgrind.log" 2>&1 &
