@@ -13,7 +13,7 @@ apt-get install -y -q --no-install-recommends \
 	libjansson-dev zlib1g-dev libgmime-3.0-dev libpsl-dev publicsuffix check openssl \
 	miltertest postfix swaks libnet-ssleay-perl dnsmasq nginx-light bind9-dnsutils jq curl iproute2 \
 	clang libclang-rt-14-dev \
-	chromium python3 time strace
+	chromium python3 time strace valgrind
 # The Sendmail lab (tests/lab/test-sendmail-lab.sh) runs Debian's Sendmail
 # unpacked into its lab directory: sendmail-bin conflicts with postfix, so the
 # packages are only downloaded here, and their libraries installed.

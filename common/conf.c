@@ -74,6 +74,12 @@ static const char *const add_header_names[] = {
 	[ADD_HEADER_NEVER] = "never",
 };
 
+static const char *const log_verdicts_names[] = {
+	[LOG_VERDICTS_ALL] = "all",
+	[LOG_VERDICTS_WOULD_FAIL] = "would-fail",
+	[LOG_VERDICTS_NONE] = "none",
+};
+
 /*
  * Report one message; msg makes it one printable line (libconfuse quotes
  * the offending text, which may hold a newline or control bytes).
@@ -143,19 +149,38 @@ facility_from_name(const char *name, int *facility)
 	return -1;
 }
 
+/* The index of name in names[n], or -1. */
 static int
-add_header_from_name(const char *name, enum add_header_mode *mode)
+name_index(const char *const *names, size_t n, const char *name)
 {
 	size_t	i;
 
-	for (i = 0; i < sizeof(add_header_names) / sizeof(add_header_names[0]);
-	    i++) {
-		if (strcmp(add_header_names[i], name) == 0) {
-			*mode = (enum add_header_mode)i;
-			return 0;
-		}
-	}
+	for (i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return (int)i;
 	return -1;
+}
+
+static int
+add_header_from_name(const char *name, enum add_header_mode *mode)
+{
+	int	i = name_index(add_header_names, sizeof(add_header_names) /
+	    sizeof(add_header_names[0]), name);
+
+	if (i >= 0)
+		*mode = (enum add_header_mode)i;
+	return i >= 0 ? 0 : -1;
+}
+
+static int
+log_verdicts_from_name(const char *name, enum log_verdicts_mode *mode)
+{
+	int	i = name_index(log_verdicts_names, sizeof(log_verdicts_names) /
+	    sizeof(log_verdicts_names[0]), name);
+
+	if (i >= 0)
+		*mode = (enum log_verdicts_mode)i;
+	return i >= 0 ? 0 : -1;
 }
 
 static int
@@ -448,6 +473,18 @@ validate_add_header(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+static int
+validate_log_verdicts(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *name = last_str(opt);
+	enum log_verdicts_mode mode;
+
+	if (name != NULL && log_verdicts_from_name(name, &mode) == -1)
+		cfg_error(cfg, "log_verdicts = \"%s\" is not valid; use "
+		    "\"all\", \"would-fail\" or \"none\"", name);
+	return 0;
+}
+
 /*
  * libconfuse validates a list after each element it appends and once more
  * at the end: check each new element once.
@@ -686,6 +723,7 @@ conf_parser_new(void)
 		CFG_STR("state_dir", "/var/lib/mtasts-milter", CFGF_NONE),
 		CFG_STR("header_name", "MTA-STS-Audit", CFGF_NONE),
 		CFG_STR("add_header", "would-fail", CFGF_NONE),
+		CFG_STR("log_verdicts", "all", CFGF_NONE),
 		CFG_BOOL("audit_authenticated", cfg_false, CFGF_NONE),
 		CFG_STR_LIST("domains", "{}", CFGF_NONE),
 		CFG_STR("mx_name", "", CFGF_NONE),
@@ -714,6 +752,7 @@ conf_parser_new(void)
 		{ "syslog_facility", validate_facility },
 		{ "header_name", validate_header_name },
 		{ "add_header", validate_add_header },
+		{ "log_verdicts", validate_log_verdicts },
 		{ "domains", validate_domains },
 		{ "mx_name", validate_mx_name },
 		{ "listener|mx_name", validate_mx_name },
@@ -933,6 +972,8 @@ scalars_fill(struct conf *c, cfg_t *cfg, const char *path)
 	facility_from_name(cfg_getstr(cfg, "syslog_facility"),
 	    &c->syslog_facility);
 	add_header_from_name(cfg_getstr(cfg, "add_header"), &c->add_header);
+	log_verdicts_from_name(cfg_getstr(cfg, "log_verdicts"),
+	    &c->log_verdicts);
 	c->audit_authenticated = cfg_getbool(cfg, "audit_authenticated");
 	if (c->path == NULL || c->socket == NULL || c->user == NULL ||
 	    c->pidfile == NULL || c->json_log == NULL || c->state_dir == NULL ||
@@ -1175,6 +1216,19 @@ const char *
 conf_add_header_name(enum add_header_mode mode)
 {
 	return add_header_names[mode];
+}
+
+const char *
+conf_log_verdicts_name(enum log_verdicts_mode mode)
+{
+	return log_verdicts_names[mode];
+}
+
+int
+conf_log_verdict(const struct conf *c, int would_fail)
+{
+	return c->log_verdicts == LOG_VERDICTS_ALL ||
+	    (c->log_verdicts == LOG_VERDICTS_WOULD_FAIL && would_fail);
 }
 
 const struct conf_listener *

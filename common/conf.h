@@ -23,6 +23,13 @@ enum add_header_mode {
 	ADD_HEADER_NEVER
 };
 
+/* Which verdicts get a syslog line per message and domain (log_verdicts). */
+enum log_verdicts_mode {
+	LOG_VERDICTS_ALL = 0,		/* every evaluated domain */
+	LOG_VERDICTS_WOULD_FAIL,	/* only would-fail results */
+	LOG_VERDICTS_NONE		/* none: the JSON log has them all */
+};
+
 struct conf_listener {
 	char	*addr;			/* numeric IPv4 or IPv6 address */
 	int	 family;		/* AF_INET or AF_INET6 */
@@ -49,6 +56,7 @@ struct conf {
 	char		*state_dir;
 	char		*header_name;
 	enum add_header_mode add_header;
+	enum log_verdicts_mode log_verdicts;
 	int		 audit_authenticated;	/* judge mail of AUTH clients too */
 	char		**domains;		/* lower case */
 	size_t		 domain_count;
@@ -80,6 +88,9 @@ struct conf	*conf_ref(struct conf *);
 void		 conf_unref(struct conf *);
 
 const char	*conf_add_header_name(enum add_header_mode);
+const char	*conf_log_verdicts_name(enum log_verdicts_mode);
+/* Whether a domain's verdict gets its syslog line (log_verdicts). */
+int		 conf_log_verdict(const struct conf *, int would_fail);
 /* The listener whose address equals addr (as the MTA wrote it), or NULL. */
 const struct conf_listener *conf_find_listener(const struct conf *,
 		    const char *addr);

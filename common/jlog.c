@@ -1,8 +1,10 @@
 /*
  * jlog.c - bounded queue and writer thread for the JSON log and syslog.
  *
- * Producers (milter callbacks) only format and enqueue under a short mutex;
- * the writer thread does every write(2) and syslog(3). The queue is a fixed
+ * Producers (milter callbacks) only enqueue under a short mutex: a JSON
+ * record as the jansson tree they built, a syslog line as text; the
+ * writer thread formats the records (jsonbuf.h) and does every write(2)
+ * and syslog(3). The queue is a fixed
  * ring, so memory stays bounded whatever the writer's speed, and a producer
  * never waits for the disk: when the ring is full the record is dropped and
  * counted.
@@ -12,11 +14,13 @@
  * report through it would queue to itself, or wait for the lock it may
  * hold. Nothing here may call msg_*.
  *
- * The file holds whole lines or nothing of a record: a line is written with
- * write(2) until done, and when the disk fills up halfway through, what was
- * written of it is cut off again (ftruncate to where the line began); if
- * that is not possible, the next line starts with a newline so that the
- * fragment stands alone. Every record that does not reach the file is
+ * The writer takes the queue in batches (one wake-up, one write(2) of all
+ * their JSON lines; see jlog.h). The file holds whole lines or nothing of a
+ * record: a batch is written with write(2) until done, and when the disk
+ * fills up halfway through, what was written of the line it stopped in is
+ * cut off again (ftruncate to where that line began); if that is not
+ * possible, the next line starts with a newline so that the fragment
+ * stands alone. The lines of the batch after it are lost (counted). Every record that does not reach the file is
  * counted, and the report names the errno that stopped it.
  *
  * The file is opened O_APPEND (logrotate's copytruncate stays safe) and
@@ -38,14 +42,19 @@
 #include <unistd.h>
 
 #include "jlog.h"
+#include "jsonbuf.h"
 #include "metrics.h"
 
 #define PRIORITY_JSON	(-1)
 
+/* How the writer sleeps, so that producers wake it only when it helps. */
+enum { WAIT_NONE, WAIT_IDLE, WAIT_GATHER };
+
 struct jlog_entry {
 	int	 priority;	/* PRIORITY_JSON or a syslog priority */
-	char	*text;
+	char	*text;		/* a syslog line */
 	size_t	 len;
+	json_t	*obj;		/* a record, written by the writer thread */
 };
 
 struct jlog_counts {
@@ -66,8 +75,12 @@ struct jlog {
 	char		*path;		/* owned by the writer once started */
 	char		*new_path;	/* reopen request, NULL when none */
 	int		 reopen;
+	size_t		 reopen_after;	/* entries queued before the request */
+	int		 waiting;	/* WAIT_*: how the writer sleeps */
 	struct jlog_counts counts;	/* dropped and oversize under lock */
 	/* writer-thread state */
+	struct jlog_entry taken[JLOG_BATCH_MAX];	/* off the ring, to write */
+	struct jsonbuf	 out;		/* the JSON lines of one write */
 	int		 fd;
 	dev_t		 dev;		/* of the open file */
 	ino_t		 ino;
@@ -82,16 +95,7 @@ struct jlog {
 };
 
 static void
-count_dropped(struct jlog *j)
-{
-	pthread_mutex_lock(&j->lock);
-	j->counts.dropped++;
-	pthread_mutex_unlock(&j->lock);
-	metrics_count(METRIC_JSON_DROPPED);
-}
-
-static void
-enqueue(struct jlog *j, int priority, char *text, size_t len)
+enqueue(struct jlog *j, int priority, char *text, size_t len, json_t *obj)
 {
 	pthread_mutex_lock(&j->lock);
 	/*
@@ -107,47 +111,27 @@ enqueue(struct jlog *j, int priority, char *text, size_t len)
 		if (priority == PRIORITY_JSON)
 			metrics_count(METRIC_JSON_DROPPED);
 		free(text);
+		json_decref(obj);
 		return;
 	}
 	j->ring[(j->head + j->count) % JLOG_QUEUE_MAX] =
-	    (struct jlog_entry){ priority, text, len };
+	    (struct jlog_entry){ priority, text, len, obj };
 	j->count++;
 	if (priority != PRIORITY_JSON)
 		j->syslog_queued++;
-	pthread_cond_signal(&j->wake);
+	/* Gathering a batch: woken only when it is full (or by its timer). */
+	if (j->waiting == WAIT_IDLE || (j->waiting == WAIT_GATHER &&
+	    j->count >= JLOG_BATCH_MAX))
+		pthread_cond_signal(&j->wake);
 	pthread_mutex_unlock(&j->lock);
 }
 
 void
 jlog_record(struct jlog *j, json_t *obj)
 {
-	char	*line, *nl;
-	size_t	 len;
-
-	if (obj == NULL)
-		return;
-	line = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII);
-	json_decref(obj);
-	if (line == NULL) {
-		count_dropped(j);
-		return;
-	}
-	if ((len = strlen(line)) >= JLOG_LINE_MAX) {
-		free(line);
-		pthread_mutex_lock(&j->lock);
-		j->counts.oversize++;
-		pthread_mutex_unlock(&j->lock);
-		metrics_count(METRIC_JSON_TOO_LONG);
-		return;
-	}
-	if ((nl = realloc(line, len + 2)) == NULL) {
-		free(line);
-		count_dropped(j);
-		return;
-	}
-	nl[len] = '\n';
-	nl[len + 1] = '\0';
-	enqueue(j, PRIORITY_JSON, nl, len + 1);
+	/* The writer thread turns it into a line: nothing more to do here. */
+	if (obj != NULL)
+		enqueue(j, PRIORITY_JSON, NULL, 0, obj);
 }
 
 void
@@ -160,7 +144,7 @@ jlog_syslog(struct jlog *j, int priority, const char *line)
 		return;
 	memcpy(text, line, len);
 	text[len] = '\0';
-	enqueue(j, priority, text, len);
+	enqueue(j, priority, text, len, NULL);
 }
 
 static void
@@ -245,24 +229,30 @@ writer_check(struct jlog *j)
 }
 
 /*
- * Take back the len bytes just appended at start (the file's size before):
- * only when the file is exactly that much longer, so that nothing another
- * writer added is cut. Otherwise the next line isolates the fragment.
+ * Take back what was appended at start (the file's size before) past its
+ * first keep bytes: only when the file is exactly len bytes longer than
+ * start, so that nothing another writer added is cut. Otherwise the next
+ * line isolates the fragment.
  */
 static void
-writer_cut(struct jlog *j, off_t start, size_t len)
+writer_cut(struct jlog *j, off_t start, size_t keep, size_t len)
 {
 	struct stat st;
 
 	if (start >= 0 && fstat(j->fd, &st) == 0 &&
-	    st.st_size == start + (off_t)len && ftruncate(j->fd, start) == 0)
+	    st.st_size == start + (off_t)len &&
+	    ftruncate(j->fd, start + (off_t)keep) == 0)
 		return;
 	j->fragment = 1;
 }
 
-/* Append all of buf, or nothing of it. 0, or -1 with last_error set. */
+/*
+ * Append the whole lines of buf. 0 when all of it is written; -1 with
+ * last_error set and *kept the bytes of whole lines that did reach the
+ * file (what was written of the next line is taken back).
+ */
 static int
-writer_put(struct jlog *j, const char *buf, size_t len)
+writer_put(struct jlog *j, const char *buf, size_t len, size_t *kept)
 {
 	struct stat st;
 	off_t	start = fstat(j->fd, &st) == 0 ? st.st_size : -1;
@@ -270,6 +260,7 @@ writer_put(struct jlog *j, const char *buf, size_t len)
 	ssize_t	n;
 	int	err = 0;
 
+	*kept = 0;
 	while (off < len) {
 		if ((n = write(j->fd, buf + off, len - off)) > 0) {
 			off += (size_t)n;
@@ -280,47 +271,64 @@ writer_put(struct jlog *j, const char *buf, size_t len)
 		err = n == -1 ? errno : EIO;
 		break;
 	}
-	if (off == len)
+	if (off == len) {
+		*kept = len;
 		return 0;
+	}
 	set_error(j, "", err);
-	if (off > 0)
-		writer_cut(j, start, off);
+	for (*kept = off; *kept > 0 && buf[*kept - 1] != '\n'; (*kept)--)
+		;
+	if (off > *kept)
+		writer_cut(j, start, *kept, off);
 	return -1;
 }
 
 static void
-writer_lost(struct jlog *j)
+writer_lost(struct jlog *j, size_t records)
 {
-	j->counts.unwritten++;
+	j->counts.unwritten += records;
 	j->failing = 1;
-	metrics_count(METRIC_JSON_LOST);
+	metrics_add(METRIC_JSON_LOST, records);
 }
 
+static size_t
+lines_in(const char *buf, size_t len)
+{
+	size_t	n = 0;
+
+	while (len > 0)
+		n += buf[--len] == '\n';
+	return n;
+}
+
+/* One write(2) for the lines of a batch, records of them. */
 static void
-writer_json(struct jlog *j, const struct jlog_entry *e)
+writer_json(struct jlog *j, const char *buf, size_t len, size_t records)
 {
 	time_t	now;
+	size_t	kept;
 
-	if (j->path[0] == '\0')
+	if (j->path[0] == '\0' || records == 0)
 		return;
 	writer_check(j);
 	writer_open(j, 0);
 	if (j->fd == -1) {
-		writer_lost(j);
+		writer_lost(j, records);
 		return;
 	}
 	if (j->fragment) {
-		if (writer_put(j, "\n", 1) == -1) {
-			writer_lost(j);
+		if (writer_put(j, "\n", 1, &kept) == -1) {
+			writer_lost(j, records);
 			return;
 		}
 		j->fragment = 0;
 	}
-	if (writer_put(j, e->text, e->len) == -1) {
-		writer_lost(j);
+	if (writer_put(j, buf, len, &kept) == -1) {
+		metrics_add(METRIC_JSON_WRITTEN, lines_in(buf, kept));
+		writer_lost(j, records - lines_in(buf, kept));
 		return;
 	}
-	metrics_count(METRIC_JSON_WRITTEN);
+	metrics_add(METRIC_JSON_WRITTEN, records);
 	if (!j->failing)
 		return;
 	j->failing = 0;
@@ -388,6 +396,7 @@ writer_wait(struct jlog *j)
 	struct jlog_counts c;
 	struct timespec until;
 
+	j->waiting = WAIT_IDLE;
 	while (j->count == 0 && !j->reopen && !j->stop) {
 		snapshot(j, &c);
 		if (!counts_changed(&c, &j->reported)) {
@@ -395,48 +404,154 @@ writer_wait(struct jlog *j)
 			continue;
 		}
 		if (time(NULL) - j->last_report >= JLOG_REPORT_SECONDS)
-			return;
+			break;
 		until.tv_sec = j->last_report + JLOG_REPORT_SECONDS;
 		until.tv_nsec = 0;
 		(void)pthread_cond_timedwait(&j->wake, &j->lock, &until);
 	}
+	j->waiting = WAIT_NONE;
+}
+
+/*
+ * Work has come: let more come for JLOG_BATCH_WAIT_MS, unless a batch is
+ * full already or a reopen or the stop is asked for, so that one wake-up
+ * and one write(2) serve many records.
+ */
+static void
+writer_gather(struct jlog *j)
+{
+	struct timespec until;
+
+	if (j->count == 0 || j->count >= JLOG_BATCH_MAX || j->reopen ||
+	    j->stop)
+		return;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += JLOG_BATCH_WAIT_MS * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	j->waiting = WAIT_GATHER;
+	while (j->count < JLOG_BATCH_MAX && !j->reopen && !j->stop)
+		if (pthread_cond_timedwait(&j->wake, &j->lock, &until) != 0)
+			break;
+	j->waiting = WAIT_NONE;
+}
+
+/*
+ * Up to JLOG_BATCH_MAX entries off the ring; while a reopen waits, no more
+ * than were queued before it.
+ */
+static size_t
+take_batch(struct jlog *j, struct jlog_entry *batch)
+{
+	size_t	n = 0, max = JLOG_BATCH_MAX;
+	struct jlog_entry *e;
+
+	if (j->reopen && j->reopen_after < max)
+		max = j->reopen_after;
+	while (j->count > 0 && n < max) {
+		e = &j->ring[j->head];
+		if (e->priority != PRIORITY_JSON)
+			j->syslog_queued--;
+		batch[n++] = *e;
+		j->head = (j->head + 1) % JLOG_QUEUE_MAX;
+		j->count--;
+	}
+	if (j->reopen)
+		j->reopen_after -= n;
+	return n;
+}
+
+/*
+ * The record as one line at the end of j->out, or nothing of it (counted
+ * in *oversize or *dropped). 1 when it is there.
+ */
+static int
+append_line(struct jlog *j, json_t *obj, unsigned long *oversize,
+    unsigned long *dropped)
+{
+	size_t	start = j->out.len;
+
+	jsonbuf_value(&j->out, obj);
+	if (j->out.error == JSONBUF_OK && j->out.len - start >= JLOG_LINE_MAX)
+		j->out.error = JSONBUF_TOO_LONG;
+	jsonbuf_raw(&j->out, "\n", 1);
+	if (j->out.error == JSONBUF_OK)
+		return 1;
+	if (j->out.error == JSONBUF_TOO_LONG)
+		(*oversize)++;
+	else
+		(*dropped)++;
+	jsonbuf_truncate(&j->out, start);
+	return 0;
+}
+
+/*
+ * Syslog lines one by one; the records formatted here, off the mail path,
+ * and written with one write(2) per JLOG_BATCH_BYTES.
+ */
+static void
+write_batch(struct jlog *j, struct jlog_entry *batch, size_t n)
+{
+	unsigned long oversize = 0, dropped = 0;
+	size_t	i, records = 0;
+
+	jsonbuf_truncate(&j->out, 0);
+	for (i = 0; i < n; i++) {
+		if (batch[i].priority != PRIORITY_JSON) {
+			syslog(batch[i].priority, "%s", batch[i].text);
+			free(batch[i].text);
+			continue;
+		}
+		if (j->path[0] != '\0')
+			records += append_line(j, batch[i].obj, &oversize,
+			    &dropped);
+		json_decref(batch[i].obj);
+		if (j->out.len >= JLOG_BATCH_BYTES) {
+			writer_json(j, j->out.buf, j->out.len, records);
+			jsonbuf_truncate(&j->out, 0);
+			records = 0;
+		}
+	}
+	writer_json(j, j->out.buf, j->out.len, records);
+	if (oversize == 0 && dropped == 0)
+		return;
+	metrics_add(METRIC_JSON_TOO_LONG, oversize);
+	metrics_add(METRIC_JSON_DROPPED, dropped);
+	pthread_mutex_lock(&j->lock);
+	j->counts.oversize += oversize;
+	j->counts.dropped += dropped;
+	pthread_mutex_unlock(&j->lock);
 }
 
 static void *
 writer_thread(void *arg)
 {
 	struct jlog *j = arg;
-	struct jlog_entry e;
 	struct jlog_counts c;
 	char	*new_path;
-	int	 reopen, have;
+	size_t	 n;
+	int	 reopen;
 
 	pthread_mutex_lock(&j->lock);
 	for (;;) {
 		writer_wait(j);
 		if (j->count == 0 && j->stop && !j->reopen)
 			break;
-		reopen = j->reopen;
-		new_path = j->new_path;
-		j->reopen = 0;
-		j->new_path = NULL;
-		have = !reopen && j->count > 0;
-		if (have) {
-			e = j->ring[j->head];
-			j->head = (j->head + 1) % JLOG_QUEUE_MAX;
-			j->count--;
-			if (e.priority != PRIORITY_JSON)
-				j->syslog_queued--;
+		writer_gather(j);
+		/* What was queued before a reopen goes to the file it was for. */
+		n = take_batch(j, j->taken);
+		reopen = j->reopen && j->reopen_after == 0;
+		new_path = reopen ? j->new_path : NULL;
+		if (reopen) {
+			j->reopen = 0;
+			j->new_path = NULL;
 		}
 		pthread_mutex_unlock(&j->lock);
+		write_batch(j, j->taken, n);
 		if (reopen)
 			writer_reopen(j, new_path);
-		else if (have && e.priority != PRIORITY_JSON)
-			syslog(e.priority, "%s", e.text);
-		else if (have)
-			writer_json(j, &e);
-		if (have)
-			free(e.text);
 		pthread_mutex_lock(&j->lock);
 		snapshot(j, &c);
 		pthread_mutex_unlock(&j->lock);
@@ -460,6 +575,8 @@ jlog_new(const char *path)
 		free(j);
 		return NULL;
 	}
+	/* Room for a batch and one more line of the longest kind. */
+	jsonbuf_init(&j->out, JLOG_BATCH_BYTES + JLOG_LINE_MAX + 1);
 	j->fd = -1;
 	j->reopen = 1;
 	pthread_mutex_init(&j->lock, NULL);
@@ -482,6 +599,8 @@ jlog_reopen(struct jlog *j, const char *path)
 	pthread_mutex_lock(&j->lock);
 	free(j->new_path);
 	j->new_path = copy;
+	if (!j->reopen)
+		j->reopen_after = j->count;
 	j->reopen = 1;
 	pthread_cond_signal(&j->wake);
 	pthread_mutex_unlock(&j->lock);
@@ -500,6 +619,7 @@ jlog_free(struct jlog *j)
 	writer_close(j);
 	free(j->new_path);
 	free(j->path);
+	jsonbuf_free(&j->out);
 	pthread_mutex_destroy(&j->lock);
 	pthread_cond_destroy(&j->wake);
 	free(j);

@@ -2,9 +2,16 @@
  * jlog.h - the JSON-lines session log (DESIGN.md 8) and syslog, written by a
  * dedicated thread so that a slow disk or syslog never delays mail.
  *
- * Callers hand over finished records; they are queued (bounded) and the
- * writer thread writes one whole line per record, or nothing of it (a line
- * cut short by a full disk is taken back). Every record lost is counted:
+ * Callers hand over finished records (jansson trees); they are queued
+ * (bounded) and the writer thread formats them and writes one whole line
+ * per record, or nothing of it (a line cut short by a full disk is taken
+ * back). The writer wakes once per batch: when work comes it waits
+ * JLOG_BATCH_WAIT_MS for more (unless JLOG_BATCH_MAX records wait already,
+ * or a reopen or the stop is asked for), then writes the batch's JSON
+ * lines with one write(2) per JLOG_BATCH_BYTES; producers signal it only
+ * when it sleeps idle or a batch is full. A reopen (and the stop) first
+ * writes what is queued, to the file it was queued for. Every record lost
+ * is counted:
  * dropped (queue full), too long, or not written (with the errno that
  * stopped it); the counts go to syslog at most once a minute, and once
  * more at stop (by syslog(3) directly: jlog is the daemon's msg output).
@@ -22,6 +29,9 @@
 #define JLOG_SYSLOG_MAX		1024	/* bytes in one syslog message */
 #define JLOG_REPORT_SECONDS	60	/* between error reports */
 #define JLOG_CHECK_SECONDS	1	/* between checks of the file's name */
+#define JLOG_BATCH_MAX		256	/* records per wake-up of the writer */
+#define JLOG_BATCH_BYTES	(4 * JLOG_LINE_MAX)	/* JSON per write(2) */
+#define JLOG_BATCH_WAIT_MS	5	/* the writer waits for more this long */
 
 struct jlog;
 
@@ -29,7 +39,10 @@ struct jlog;
 struct jlog	*jlog_new(const char *path);
 /* Close and reopen the JSON log, possibly under a new path (reload, logrotate). */
 void		 jlog_reopen(struct jlog *, const char *path);
-/* Queue one record; takes over the caller's reference to obj. */
+/*
+ * Queue one record; takes over the caller's reference to obj, which no
+ * one else may hold: the writer thread formats and frees it.
+ */
 void		 jlog_record(struct jlog *, json_t *obj);
 /*
  * Queue one finished syslog line (cut to JLOG_SYSLOG_MAX - 1 bytes); the

@@ -88,8 +88,14 @@ metrics_init(void)
 void
 metrics_count(enum metrics_counter c)
 {
-	if ((unsigned)c < METRIC_COUNTERS)
-		add(&m.counters[c], 1);
+	metrics_add(c, 1);
+}
+
+void
+metrics_add(enum metrics_counter c, uint64_t n)
+{
+	if ((unsigned)c < METRIC_COUNTERS && n > 0)
+		add(&m.counters[c], n);
 }
 
 void

@@ -99,6 +99,7 @@ struct metrics_view {
 };
 
 void	metrics_count(enum metrics_counter);
+void	metrics_add(enum metrics_counter, uint64_t);
 void	metrics_txt_lookup(enum txt_outcome);
 /* reason: 0 for a policy fetched and valid, else REASON_STS_*. */
 void	metrics_policy_fetch(unsigned reason);

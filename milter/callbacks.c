@@ -296,8 +296,10 @@ finish(SMFICTX *ctx, struct conn_ctx *c, const char *event, int aborted)
 			continue;
 		audit_eval(snap, d->domain, d->rcpts, &r.session, &ev[n]);
 		metrics_verdict(d->domain, ev[n].v.result, ev[n].v.reasons);
-		audit_syslog(c->msg.queue_id, &ev[n], c->client_ip,
-		    &r.session);
+		if (conf_log_verdict(snap->conf,
+		    ev[n].v.result == VERDICT_WOULD_FAIL))
+			audit_syslog(c->msg.queue_id, &ev[n], c->client_ip,
+			    &r.session);
 		n++;
 	}
 	if (ctx != NULL)

@@ -8,6 +8,7 @@
  * common/addr.c; this file only decides what goes where.
  */
 #include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -24,13 +25,22 @@ static const char *const mx_source_names[] = {
 	[MX_SOURCE_MACRO] = "macro",
 };
 
+/* Every fact of the message cleared, but not the recipient domains' text. */
+static void
+msg_clear(struct msg_facts *m)
+{
+	memset(m, 0, offsetof(struct msg_facts, domains));
+}
+
 struct conn_ctx *
 ctx_new(void)
 {
 	struct conn_ctx *c;
 
-	if ((c = calloc(1, sizeof(*c))) == NULL)
+	if ((c = malloc(sizeof(*c))) == NULL)
 		return NULL;
+	memset(c, 0, offsetof(struct conn_ctx, msg));
+	msg_clear(&c->msg);
 	c->tls.bits = -1;
 	return c;
 }
@@ -122,7 +132,7 @@ void
 ctx_message_begin(struct conn_ctx *c, const char *mail_from,
     const char *auth_authen, const char *audit_name)
 {
-	memset(&c->msg, 0, sizeof(c->msg));
+	msg_clear(&c->msg);
 	c->msg.active = 1;
 	c->msg.authenticated = auth_authen != NULL && auth_authen[0] != '\0';
 	if (audit_name != NULL && strlen(audit_name) < sizeof(c->msg.audit_name))
@@ -183,7 +193,7 @@ ctx_note_header(struct conn_ctx *c, const char *name)
 void
 ctx_message_end(struct conn_ctx *c)
 {
-	memset(&c->msg, 0, sizeof(c->msg));
+	msg_clear(&c->msg);
 }
 
 const char *

@@ -40,7 +40,6 @@ struct msg_facts {
 	char		 queue_id[CTX_QUEUE_ID_MAX];
 	int		 has_from_domain;	/* 0 for <> or no domain */
 	char		 from_domain[CTX_NAME_MAX];
-	struct rcpt_domain domains[CTX_RCPT_DOMAINS_MAX];
 	size_t		 domain_count;
 	unsigned long	 domains_dropped;	/* past CTX_RCPT_DOMAINS_MAX */
 	int		 authenticated;		/* {auth_authen} was set */
@@ -51,6 +50,12 @@ struct msg_facts {
 	 */
 	char		 audit_name[HEADER_NAME_MAX + 1];
 	unsigned	 forged_headers;	/* fields named audit_name */
+	/*
+	 * Last, and not cleared between messages (26 KB: clearing it twice per
+	 * message was a third of the filter's instructions): only the first
+	 * domain_count entries are ever read, each written whole when added.
+	 */
+	struct rcpt_domain domains[CTX_RCPT_DOMAINS_MAX];
 };
 
 enum mx_source {
@@ -70,8 +75,8 @@ struct conn_ctx {
 	char		 daemon_addr[CTX_ADDR_MAX];
 	char		 if_addr[CTX_ADDR_MAX];
 	struct tls_facts tls;
-	struct msg_facts msg;
 	unsigned long	 messages;
+	struct msg_facts msg;		/* last: see its domains */
 };
 
 struct conn_ctx	*ctx_new(void);

@@ -52,6 +52,7 @@
 #include "metricsfile.h"
 #include "msg.h"
 #include "mxprobe.h"
+#include "nodelay.h"
 #include "pidfile.h"
 #include "store.h"
 
@@ -228,6 +229,12 @@ open_milter_socket(const struct conf *conf, const struct passwd *pw)
 		    strerror(errno));
 		return -1;
 	}
+	/* inet: no 40 ms Nagle stall at the end of every message (nodelay.h) */
+	if (rc == 0 && strncmp(conf->socket, "inet", 4) == 0 &&
+	    nodelay_listeners() < 1)
+		msg_warn("socket \"%s\": cannot set TCP_NODELAY; messages may "
+		    "wait 40 ms each for the MTA's delayed ACK (use a unix "
+		    "socket)", conf->socket);
 	if (rc == -1)
 		msg_error("cannot listen on socket \"%s\" (see syslog); check "
 		    "that its directory exists%s%s%s and that no other process "

@@ -126,7 +126,9 @@ complete(struct item *it, const struct store_snapshot *snap)
 			waiting++;
 			continue;
 		}
-		audit_syslog(it->queue_id, &ad, it->client_ip, &s);
+		if (conf_log_verdict(snap->conf,
+		    ad.v.result == VERDICT_WOULD_FAIL))
+			audit_syslog(it->queue_id, &ad, it->client_ip, &s);
 		json_object_set_new(done, "deferred", json_true());
 		/* Replaces e, and the name ad pointed into: ad is done. */
 		json_array_set_new(domains, i, done);

@@ -180,14 +180,17 @@ dump(char *out, size_t size, const struct conf *c, const char *dir)
 
 	len = (size_t)snprintf(raw, sizeof(raw), "\nsocket=%s\nuser=%s\n"
 	    "pidfile=%s\nsyslog_facility=%d\njson_log=%s\nstate_dir=%s\n"
-	    "header_name=%s\nadd_header=%s\nmx_name=%s\ntls_cert_file=%s\n"
+	    "header_name=%s\nadd_header=%s\nlog_verdicts=%s\nmx_name=%s\n"
+	    "tls_cert_file=%s\n"
 	    "ca_file=%s\ndns_servers=%s\nauthserv_id=%s\n"
 	    "refresh_interval=%ld\nmax_domains=%ld\nlisteners=%zu\n"
 	    "drafts=%zu\nprobe_interval=%ld\nfetch_timeout=%ld\n"
 	    "metrics_file=%s\nmetrics_interval=%ld\n", c->socket,
 	    c->user, c->pidfile,
 	    c->syslog_facility, c->json_log, c->state_dir, c->header_name,
-	    conf_add_header_name(c->add_header), c->mx_name, c->tls_cert_file,
+	    conf_add_header_name(c->add_header),
+	    conf_log_verdicts_name(c->log_verdicts), c->mx_name,
+	    c->tls_cert_file,
 	    c->ca_file, c->dns_servers, c->authserv_id, c->refresh_interval,
 	    c->max_domains, c->listener_count, c->draft_count,
 	    c->probe_interval, c->fetch_timeout, c->metrics_file,
@@ -215,7 +218,8 @@ static const struct load_case load_cases[] = {
 	    "pidfile=/run/mtasts-milter/mtasts-milter.pid",
 	    "json_log=/var/log/mtasts-milter/sessions.jsonl",
 	    "state_dir=/var/lib/mtasts-milter", "header_name=MTA-STS-Audit",
-	    "add_header=would-fail", "domains=", "mx_name=",
+	    "add_header=would-fail", "log_verdicts=all", "domains=",
+	    "mx_name=",
 	    "refresh_interval=3600", "max_domains=10000",
 	    "probe_interval=3600", "fetch_timeout=60" } },
 	{ "metrics are off by default, every 15 s when on", "",
@@ -279,6 +283,10 @@ static const struct load_case load_cases[] = {
 	    "header_name = \"Content\"\n", { "header_name=Content" } },
 	{ "add_header never", "add_header = \"never\"\n",
 	    { "add_header=never" } },
+	{ "log_verdicts would-fail", "log_verdicts = \"would-fail\"\n",
+	    { "log_verdicts=would-fail" } },
+	{ "log_verdicts none", "log_verdicts = \"none\"\n",
+	    { "log_verdicts=none" } },
 	{ "listener sections",
 	    "listener \"203.0.113.10\" {\n mx_name = \"MX2.example.com\"\n"
 	    " tls_cert_file = \"/etc/ssl/mx2.pem\"\n}\n"
@@ -339,6 +347,9 @@ static const struct error_case error_cases[] = {
 	{ "bad add_header", "\nadd_header = \"sometimes\"\n",
 	    { "@FILE@:2: add_header = \"sometimes\" is not valid",
 	    "\"would-fail\", \"always\" or \"never\"" } },
+	{ "bad log_verdicts", "log_verdicts = \"fail\"\n",
+	    { "@FILE@:1: log_verdicts = \"fail\" is not valid",
+	    "\"all\", \"would-fail\" or \"none\"" } },
 	{ "unknown socket type", "socket = \"tcp:25\"\n",
 	    { "@FILE@:1: socket = \"tcp:25\": unknown socket type",
 	    "unix:/ABSOLUTE/PATH" } },
@@ -682,6 +693,32 @@ START_TEST(test_lookups)
 }
 END_TEST
 
+/* Which verdicts log_verdicts lets through to syslog. */
+START_TEST(test_log_verdict)
+{
+	static const struct {
+		enum log_verdicts_mode mode;
+		int	would_fail, logged;
+	} cases[] = {
+		{ LOG_VERDICTS_ALL, 0, 1 }, { LOG_VERDICTS_ALL, 1, 1 },
+		{ LOG_VERDICTS_WOULD_FAIL, 0, 0 },
+		{ LOG_VERDICTS_WOULD_FAIL, 1, 1 },
+		{ LOG_VERDICTS_NONE, 0, 0 }, { LOG_VERDICTS_NONE, 1, 0 },
+	};
+	struct conf c;
+	size_t	i;
+
+	memset(&c, 0, sizeof(c));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		c.log_verdicts = cases[i].mode;
+		ck_assert_msg(conf_log_verdict(&c, cases[i].would_fail) ==
+		    cases[i].logged, "log_verdicts=%s would_fail=%d",
+		    conf_log_verdicts_name(cases[i].mode),
+		    cases[i].would_fail);
+	}
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -695,6 +732,7 @@ unit_suite(void)
 	tcase_add_test(tc, test_link_not_quoted);
 	tcase_add_test(tc, test_nul_byte);
 	tcase_add_test(tc, test_lookups);
+	tcase_add_test(tc, test_log_verdict);
 	suite_add_tcase(s, tc);
 	return s;
 }
