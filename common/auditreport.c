@@ -136,7 +136,10 @@ report_session(struct audit_report *r, struct conn_ctx *c,
 	m = snapshot_mx(snap, r->mx_name);
 	r->session.tls_version = c->tls.present ? c->tls.version : NULL;
 	r->session.mx_name = r->mx_name[0] != '\0' ? r->mx_name : NULL;
-	r->session.cert = m != NULL ? &m->health : NULL;
+	if (c->tls.served_known)
+		r->session.cert = &c->tls.served_health;
+	else
+		r->session.cert = m != NULL ? &m->health : NULL;
 	if (m == NULL && r->mx_source == MX_SOURCE_MACRO)
 		store_want_mx(store, r->mx_name, STORE_NAME_MTA);
 	else if (m == NULL && r->mx_source == MX_SOURCE_SNI)

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "conf.h"
+#include "verdict.h"
 
 #define CTX_NAME_MAX		256	/* host names: 255 bytes + NUL */
 #define CTX_TEXT_MAX		256	/* other macro values */
@@ -28,6 +29,12 @@ struct tls_facts {
 	char	cert_subject[CTX_TEXT_MAX];	/* "" = not sent */
 	char	cert_issuer[CTX_TEXT_MAX];
 	char	sni[CTX_NAME_MAX];		/* lower case, "" = not sent */
+	/*
+	 * The certificate the MTA says it served (a policy request's
+	 * tls_ourcert), judged: when known, the session's certificate.
+	 */
+	int	served_known;
+	struct cert_health served_health;
 };
 
 struct rcpt_domain {
