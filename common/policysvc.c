@@ -8,9 +8,8 @@
  * instance idle longest (its record is written as it is), so a flood of
  * made-up instances costs old records their completeness, never mail.
  *
- * The facts are taken again from every request of an instance (they do
- * not change within a message, and whichever request comes first must
- * carry them): client, HELO, TLS, server address, sender, SASL name.
+ * The session facts come from the first request of an instance; they do
+ * not change within a message.
  */
 #include "config.h"
 
@@ -126,7 +125,12 @@ tls_version_name(const char *v, char *out, size_t size)
 		snprintf(out, size, "%s", v);
 }
 
-/* The session facts every request of the instance carries. */
+/*
+ * The session facts, from the first request of the instance (Postfix
+ * repeats them in every request; Exim's END-OF-MESSAGE request need not):
+ * client, HELO, TLS, server address, sender, SASL name. The queue id and
+ * the served certificate's judgement are taken whenever they come.
+ */
 static void
 take_facts(struct policysvc *p, struct instance *i,
     const struct policy_reader *r, time_t now)
@@ -137,31 +141,30 @@ take_facts(struct policysvc *p, struct instance *i,
 	enum mx_source src;
 	const char *mx;
 
-	ctx_set_client(c, attr(r, "client_name"), attr(r, "client_address"),
-	    NULL, NULL);
-	ctx_set_connect_macros(c, NULL, attr(r, "server_address"), NULL);
-	ctx_set_helo(c, attr(r, "helo_name"));
-	tls_version_name(attr(r, "encryption_protocol"), version,
-	    sizeof(version));
-	ctx_capture_tls(c, version, attr(r, "encryption_cipher"),
-	    attr(r, "encryption_keysize"), attr(r, "ccert_subject"),
-	    attr(r, "ccert_issuer"), attr(r, "tls_sni"));
+	if ((snap = store_acquire(p->deps->store)) == NULL)
+		return;
 	if (!c->msg.active) {
-		snap = store_acquire(p->deps->store);
+		ctx_set_client(c, attr(r, "client_name"),
+		    attr(r, "client_address"), NULL, NULL);
+		ctx_set_connect_macros(c, NULL, attr(r, "server_address"),
+		    NULL);
+		ctx_set_helo(c, attr(r, "helo_name"));
+		tls_version_name(attr(r, "encryption_protocol"), version,
+		    sizeof(version));
+		ctx_capture_tls(c, version, attr(r, "encryption_cipher"),
+		    attr(r, "encryption_keysize"), attr(r, "ccert_subject"),
+		    attr(r, "ccert_issuer"), attr(r, "tls_sni"));
 		ctx_message_begin(c, attr(r, "sender"),
-		    attr(r, "sasl_username"),
-		    snap != NULL ? snap->conf->header_name : NULL);
-		store_release(snap);
+		    attr(r, "sasl_username"), snap->conf->header_name);
 	}
 	ctx_set_queue_id(c, attr(r, "queue_id"));
 	/* The certificate the MTA says it served judges the session. */
-	snap = store_acquire(p->deps->store);
-	if (snap != NULL && c->tls.present && p->served != NULL &&
+	if (c->tls.present && p->served != NULL &&
 	    attr(r, "tls_ourcert")[0] != '\0') {
 		mx = ctx_mx_name(c, snap->conf, &src);
-		c->tls.served_known = servedcert_health(p->served,
-		    attr(r, "tls_ourcert"), mx, snap->conf->ca_file, now,
-		    &c->tls.served_health);
+		if (servedcert_health(p->served, attr(r, "tls_ourcert"), mx,
+		    snap->conf->ca_file, now, &c->tls.served_health))
+			c->tls.served_known = 1;
 	}
 	store_release(snap);
 }

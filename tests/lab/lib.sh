@@ -659,6 +659,20 @@ lab_milter_ready() {
 	[ -S "$LAB/milter.sock" ]
 }
 
+# lab_policy_start: the daemon with the lab configuration and the policy
+# service on $LAB/policy.sock, which any local user may reach (the daemon
+# stays root here: user = "").
+lab_policy_start() {
+	{
+		lab_milter_conf
+		echo "policy_socket = \"unix:$LAB/policy.sock\""
+	} >"$LAB/mtasts-milter.conf"
+	lab_milter_start
+	lab_wait 5 "the policy socket" test -S "$LAB/policy.sock" ||
+		lab_die "no policy socket (see $LAB/milter.log)"
+	chmod 666 "$LAB/policy.sock"
+}
+
 # lab_tracked NAME: the PID of the newest tracked process called NAME.
 lab_tracked() {
 	local i entry
@@ -698,7 +712,7 @@ lab_start() {
 # lab_send CASE MODE SWAKS-ARGS...: send one message with swaks; MODE is
 # plain, TLSv1, TLSv1.1, TLSv1.2, TLSv1.3 or TLSv1.3-cert (with the lab client
 # certificate, which fills {cert_subject}). The message carries
-# "X-Lab-Case: CASE". Prints the Postfix queue id.
+# "X-Lab-Case: CASE". Prints the queue id (Postfix's or Exim's).
 lab_send() {
 	local case=$1 mode=$2 out qid
 	shift 2
@@ -721,7 +735,9 @@ lab_send() {
 		tail -n 15 "$out" >&2
 		lab_die "swaks failed for case $case (full dialogue: $out)"
 	fi
-	qid=$(sed -n 's/.*250 .*queued as \([0-9A-Za-z]*\).*/\1/p' "$out" | tail -n 1)
+	# Postfix: "250 2.0.0 Ok: queued as ID"; Exim: "250 OK id=ID".
+	qid=$(sed -n -e 's/.*250 .*queued as \([0-9A-Za-z]*\).*/\1/p' \
+		-e 's/.*250 OK id=\([0-9A-Za-z-]*\).*/\1/p' "$out" | tail -n 1)
 	[ -n "$qid" ] || lab_die "no queue id in the swaks dialogue for case $case ($out)"
 	printf '%s\n' "$qid"
 }
@@ -786,6 +802,11 @@ json_is() {
 	local qid=$1 filter=$2
 	shift 2
 	lab_json "$qid" | jq -e "$@" "$filter" >/dev/null
+}
+
+# json_complete_records_are N: the log holds N message records, none aborted.
+json_complete_records_are() {
+	[ "$(jq -c 'select(.event == "message" and .aborted == false)' "$LAB/sessions.jsonl" | wc -l)" -eq "$1" ]
 }
 
 json_one_line() { [ "$(lab_json "$1" | wc -l)" -eq 1 ]; }

@@ -32,15 +32,7 @@ main() {
 	lab_mkpki
 	lab_discovery_pki
 	lab_dns_start
-	{
-		lab_milter_conf
-		echo "policy_socket = \"unix:$LAB/policy.sock\""
-	} >"$LAB/mtasts-milter.conf"
-	lab_milter_start
-	lab_wait 5 "the policy socket" test -S "$LAB/policy.sock" ||
-		lab_die "no policy socket (see $LAB/milter.log)"
-	# The daemon stays root here (user = ""); let smtpd (user postfix) connect.
-	chmod 666 "$LAB/policy.sock"
+	lab_policy_start
 	lab_postfix_setup
 	policy_postfix
 	lab_postfix_start
@@ -62,7 +54,7 @@ main() {
 	check "two: rcpts counted per domain" json_is "$q_two" \
 		'[.domains[] | .rcpts] == [2, 1]'
 	check "JSON log: one record per message (5), none unfinished" \
-		test "$(jq -c 'select(.event == "message" and .aborted == false)' "$LAB/sessions.jsonl" | wc -l)" -eq 5
+		json_complete_records_are 5
 	check "no policy service errors in the Postfix log" \
 		eval "! grep -E 'policy service|problem talking' '$LAB/maillog'"
 
