@@ -11,18 +11,18 @@
 set -eu
 
 . "$(dirname "$0")/lib.sh"
+top_srcdir=$(cd "$(dirname "$0")/../.." && pwd)
 
 DOMAIN=example.test        # draft, mode enforce, id lab1
 TDOMAIN=testing.example    # draft, mode testing, default id "draft"
 
-# policy_postfix: main.cf of the lab without the milter, with the policy
-# service where packaging/postfix/main.cf-policy puts it.
+# policy_postfix: main.cf of the lab without the milter, with
+# packaging/postfix/main.cf-policy.snippet as it ships (the lab's socket
+# path in place of /run/mtasts-milter/policy.sock; later entries win).
 policy_postfix() {
-	local sock="unix:$LAB/policy.sock"
-	postconf -c "$LAB/pf" -e "smtpd_milters =" \
-		"smtpd_policy_service_default_action = DUNNO" \
-		"smtpd_recipient_restrictions = check_policy_service $sock, permit_mynetworks, reject_unauth_destination" \
-		"smtpd_end_of_data_restrictions = check_policy_service $sock"
+	postconf -c "$LAB/pf" -e "smtpd_milters ="
+	sed "s|unix:/run/mtasts-milter/policy.sock|unix:$LAB/policy.sock|" \
+		"$top_srcdir/packaging/postfix/main.cf-policy.snippet" >>"$LAB/pf/main.cf"
 }
 
 main() {
