@@ -1012,6 +1012,12 @@ conf_build(cfg_t *cfg, const char *path)
 	}
 	for (i = 0; i < c->draft_count; i++)
 		draft_load(&c->drafts[i], path, parsing->draft_line[i]);
+	/* One socket cannot speak both protocols. */
+	if (strcmp(c->policy_socket, c->socket) == 0) {
+		report_at(path, 0, "policy_socket and socket are both \"%s\"; "
+		    "give the policy service a socket of its own", c->socket);
+		parsing->failed = 1;
+	}
 	if (parsing->failed) {
 		conf_free(c);
 		return NULL;
