@@ -1,11 +1,12 @@
 /*
- * context.h - what the milter remembers about one MTA connection and the
+ * context.h - the session facts: what a front end remembers about one MTA
+ * connection (milter) or one message (policy service instance) and the
  * message in progress on it.
  *
  * Everything here is a bounded, printable copy of what the MTA sent: macro
- * pointers from libmilter do not survive the callback, and macro text comes
- * from the SMTP peer. No libmilter types appear here; the parsing of
- * addresses and macro text is in common/addr.h.
+ * pointers from libmilter do not survive the callback, and macro text and
+ * policy attributes come from the SMTP peer. No libmilter types appear
+ * here; the parsing of addresses and macro text is in common/addr.h.
  */
 #ifndef MTASTS_CONTEXT_H
 #define MTASTS_CONTEXT_H
