@@ -10,7 +10,8 @@
 # 127.0.0.1:$LAB_EXIM_PORT, delivering into $LAB/mail as Debian-exim (with -C, a process Exim re-executes has no root left to become another user).
 #
 # Checks: plaintext, TLS 1.2 and 1.3 messages are delivered with the same
-# MTA-STS-Audit field the milter adds and one JSON record each; then Exim
+# MTA-STS-Audit field the milter adds (forged incoming ones removed) and
+# one JSON record each; then Exim
 # serving an expired certificate (sent as tls_ourcert, PEM) makes the
 # verdict certificate-expired, although the daemon's own tls_cert_file is
 # good.
@@ -137,11 +138,17 @@ main() {
 	exim_start "$LAB_MX"
 	LAB_SMTP_PORT=$LAB_EXIM_PORT
 
-	q_plain=$(lab_send plain plain --to "a@$DOMAIN")
+	q_plain=$(lab_send plain plain --to "a@$DOMAIN" \
+		--add-header "MTA-STS-Audit: forged.example; domain=$DOMAIN; result=pass" \
+		--add-header "mta-sts-audit: forged.example; domain=$DOMAIN; result=pass")
 	q_tls12=$(lab_send tls12 TLSv1.2 --to "d@$DOMAIN,e@$DOMAIN,t@$TDOMAIN")
 	q_tls13=$(lab_send tls13 TLSv1.3 --to "f@$DOMAIN")
 	lab_wait_mail 5 || lab_die "not every message was delivered (see $LAB/exim/log/mainlog)"
 	verify plain "$q_plain" none "" "$DOMAIN would-fail starttls-not-supported enforce lab1"
+	check "plain: the client sent forged MTA-STS-Audit fields" \
+		grep -qi '^ [~-]> mta-sts-audit: forged' "$LAB/swaks-plain.log"
+	check "plain: forged fields removed (remove_header), ours kept" \
+		eval "! grep -qi forged '$(lab_message plain)'"
 	verify tls12 "$q_tls12" TLSv1.2 "" "$DOMAIN pass - enforce lab1" \
 		"$TDOMAIN pass - testing draft"
 	verify tls13 "$q_tls13" TLSv1.3 "" "$DOMAIN pass - enforce lab1"
