@@ -25,3 +25,17 @@ rm -f "$sendmail_debs"/*.deb
 # apt's download user must be able to write there (else it warns).
 ! getent passwd _apt >/dev/null || chown _apt "$sendmail_debs"
 (cd "$sendmail_debs" && apt-get download -q sendmail-bin sendmail-base sendmail-cf)
+# Exim for tests/lab/test-policy-exim.sh: exim4-daemon-light conflicts with
+# postfix, so its package is only downloaded into a fixed cache (the test
+# unpacks it with dpkg-deb -x); its libraries are installed, and the user
+# its binary looks up at every start (exim4-base's postinst makes it so).
+EXIM_CACHE=/var/cache/mtasts-milter-lab/exim
+mkdir -p "$EXIM_CACHE"
+(cd "$EXIM_CACHE" && rm -f exim4-daemon-light_*.deb &&
+	apt-get download -q exim4-daemon-light 2>&1 | grep -v 'unsandboxed as root' || true)
+ls "$EXIM_CACHE"/exim4-daemon-light_*.deb >/dev/null
+apt-get install -y -q --no-install-recommends \
+	libdb5.3 libgnutls-dane0 libgnutls30 libidn12 libidn2-0 libnsl2 libpcre2-8-0
+getent passwd Debian-exim >/dev/null ||
+	useradd --system --user-group --home-dir /var/spool/exim4 --no-create-home \
+		--shell /usr/sbin/nologin Debian-exim

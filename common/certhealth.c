@@ -269,6 +269,13 @@ certhealth_check_file(const char *chain_file, const char *ca_file,
 	return ret;
 }
 
+STACK_OF(X509) *
+certhealth_read_chain(const char *path, struct certhealth_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	return read_chain(path, out);
+}
+
 char **
 certhealth_leaf_names(const char *chain_file, size_t max, size_t *n)
 {

@@ -40,6 +40,13 @@ int	certhealth_check_chain(STACK_OF(X509) *chain, const char *ca_file,
 	    const char *mx_name, time_t now, struct certhealth_result *out);
 
 /*
+ * The PEM chain in path (leaf first), or NULL with out->error saying why;
+ * free with sk_X509_pop_free(chain, X509_free).
+ */
+STACK_OF(X509) *certhealth_read_chain(const char *path,
+	    struct certhealth_result *out);
+
+/*
  * The dNSName entries of the leaf certificate (the first one) in
  * chain_file, at most max of them: the names this certificate lets the MX
  * answer for. Returns a malloc'd array of malloc'd strings (free with

@@ -199,18 +199,22 @@ port_valid(const char *s, size_t len)
 	return port >= 1 && port <= 65535;
 }
 
+const char *
+conf_socket_unix_path(const char *spec)
+{
+	if (strncmp(spec, "unix:", 5) == 0)
+		return spec + 5;
+	if (strncmp(spec, "local:", 6) == 0)
+		return spec + 6;
+	return spec[0] == '/' ? spec : NULL;
+}
+
 /* Returns NULL when spec is a socket libmilter can open, else what is wrong. */
 static const char *
 socket_spec_problem(const char *spec)
 {
-	const char *path = NULL, *at;
+	const char *path = conf_socket_unix_path(spec), *at;
 
-	if (strncmp(spec, "unix:", 5) == 0)
-		path = spec + 5;
-	else if (strncmp(spec, "local:", 6) == 0)
-		path = spec + 6;
-	else if (spec[0] == '/')
-		path = spec;
 	if (path != NULL) {
 		if (path[0] != '/')
 			return "the socket path must be absolute";
@@ -430,6 +434,19 @@ validate_socket(cfg_t *cfg, cfg_opt_t *opt)
 	if (spec != NULL && (problem = socket_spec_problem(spec)) != NULL)
 		cfg_error(cfg, "socket = \"%s\": %s; write \"unix:/ABSOLUTE/PATH\" "
 		    "or \"inet:PORT@127.0.0.1\"", spec, problem);
+	return 0;
+}
+
+static int
+validate_policy_socket(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *spec = last_str(opt), *problem;
+
+	if (spec != NULL && spec[0] != '\0' &&
+	    (problem = socket_spec_problem(spec)) != NULL)
+		cfg_error(cfg, "policy_socket = \"%s\": %s; write "
+		    "\"unix:/ABSOLUTE/PATH\", \"inet:PORT@127.0.0.1\" or \"\" "
+		    "(off)", spec, problem);
 	return 0;
 }
 
@@ -714,6 +731,7 @@ conf_parser_new(void)
 	static cfg_opt_t opts[] = {
 		CFG_STR("socket", "unix:/run/mtasts-milter/mtasts-milter.sock",
 		    CFGF_NONE),
+		CFG_STR("policy_socket", "", CFGF_NONE),
 		CFG_STR("user", "", CFGF_NONE),
 		CFG_STR("pidfile", "/run/mtasts-milter/mtasts-milter.pid",
 		    CFGF_NONE),
@@ -749,6 +767,7 @@ conf_parser_new(void)
 		cfg_validate_callback_t fn;
 	} validators[] = {
 		{ "socket", validate_socket },
+		{ "policy_socket", validate_policy_socket },
 		{ "syslog_facility", validate_facility },
 		{ "header_name", validate_header_name },
 		{ "add_header", validate_add_header },
@@ -951,6 +970,7 @@ scalars_fill(struct conf *c, cfg_t *cfg, const char *path)
 {
 	c->path = strdup(path);
 	c->socket = strdup(cfg_getstr(cfg, "socket"));
+	c->policy_socket = strdup(cfg_getstr(cfg, "policy_socket"));
 	c->user = strdup(cfg_getstr(cfg, "user"));
 	c->pidfile = strdup(cfg_getstr(cfg, "pidfile"));
 	c->json_log = strdup(cfg_getstr(cfg, "json_log"));
@@ -976,6 +996,7 @@ scalars_fill(struct conf *c, cfg_t *cfg, const char *path)
 	    &c->log_verdicts);
 	c->audit_authenticated = cfg_getbool(cfg, "audit_authenticated");
 	if (c->path == NULL || c->socket == NULL || c->user == NULL ||
+	    c->policy_socket == NULL ||
 	    c->pidfile == NULL || c->json_log == NULL || c->state_dir == NULL ||
 	    c->metrics_file == NULL ||
 	    c->header_name == NULL || c->mx_name == NULL ||
@@ -1010,6 +1031,7 @@ conf_free(struct conf *c)
 	list_free(c->connect_to, c->connect_to_count);
 	free(c->path);
 	free(c->socket);
+	free(c->policy_socket);
 	free(c->user);
 	free(c->pidfile);
 	free(c->json_log);
@@ -1063,6 +1085,12 @@ conf_build(cfg_t *cfg, const char *path)
 	for (i = 0; i < c->draft_count; i++)
 		draft_load(&c->drafts[i], path, parsing->draft_line[i]);
 	check_metrics_file(c, path);
+	/* One socket cannot speak both protocols. */
+	if (strcmp(c->policy_socket, c->socket) == 0) {
+		report_at(path, 0, "policy_socket and socket are both \"%s\"; "
+		    "give the policy service a socket of its own", c->socket);
+		parsing->failed = 1;
+	}
 	if (parsing->failed) {
 		conf_free(c);
 		return NULL;

@@ -49,6 +49,7 @@ struct conf {
 	atomic_uint	 refs;
 	char		*path;
 	char		*socket;
+	char		*policy_socket;	/* "" = no policy service */
 	char		*user;
 	char		*pidfile;
 	int		 syslog_facility;	/* LOG_MAIL, ... */
@@ -94,6 +95,8 @@ int		 conf_log_verdict(const struct conf *, int would_fail);
 /* The listener whose address equals addr (as the MTA wrote it), or NULL. */
 const struct conf_listener *conf_find_listener(const struct conf *,
 		    const char *addr);
+/* The path of a unix socket spec ("unix:", "local:" or "/"), else NULL. */
+const char	*conf_socket_unix_path(const char *spec);
 /* 1 when domain (lower case) is to be evaluated under the domains list. */
 int		 conf_domain_wanted(const struct conf *, const char *domain);
 

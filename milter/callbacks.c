@@ -20,12 +20,10 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <syslog.h>
-#include <time.h>
 
-#include <jansson.h>
 #include <libmilter/mfapi.h>
 
-#include "audit.h"
+#include "auditreport.h"
 #include "authhdr.h"
 #include "callbacks.h"
 #include "context.h"
@@ -41,23 +39,7 @@
 			"{mail_addr} {mail_host} {mail_mailer} " MACROS_TLS
 #define MACROS_EOM	"i"
 
-static struct store *store;
-static struct jlog *jlog;
-static struct discovery *discovery;
-static struct pendrec *pendrec;
-
-/* The facts of one finished message or connection, ready to report. */
-struct report {
-	struct conn_ctx	*c;
-	struct store_snapshot *snap;
-	const char	*mx_name;
-	enum mx_source	 mx_source;
-	struct audit_session session;	/* TLS, MX name and its certificate */
-	const char	*authserv_id;
-	const char	*event;		/* "message" or "connection" */
-	const char	*skipped;	/* why the message was not judged */
-	int		 aborted;
-};
+static struct audit_deps deps;
 
 static const char *
 macro(SMFICTX *ctx, const char *name)
@@ -86,130 +68,12 @@ context_of(SMFICTX *ctx)
 }
 
 static void
-utc_timestamp(char *buf, size_t size)
+insert_header(SMFICTX *ctx, const struct audit_report *r, size_t i)
 {
-	struct tm tm;
-	time_t	now = time(NULL);
-
-	gmtime_r(&now, &tm);
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static json_t *
-tls_json(const struct tls_facts *t)
-{
-	if (!t->present)
-		return json_null();
-	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}",
-	    "version", t->version,
-	    "cipher", audit_str_or_null(t->cipher),
-	    "bits", t->bits >= 0 ? json_integer(t->bits) : json_null(),
-	    "client_cert_subject", audit_str_or_null(t->cert_subject),
-	    "client_cert_issuer", audit_str_or_null(t->cert_issuer),
-	    "sni", audit_str_or_null(t->sni));
-}
-
-static json_t *
-record_new(const struct report *r)
-{
-	const struct conn_ctx *c = r->c;
-	char	ts[32];
-	json_t	*o;
-
-	utc_timestamp(ts, sizeof(ts));
-	o = json_pack("{s:s, s:o, s:s}", "ts", ts,
-	    "host", audit_str_or_null(r->authserv_id), "event", r->event);
-	if (o == NULL)
-		return NULL;
-	if (c->msg.active)
-		json_object_set_new(o, "queue_id",
-		    audit_str_or_null(c->msg.queue_id));
-	json_object_set_new(o, "client", json_pack("{s:o, s:o, s:o}",
-	    "ip", audit_str_or_null(c->client_ip),
-	    "ptr", audit_str_or_null(c->client_ptr),
-	    "helo", audit_str_or_null(c->helo)));
-	if (c->msg.active)
-		json_object_set_new(o, "mail_from_domain",
-		    c->msg.has_from_domain ? json_string(c->msg.from_domain) :
-		    json_null());
-	json_object_set_new(o, "tls", tls_json(&c->tls));
-	json_object_set_new(o, "mx", json_pack("{s:o, s:s}",
-	    "name", audit_str_or_null(r->mx_name),
-	    "source", mx_source_name(r->mx_source)));
-	if (c->msg.active) {
-		json_object_set_new(o, "domains", json_array());
-		json_object_set_new(o, "aborted", json_boolean(r->aborted));
-		if (r->skipped != NULL)
-			json_object_set_new(o, "skipped",
-			    json_string(r->skipped));
-		if (c->msg.domains_dropped > 0)
-			json_object_set_new(o, "domains_dropped",
-			    json_integer((json_int_t)c->msg.domains_dropped));
-	}
-	return o;
-}
-
-static void
-insert_header(SMFICTX *ctx, const struct report *r,
-    const struct audit_domain *e)
-{
-	const struct verdict *v = &e->v;
-	struct authhdr_fields h = {
-		.authserv_id = r->authserv_id, .domain = e->domain,
-		.result = v->result, .reasons = v->reasons,
-		.mode = audit_mode_name(v),
-		.id = e->sd->id != NULL ? e->sd->id : "none",
-		.source = policy_source_name(e->sd->source),
-		.tls = r->c->tls.version, .mx = r->mx_name,
-	};
 	char	value[AUTHHDR_MAX];
 
-	/* The name forged fields were removed under, even across a reload. */
-	if (authhdr_format(&h, strlen(r->c->msg.audit_name), value,
-	    sizeof(value)) == -1)
-		return;
-	smfi_insheader(ctx, 0, (char *)r->c->msg.audit_name, value);
-}
-
-static int
-header_wanted(const struct conf *conf, const struct verdict *v)
-{
-	if (v->result == VERDICT_NO_POLICY || v->result == VERDICT_PENDING)
-		return 0;
-	switch (conf->add_header) {
-	case ADD_HEADER_ALWAYS:
-		return 1;
-	case ADD_HEADER_WOULD_FAIL:
-		return v->result == VERDICT_WOULD_FAIL;
-	default:
-		return 0;
-	}
-}
-
-static void
-report_begin(struct report *r, struct conn_ctx *c, struct store_snapshot *snap)
-{
-	const struct store_mx *m;
-	const struct conf *conf = snap->conf;
-
-	memset(r, 0, sizeof(*r));
-	r->c = c;
-	r->snap = snap;
-	r->mx_name = ctx_mx_name(c, conf, &r->mx_source);
-	m = snapshot_mx(snap, r->mx_name);
-	r->session.tls_version = c->tls.present ? c->tls.version : NULL;
-	r->session.mx_name = r->mx_name[0] != '\0' ? r->mx_name : NULL;
-	r->session.cert = m != NULL ? &m->health : NULL;
-	if (m == NULL && r->mx_source == MX_SOURCE_MACRO)
-		store_want_mx(store, r->mx_name, STORE_NAME_MTA);
-	else if (m == NULL && r->mx_source == MX_SOURCE_SNI)
-		store_want_mx(store, r->mx_name, STORE_NAME_CLIENT);
-	if (conf->authserv_id[0] != '\0')
-		r->authserv_id = conf->authserv_id;
-	else if (c->j[0] != '\0')
-		r->authserv_id = c->j;
-	else
-		r->authserv_id = r->mx_name[0] != '\0' ? r->mx_name : "localhost";
+	if (audit_report_header(r, i, value, sizeof(value)))
+		smfi_insheader(ctx, 0, (char *)r->c->msg.audit_name, value);
 }
 
 /* Every incoming field under the name the message began with goes. */
@@ -223,92 +87,29 @@ remove_forged_headers(SMFICTX *ctx, const struct conn_ctx *c)
 }
 
 static void
-add_headers(SMFICTX *ctx, const struct report *r,
-    const struct audit_domain *ev, size_t n)
+add_headers(SMFICTX *ctx, const struct audit_report *r)
 {
-	const struct conf *conf = r->snap->conf;
+	size_t	n = r->n;
 
 	if (!r->c->can_edit_headers || r->c->msg.audit_name[0] == '\0')
 		return;
 	remove_forged_headers(ctx, r->c);
 	/* Each field goes to the top: insert backwards to keep rcpt order. */
 	while (n-- > 0)
-		if (header_wanted(conf, &ev[n].v))
-			insert_header(ctx, r, &ev[n]);
-}
-
-/*
- * The record goes to the log now, or, when a domain is still pending, to
- * pendrec, which writes it once discovery has answered.
- */
-static void
-log_record(const struct report *r, const struct audit_domain *ev, size_t n)
-{
-	json_t	*rec, *domains;
-	size_t	 i;
-	int	 pending = 0;
-
-	if (r->snap->conf->json_log[0] == '\0' || (rec = record_new(r)) == NULL)
-		return;
-	domains = json_object_get(rec, "domains");
-	for (i = 0; domains != NULL && i < n; i++) {
-		json_array_append_new(domains, audit_domain_json(&ev[i]));
-		pending |= audit_pending(&ev[i]);
-	}
-	if (pending && pendrec_hold(pendrec, rec, r->c->msg.queue_id,
-	    r->c->client_ip, &r->session) == 0)
-		return;
-	jlog_record(jlog, rec);
-}
-
-static void
-count_finished(const struct report *r)
-{
-	if (!r->c->msg.active)
-		return;
-	metrics_count(METRIC_MESSAGES);
-	if (r->skipped != NULL)
-		metrics_count(METRIC_SKIPPED_AUTHENTICATED);
+		insert_header(ctx, r, n);
 }
 
 /* Evaluate and log what the connection carried; ctx != NULL adds headers. */
 static void
 finish(SMFICTX *ctx, struct conn_ctx *c, const char *event, int aborted)
 {
-	struct audit_domain ev[CTX_RCPT_DOMAINS_MAX];
-	const struct rcpt_domain *d;
-	struct store_snapshot *snap;
-	struct report r;
-	size_t	 i, n = 0;
+	struct audit_report r;
 
-	if ((snap = store_acquire(store)) == NULL)
+	if (audit_report_begin(&r, &deps, c, event, aborted, NULL) == -1)
 		return;
-	report_begin(&r, c, snap);
-	r.event = event;
-	r.aborted = aborted;
-	if (c->msg.active && c->msg.authenticated &&
-	    !snap->conf->audit_authenticated)
-		r.skipped = "authenticated";
-	count_finished(&r);
-	for (i = 0; r.skipped == NULL && i < c->msg.domain_count; i++) {
-		d = &c->msg.domains[i];
-		if (!conf_domain_wanted(snap->conf, d->domain))
-			continue;
-		audit_eval(snap, d->domain, d->rcpts, &r.session, &ev[n]);
-		metrics_verdict(d->domain, ev[n].v.result, ev[n].v.reasons);
-		if (conf_log_verdict(snap->conf,
-		    ev[n].v.result == VERDICT_WOULD_FAIL))
-			audit_syslog(c->msg.queue_id, &ev[n], c->client_ip,
-			    &r.session);
-		n++;
-	}
 	if (ctx != NULL)
-		add_headers(ctx, &r, ev, n);
-	log_record(&r, ev, n);
-	store_release(snap);
-	/* After evaluating: a first message is pending whatever DNS does. */
-	for (i = 0; i < n; i++)
-		discovery_want(discovery, ev[i].domain);
+		add_headers(ctx, &r);
+	audit_report_log(&r);
 }
 
 static sfsistat
@@ -387,7 +188,7 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	if (c->msg.active)
 		finish(NULL, c, "message", 1);
 	capture_tls(ctx, c);
-	snap = store_acquire(store);
+	snap = store_acquire(deps.store);
 	ctx_message_begin(c, argv != NULL ? argv[0] : NULL,
 	    macro(ctx, "{auth_authen}"),
 	    snap != NULL ? snap->conf->header_name : NULL);
@@ -563,10 +364,10 @@ void
 callbacks_attach(struct store *s, struct jlog *j, struct discovery *d,
     struct pendrec *p)
 {
-	store = s;
-	jlog = j;
-	discovery = d;
-	pendrec = p;
+	deps.store = s;
+	deps.jlog = j;
+	deps.discovery = d;
+	deps.pendrec = p;
 }
 
 int

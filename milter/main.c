@@ -54,6 +54,8 @@
 #include "mxprobe.h"
 #include "nodelay.h"
 #include "pidfile.h"
+#include "policylisten.h"
+#include "servedcert.h"
 #include "store.h"
 
 #ifndef SYSCONFDIR
@@ -83,6 +85,14 @@ struct daemon {
 	struct jlog	*jlog;
 	pthread_t	 milter_thread;
 	int		 milter_result;
+	/* the policy service (policy_socket), when configured */
+	int		 policy_fd;
+	struct audit_deps policy_deps;
+	struct servedcert *servedcert;
+	struct policysvc *policysvc;
+	struct policylisten *policylisten;
+	pthread_t	 policy_thread;
+	int		 policy_running;
 };
 
 static void
@@ -171,16 +181,6 @@ start_thread(pthread_t *t, void *(*fn)(void *), void *arg)
 	return rc == 0 ? 0 : -1;
 }
 
-static const char *
-unix_socket_path(const char *spec)
-{
-	if (strncmp(spec, "unix:", 5) == 0)
-		return spec + 5;
-	if (strncmp(spec, "local:", 6) == 0)
-		return spec + 6;
-	return spec[0] == '/' ? spec : NULL;
-}
-
 /*
  * Act as pw (groups, then gid, then uid: effective ids only) while the
  * unix socket is made, or go back to root (back != 0).
@@ -214,7 +214,7 @@ socket_identity(const struct passwd *pw, int back)
 static int
 open_milter_socket(const struct conf *conf, const struct passwd *pw)
 {
-	int	as_user = pw != NULL && unix_socket_path(conf->socket) != NULL;
+	int	as_user = pw != NULL && conf_socket_unix_path(conf->socket) != NULL;
 	int	rc;
 
 	if (as_user && socket_identity(pw, 0) == -1) {
@@ -243,6 +243,36 @@ open_milter_socket(const struct conf *conf, const struct passwd *pw)
 		    as_user ? pw->pw_name : "",
 		    as_user ? "\" may write in it" : "");
 	return rc;
+}
+
+/*
+ * The policy service's socket, made as the milter's is (a unix one by
+ * user, with the same umask, so it gets the same owner, group and mode).
+ */
+static int
+open_policy_socket(struct daemon *d, const struct passwd *pw)
+{
+	const char *spec = d->conf->policy_socket;
+	int	as_user = pw != NULL && conf_socket_unix_path(spec) != NULL;
+	char	err[512];
+
+	d->policy_fd = -1;
+	if (spec[0] == '\0')
+		return 0;
+	if (as_user && socket_identity(pw, 0) == -1) {
+		msg_error("cannot act as user \"%s\" to create the policy "
+		    "socket: %s", pw->pw_name, strerror(errno));
+		return -1;
+	}
+	d->policy_fd = policylisten_open(spec, err, sizeof(err));
+	if (as_user && socket_identity(pw, 1) == -1) {
+		msg_error("cannot return to root after creating the policy "
+		    "socket: %s", strerror(errno));
+		return -1;
+	}
+	if (d->policy_fd == -1)
+		msg_error("cannot listen on policy_socket \"%s\": %s", spec, err);
+	return d->policy_fd == -1 ? -1 : 0;
 }
 
 /* Look the user up while stderr still reaches whoever started us. */
@@ -399,6 +429,8 @@ warn_restart_needed(const struct conf *old, const struct conf *new)
 {
 	if (strcmp(old->socket, new->socket) != 0)
 		msg_warn("socket changed: restart to apply it");
+	if (strcmp(old->policy_socket, new->policy_socket) != 0)
+		msg_warn("policy_socket changed: restart to apply it");
 	if (strcmp(old->user, new->user) != 0)
 		msg_warn("user changed: restart to apply it");
 	if (strcmp(old->pidfile, new->pidfile) != 0)
@@ -425,6 +457,8 @@ reload(struct daemon *d)
 	discovery_configure(d->discovery, next);
 	metricsfile_configure(d->metricsfile, next);
 	mxprobe_kick(d->mxprobe);
+	if (d->servedcert != NULL)
+		servedcert_configure(d->servedcert, next);
 	warn_restart_needed(d->conf, next);
 	conf_unref(d->conf);
 	d->conf = next;
@@ -454,8 +488,19 @@ serve(struct daemon *d)
 		msg_error("cannot start the milter thread");
 		return 1;
 	}
-	msg_info("started, version %s, listening on %s", PACKAGE_VERSION,
-	    d->conf->socket);
+	if (d->policylisten != NULL) {
+		if (start_thread(&d->policy_thread, policylisten_run,
+		    d->policylisten) == -1) {
+			msg_error("cannot start the policy service thread");
+			smfi_stop();
+			pthread_join(d->milter_thread, NULL);
+			return 1;
+		}
+		d->policy_running = 1;
+	}
+	msg_info("started, version %s, listening on %s%s%s", PACKAGE_VERSION,
+	    d->conf->socket, d->policylisten != NULL ? " and " : "",
+	    d->policylisten != NULL ? d->conf->policy_socket : "");
 	for (;;) {
 		n = read(event_pipe[0], &event, 1);
 		if (n == -1 && errno == EINTR)
@@ -468,8 +513,33 @@ serve(struct daemon *d)
 			smfi_stop();
 	}
 	pthread_join(d->milter_thread, NULL);
+	if (d->policy_running) {
+		policylisten_stop(d->policylisten);
+		pthread_join(d->policy_thread, NULL);
+	}
 	msg_info("stopped");
 	return d->milter_result == MI_SUCCESS ? 0 : 1;
+}
+
+/* The policy front end: the same store, log, discovery as the callbacks. */
+static int
+start_policy_service(struct daemon *d)
+{
+	if (d->policy_fd == -1)
+		return 0;
+	d->policy_deps.store = d->store;
+	d->policy_deps.jlog = d->jlog;
+	d->policy_deps.discovery = d->discovery;
+	d->policy_deps.pendrec = d->pendrec;
+	if (d->servedcert == NULL ||
+	    (d->policysvc = policysvc_new(&d->policy_deps, d->servedcert)) ==
+	    NULL || (d->policylisten = policylisten_new(d->policy_fd,
+	    d->conf->policy_socket, d->policysvc)) == NULL) {
+		msg_error("cannot start the policy service");
+		return -1;
+	}
+	servedcert_configure(d->servedcert, d->conf);
+	return 0;
 }
 
 static int
@@ -515,6 +585,11 @@ start_services(struct daemon *d)
 			d->metricsfile = NULL;
 		}
 	}
+	if (d->policy_fd != -1 && (d->servedcert = servedcert_new()) != NULL &&
+	    servedcert_start(d->servedcert) == -1) {
+		servedcert_free(d->servedcert);
+		d->servedcert = NULL;
+	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (d->jlog == NULL || d->store == NULL || d->discovery == NULL ||
 	    d->mxprobe == NULL || d->pendrec == NULL ||
@@ -525,13 +600,13 @@ start_services(struct daemon *d)
 		return -1;
 	}
 	callbacks_attach(d->store, d->jlog, d->discovery, d->pendrec);
-	return 0;
+	return start_policy_service(d);
 }
 
 int
 main(int argc, char *argv[])
 {
-	struct daemon d = { .conf_path = DEFAULT_CONF };
+	struct daemon d = { .conf_path = DEFAULT_CONF, .policy_fd = -1 };
 	struct passwd *pw;
 	int	ch, check_only = 0, status, pidfd;
 
@@ -573,6 +648,7 @@ main(int argc, char *argv[])
 	if (lookup_user(d.conf, &pw) == -1 || install_signal_handlers() == -1 ||
 	    callbacks_register() == -1 ||
 	    open_milter_socket(d.conf, pw) == -1 ||
+	    open_policy_socket(&d, pw) == -1 ||
 	    (pidfd = open_pidfile(d.conf->pidfile)) == -1 ||
 	    (!d.foreground && daemonize() == -1)) {
 		conf_unref(d.conf);
@@ -585,6 +661,10 @@ main(int argc, char *argv[])
 	if (drop_privileges(pw) == -1 || start_services(&d) == -1)
 		return 1;
 	status = serve(&d);
+	/* Open instances' records go to pendrec or jlog: before both. */
+	policylisten_free(d.policylisten);
+	policysvc_free(d.policysvc);
+	servedcert_free(d.servedcert);
 	pendrec_free(d.pendrec);	/* writes what it holds: before jlog */
 	mxprobe_free(d.mxprobe);
 	discovery_free(d.discovery);

@@ -664,6 +664,20 @@ lab_milter_ready() {
 	[ -S "$LAB/milter.sock" ]
 }
 
+# lab_policy_start: the daemon with the lab configuration and the policy
+# service on $LAB/policy.sock, which any local user may reach (the daemon
+# stays root here: user = "").
+lab_policy_start() {
+	{
+		lab_milter_conf
+		echo "policy_socket = \"unix:$LAB/policy.sock\""
+	} >"$LAB/mtasts-milter.conf"
+	lab_milter_start
+	lab_wait 5 "the policy socket" test -S "$LAB/policy.sock" ||
+		lab_die "no policy socket (see $LAB/milter.log)"
+	chmod 666 "$LAB/policy.sock"
+}
+
 # lab_tracked NAME: the PID of the newest tracked process called NAME.
 lab_tracked() {
 	local i entry
@@ -703,7 +717,7 @@ lab_start() {
 # lab_send CASE MODE SWAKS-ARGS...: send one message with swaks; MODE is
 # plain, TLSv1, TLSv1.1, TLSv1.2, TLSv1.3 or TLSv1.3-cert (with the lab client
 # certificate, which fills {cert_subject}). The message carries
-# "X-Lab-Case: CASE". Prints the MTA's queue id (Postfix or Sendmail).
+# "X-Lab-Case: CASE". Prints the MTA's queue id (Postfix, Sendmail or Exim).
 # LAB_SEND_SERVER (default 127.0.0.1:$LAB_SMTP_PORT) is where it connects;
 # swaks runs under the command in the array LAB_SEND_VIA, if any.
 LAB_SEND_VIA=()
@@ -729,8 +743,11 @@ lab_send() {
 		tail -n 15 "$out" >&2
 		lab_die "swaks failed for case $case (full dialogue: $out)"
 	fi
+	# Postfix: "250 2.0.0 Ok: queued as ID"; Sendmail: "250 2.0.0 ID Message
+	# accepted for delivery"; Exim: "250 OK id=ID".
 	qid=$(sed -n -e 's/.*250 .*queued as \([0-9A-Za-z]*\).*/\1/p' \
-		-e 's/^<[-~]  250 2\.0\.0 \([0-9A-Za-z]*\) Message accepted for delivery.*/\1/p' "$out" | tail -n 1)
+		-e 's/^<[-~]  250 2\.0\.0 \([0-9A-Za-z]*\) Message accepted for delivery.*/\1/p' \
+		-e 's/.*250 OK id=\([0-9A-Za-z-]*\).*/\1/p' "$out" | tail -n 1)
 	[ -n "$qid" ] || lab_die "no queue id in the swaks dialogue for case $case ($out)"
 	printf '%s\n' "$qid"
 }
@@ -769,4 +786,83 @@ lab_header_values() {
 # lab_json QUEUE_ID: the JSON log lines for one message, compacted.
 lab_json() {
 	jq -c --arg q "$1" 'select(.queue_id == $q)' "$LAB/sessions.jsonl" 2>/dev/null
+}
+
+# --- checking a delivered message and its record (the milter and policy labs)
+
+# expected_field DOMAIN RESULT REASONS MODE ID TLS: the unfolded header value.
+expected_field() {
+	local reasons=
+	[ -z "$3" ] || reasons=" reasons=$3;"
+	printf '%s; domain=%s; result=%s;%s mode=%s; id=%s; source=draft; tls=%s; mx=%s' \
+		"$LAB_MX" "$1" "$2" "$reasons" "$4" "$5" "$6" "$LAB_MX"
+}
+
+# has_field FILE VALUE: the message carries exactly this MTA-STS-Audit value.
+has_field() {
+	lab_header_values "$1" MTA-STS-Audit | grep -qxF -- "$2"
+}
+
+field_count_is() {
+	[ "$(lab_header_values "$1" MTA-STS-Audit | wc -l)" -eq "$2" ]
+}
+
+# json_is QUEUE_ID JQ-FILTER [ARGS...]: the message's log line satisfies FILTER.
+json_is() {
+	local qid=$1 filter=$2
+	shift 2
+	lab_json "$qid" | jq -e "$@" "$filter" >/dev/null
+}
+
+# json_complete_records_are N: the log holds N message records, none aborted.
+json_complete_records_are() {
+	[ "$(jq -c 'select(.event == "message" and .aborted == false)' "$LAB/sessions.jsonl" | wc -l)" -eq "$1" ]
+}
+
+json_one_line() { [ "$(lab_json "$1" | wc -l)" -eq 1 ]; }
+
+# json_domain QUEUE_ID DOMAIN RESULT REASONS MODE ID: one domains[] entry.
+json_domain() {
+	json_is "$1" '[.domains[] | select(.domain == $d)] | length == 1 and
+		(.[0] | .result == $r and (.reasons // [] | join(",")) == $why and
+		 .policy.mode == $m and .policy.id == $id and .policy.source == "draft")' \
+		--arg d "$2" --arg r "$3" --arg why "$4" --arg m "$5" --arg id "$6"
+}
+
+# verify CASE QUEUE_ID TLS CERT-SUBJECT "DOMAIN RESULT REASONS MODE ID"...:
+# the delivered message and its JSON record for one case.
+verify() {
+	local case=$1 qid=$2 tls=$3 subject=$4 msg ndom spec d r why m id
+	shift 4
+	ndom=$#
+	msg=$(lab_message "$case")
+	printf -- '--- %s (queue id %s, %s)\n' "$case" "$qid" "$tls"
+	check "$case: delivered" test -n "$msg"
+	[ -n "$msg" ] || return 0
+	lab_header_values "$msg" MTA-STS-Audit | sed 's/^/     MTA-STS-Audit: /'
+	check "$case: $ndom MTA-STS-Audit field(s)" field_count_is "$msg" "$ndom"
+	check "$case: one JSON log line" json_one_line "$qid"
+	check "$case: JSON event, mx" json_is "$qid" \
+		'.event == "message" and .mx.name == $mx and (.domains | length) == $n' \
+		--arg mx "$LAB_MX" --argjson n "$ndom"
+	if [ "$tls" = none ]; then
+		check "$case: JSON tls is null" json_is "$qid" '.tls == null'
+	else
+		check "$case: JSON tls.version $tls, cipher, bits" json_is "$qid" \
+			'.tls.version == $v and (.tls.cipher | type) == "string" and (.tls.bits | type) == "number"' \
+			--arg v "$tls"
+		if [ -n "$subject" ]; then
+			check "$case: JSON client_cert_subject" json_is "$qid" \
+				'.tls.client_cert_subject == $s' --arg s "$subject"
+		else
+			check "$case: JSON client_cert_subject null" json_is "$qid" '.tls.client_cert_subject == null'
+		fi
+	fi
+	for spec in "$@"; do
+		read -r d r why m id <<<"$spec"
+		[ "$why" != - ] || why=
+		check "$case: header for $d: result=$r ${why:+reasons=$why }mode=$m id=$id tls=$tls" \
+			has_field "$msg" "$(expected_field "$d" "$r" "$why" "$m" "$id" "$tls")"
+		check "$case: JSON domain $d" json_domain "$qid" "$d" "$r" "$why" "$m" "$id"
+	done
 }

@@ -14,30 +14,6 @@ set -eu
 DOMAIN=example.test        # draft, mode enforce, id lab1
 TDOMAIN=testing.example    # draft, mode testing, default id "draft"
 
-# expected_field DOMAIN RESULT REASONS MODE ID TLS: the unfolded header value.
-expected_field() {
-	local reasons=
-	[ -z "$3" ] || reasons=" reasons=$3;"
-	printf '%s; domain=%s; result=%s;%s mode=%s; id=%s; source=draft; tls=%s; mx=%s' \
-		"$LAB_MX" "$1" "$2" "$reasons" "$4" "$5" "$6" "$LAB_MX"
-}
-
-# has_field FILE VALUE: the message carries exactly this MTA-STS-Audit value.
-has_field() {
-	lab_header_values "$1" MTA-STS-Audit | grep -qxF -- "$2"
-}
-
-field_count_is() {
-	[ "$(lab_header_values "$1" MTA-STS-Audit | wc -l)" -eq "$2" ]
-}
-
-# json_is QUEUE_ID JQ-FILTER [ARGS...]: the message's log line satisfies FILTER.
-json_is() {
-	local qid=$1 filter=$2
-	shift 2
-	lab_json "$qid" | jq -e "$@" "$filter" >/dev/null
-}
-
 # no_forged_field CASE: none of the client's forged fields reached the mailbox.
 no_forged_field() {
 	local msg
@@ -48,8 +24,6 @@ no_forged_field() {
 json_messages_are() {
 	[ "$(jq -c 'select(.event == "message")' "$LAB/sessions.jsonl" | wc -l)" -eq "$1" ]
 }
-
-json_one_line() { [ "$(lab_json "$1" | wc -l)" -eq 1 ]; }
 
 # forged_fields N: N forged audit fields, in the spellings an MTA deletes
 # under the one name (any case, white space before the colon).
@@ -69,52 +43,6 @@ only_our_field() {
 	msg=$(lab_message "$1")
 	[ -n "$msg" ] && [ "$(lab_header_values "$msg" MTA-STS-Audit | wc -l)" -eq 1 ] &&
 		! grep -q forged "$msg"
-}
-
-# json_domain QUEUE_ID DOMAIN RESULT REASONS MODE ID: one domains[] entry.
-json_domain() {
-	json_is "$1" '[.domains[] | select(.domain == $d)] | length == 1 and
-		(.[0] | .result == $r and (.reasons // [] | join(",")) == $why and
-		 .policy.mode == $m and .policy.id == $id and .policy.source == "draft")' \
-		--arg d "$2" --arg r "$3" --arg why "$4" --arg m "$5" --arg id "$6"
-}
-
-# verify CASE QUEUE_ID TLS CERT-SUBJECT "DOMAIN RESULT REASONS MODE ID"...:
-# the delivered message and its JSON record for one case.
-verify() {
-	local case=$1 qid=$2 tls=$3 subject=$4 msg ndom spec d r why m id
-	shift 4
-	ndom=$#
-	msg=$(lab_message "$case")
-	printf -- '--- %s (queue id %s, %s)\n' "$case" "$qid" "$tls"
-	check "$case: delivered" test -n "$msg"
-	[ -n "$msg" ] || return 0
-	lab_header_values "$msg" MTA-STS-Audit | sed 's/^/     MTA-STS-Audit: /'
-	check "$case: $ndom MTA-STS-Audit field(s)" field_count_is "$msg" "$ndom"
-	check "$case: one JSON log line" json_one_line "$qid"
-	check "$case: JSON event, mx" json_is "$qid" \
-		'.event == "message" and .mx.name == $mx and (.domains | length) == $n' \
-		--arg mx "$LAB_MX" --argjson n "$ndom"
-	if [ "$tls" = none ]; then
-		check "$case: JSON tls is null" json_is "$qid" '.tls == null'
-	else
-		check "$case: JSON tls.version $tls, cipher, bits" json_is "$qid" \
-			'.tls.version == $v and (.tls.cipher | type) == "string" and (.tls.bits | type) == "number"' \
-			--arg v "$tls"
-		if [ -n "$subject" ]; then
-			check "$case: JSON client_cert_subject" json_is "$qid" \
-				'.tls.client_cert_subject == $s' --arg s "$subject"
-		else
-			check "$case: JSON client_cert_subject null" json_is "$qid" '.tls.client_cert_subject == null'
-		fi
-	fi
-	for spec in "$@"; do
-		read -r d r why m id <<<"$spec"
-		[ "$why" != - ] || why=
-		check "$case: header for $d: result=$r ${why:+reasons=$why }mode=$m id=$id tls=$tls" \
-			has_field "$msg" "$(expected_field "$d" "$r" "$why" "$m" "$id" "$tls")"
-		check "$case: JSON domain $d" json_domain "$qid" "$d" "$r" "$why" "$m" "$id"
-	done
 }
 
 # dns_txt_ok, https_policy_ok: dnsmasq and nginx answer for example.test (the live

@@ -1,5 +1,7 @@
 /*
- * check_certhealth.c - unit tests for certhealth_check_file.
+ * check_certhealth.c - unit tests for certhealth_check_file, and for
+ * servedcert (the certificate an MTA says it served, judged the same way
+ * in a thread of its own).
  *
  * Every certificate is made here with the OpenSSL API (a test root, an
  * unrelated root, an intermediate and the leaves below) and written to a
@@ -22,6 +24,7 @@
 #include <openssl/x509v3.h>
 
 #include "certhealth.h"
+#include "servedcert.h"
 #include "unit.h"
 
 /* 2026-01-01T00:00:00Z: every validity period is relative to this. */
@@ -370,6 +373,131 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/* The certificate of file (PEM) on one line, as an MTA would send it. */
+static void
+one_line_pem(const char *file, char *out, size_t size)
+{
+	char	path[PATH_MAX], line[256];
+	FILE	*fp;
+	size_t	len = 0, n;
+
+	path_of(path, sizeof(path), file);
+	ck_assert_ptr_nonnull(fp = fopen(path, "r"));
+	out[0] = '\0';
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		line[strcspn(line, "\r\n")] = '\0';
+		n = strlen(line);
+		ck_assert_uint_lt(len + n, size);
+		memcpy(out + len, line, n + 1);
+		len += n;
+	}
+	fclose(fp);
+}
+
+/* The SHA-256 fingerprint of file's certificate: "AB:CD:..." or "abcd...". */
+static void
+fingerprint_of(const char *file, int colons, char *out, size_t size)
+{
+	char	path[PATH_MAX];
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n, i;
+	size_t	len = 0;
+	FILE	*fp;
+	X509	*x;
+
+	path_of(path, sizeof(path), file);
+	ck_assert_ptr_nonnull(fp = fopen(path, "r"));
+	ck_assert_ptr_nonnull(x = PEM_read_X509(fp, NULL, NULL, NULL));
+	fclose(fp);
+	ck_assert_int_eq(X509_digest(x, EVP_sha256(), md, &n), 1);
+	X509_free(x);
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(out + len, size - len,
+		    colons ? "%s%02X" : "%s%02x", colons && i > 0 ? ":" : "",
+		    md[i]);
+}
+
+/* Ask until judged (the thread's work), at most 10 s. */
+static int
+served_wait(struct servedcert *s, const char *text, const char *mx,
+    const char *ca, struct cert_health *h)
+{
+	int	i;
+
+	for (i = 0; i < 1000; i++) {
+		if (servedcert_health(s, text, mx, ca, time(NULL), h))
+			return 1;
+		usleep(10000);
+	}
+	return 0;
+}
+
+START_TEST(test_served_pem)
+{
+	static char pem[8192];
+	char	ca[PATH_MAX], fp[128];
+	struct servedcert *s;
+	struct cert_health h;
+
+	path_of(ca, sizeof(ca), "ca.pem");
+	one_line_pem("expired.pem", pem, sizeof(pem));
+	ck_assert_ptr_nonnull(s = servedcert_new());
+	ck_assert_int_eq(servedcert_start(s), 0);
+	/* Not judged yet: unknown, and queued. */
+	ck_assert_int_eq(servedcert_health(s, pem, "mx1.example.test", ca,
+	    time(NULL), &h), 0);
+	ck_assert(served_wait(s, pem, "mx1.example.test", ca, &h));
+	ck_assert(h.known && h.expired && !h.host_mismatch && !h.not_trusted);
+	/* Its fingerprint, either spelling, names the same judgement. */
+	fingerprint_of("expired.pem", 1, fp, sizeof(fp));
+	ck_assert_int_eq(servedcert_health(s, fp, "mx1.example.test", ca,
+	    time(NULL), &h), 1);
+	ck_assert(h.expired);
+	fingerprint_of("expired.pem", 0, fp, sizeof(fp));
+	ck_assert_int_eq(servedcert_health(s, fp, "mx1.example.test", ca,
+	    time(NULL), &h), 1);
+	/* Judged per MX name: another name is not known, and is wrong. */
+	ck_assert_int_eq(servedcert_health(s, fp, "mx2.example.test", ca,
+	    time(NULL), &h), 0);
+	ck_assert(served_wait(s, pem, "mx2.example.test", ca, &h));
+	ck_assert(h.host_mismatch);
+	/* Not a certificate, not a fingerprint: unknown. */
+	ck_assert_int_eq(servedcert_health(s, "junk", "mx1.example.test", ca,
+	    time(NULL), &h), 0);
+	fp[strlen(fp) - 1] = '\0';
+	ck_assert_int_eq(servedcert_health(s, fp, "mx1.example.test", ca,
+	    time(NULL), &h), 0);
+	ck_assert_int_eq(servedcert_health(s, "-----BEGIN CERTIFICATE-----"
+	    "AAAA-----END CERTIFICATE-----", "mx1.example.test", ca,
+	    time(NULL), &h), 0);
+	servedcert_free(s);
+}
+END_TEST
+
+/* A configured tls_cert_file: its leaf's fingerprint is known once judged. */
+START_TEST(test_served_configured)
+{
+	char	ca[PATH_MAX], file[PATH_MAX], fp[128], mx[] = "mx1.example.test";
+	struct servedcert *s;
+	struct cert_health h;
+	struct conf c;
+
+	path_of(ca, sizeof(ca), "ca.pem");
+	path_of(file, sizeof(file), "expired.pem");
+	memset(&c, 0, sizeof(c));
+	c.tls_cert_file = file;
+	c.mx_name = mx;
+	c.ca_file = ca;
+	ck_assert_ptr_nonnull(s = servedcert_new());
+	ck_assert_int_eq(servedcert_start(s), 0);
+	servedcert_configure(s, &c);
+	fingerprint_of("expired.pem", 1, fp, sizeof(fp));
+	ck_assert(served_wait(s, fp, mx, ca, &h));
+	ck_assert(h.known && h.expired);
+	servedcert_free(s);
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -381,6 +509,8 @@ unit_suite(void)
 	    sizeof(judged) / sizeof(judged[0]));
 	tcase_add_test(tc, test_not_after_and_detail);
 	tcase_add_test(tc, test_system_store);
+	tcase_add_test(tc, test_served_pem);
+	tcase_add_test(tc, test_served_configured);
 	tcase_add_loop_test(tc, test_errors, 0,
 	    sizeof(errors) / sizeof(errors[0]));
 	suite_add_tcase(s, tc);

@@ -178,7 +178,8 @@ dump(char *out, size_t size, const struct conf *c, const char *dir)
 	char	raw[DUMP_MAX];
 	size_t	len;
 
-	len = (size_t)snprintf(raw, sizeof(raw), "\nsocket=%s\nuser=%s\n"
+	len = (size_t)snprintf(raw, sizeof(raw), "\nsocket=%s\n"
+	    "policy_socket=%s\nuser=%s\n"
 	    "pidfile=%s\nsyslog_facility=%d\njson_log=%s\nstate_dir=%s\n"
 	    "header_name=%s\nadd_header=%s\nlog_verdicts=%s\nmx_name=%s\n"
 	    "tls_cert_file=%s\n"
@@ -186,7 +187,7 @@ dump(char *out, size_t size, const struct conf *c, const char *dir)
 	    "refresh_interval=%ld\nmax_domains=%ld\nlisteners=%zu\n"
 	    "drafts=%zu\nprobe_interval=%ld\nfetch_timeout=%ld\n"
 	    "metrics_file=%s\nmetrics_interval=%ld\n", c->socket,
-	    c->user, c->pidfile,
+	    c->policy_socket, c->user, c->pidfile,
 	    c->syslog_facility, c->json_log, c->state_dir, c->header_name,
 	    conf_add_header_name(c->add_header),
 	    conf_log_verdicts_name(c->log_verdicts), c->mx_name,
@@ -214,7 +215,8 @@ struct load_case {
 
 static const struct load_case load_cases[] = {
 	{ "empty file: every default of DESIGN.md 9", "", {
-	    "socket=unix:/run/mtasts-milter/mtasts-milter.sock", "user=",
+	    "socket=unix:/run/mtasts-milter/mtasts-milter.sock",
+	    "policy_socket=", "user=",
 	    "pidfile=/run/mtasts-milter/mtasts-milter.pid",
 	    "json_log=/var/log/mtasts-milter/sessions.jsonl",
 	    "state_dir=/var/lib/mtasts-milter", "header_name=MTA-STS-Audit",
@@ -277,6 +279,10 @@ static const struct load_case load_cases[] = {
 	    { "socket=local:/run/m.sock" } },
 	{ "inet6 socket", "socket = \"inet6:8891@[::1]\"\n",
 	    { "socket=inet6:8891@[::1]" } },
+	{ "policy socket, unix", "policy_socket = \"unix:/run/p.sock\"\n",
+	    { "policy_socket=unix:/run/p.sock" } },
+	{ "policy socket, inet", "policy_socket = \"inet:10040@127.0.0.1\"\n",
+	    { "policy_socket=inet:10040@127.0.0.1" } },
 	{ "header names near the taken ones are free",
 	    "header_name = \"X-Received\"\n", { "header_name=X-Received" } },
 	{ "a prefix alone is not a taken name",
@@ -359,6 +365,14 @@ static const struct error_case error_cases[] = {
 	    { "@FILE@:1: ", "1 to 65535" } },
 	{ "relative unix socket", "socket = \"unix:run/m.sock\"\n",
 	    { "@FILE@:1: ", "must be absolute" } },
+	{ "policy socket without host", "\npolicy_socket = \"inet:10040\"\n",
+	    { "@FILE@:2: policy_socket = \"inet:10040\": no @HOST",
+	    "or \"\" (off)" } },
+	{ "policy socket the same as socket",
+	    "socket = \"unix:/run/a.sock\"\npolicy_socket = \"unix:/run/a.sock\"\n",
+	    { "@FILE@: policy_socket and socket are both \"unix:/run/a.sock\"" } },
+	{ "policy socket of unknown type", "policy_socket = \"tcp:1\"\n",
+	    { "@FILE@:1: policy_socket = \"tcp:1\": unknown socket type" } },
 	{ "refresh_interval 0", "\n\nrefresh_interval = 0\n",
 	    { "@FILE@:3: refresh_interval = 0 is out of range; use 1 to "
 	    "31557600 (seconds between TXT record checks)" } },

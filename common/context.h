@@ -1,11 +1,12 @@
 /*
- * context.h - what the milter remembers about one MTA connection and the
+ * context.h - the session facts: what a front end remembers about one MTA
+ * connection (milter) or one message (policy service instance) and the
  * message in progress on it.
  *
  * Everything here is a bounded, printable copy of what the MTA sent: macro
- * pointers from libmilter do not survive the callback, and macro text comes
- * from the SMTP peer. No libmilter types appear here; the parsing of
- * addresses and macro text is in common/addr.h.
+ * pointers from libmilter do not survive the callback, and macro text and
+ * policy attributes come from the SMTP peer. No libmilter types appear
+ * here; the parsing of addresses and macro text is in common/addr.h.
  */
 #ifndef MTASTS_CONTEXT_H
 #define MTASTS_CONTEXT_H
@@ -13,6 +14,7 @@
 #include <stddef.h>
 
 #include "conf.h"
+#include "verdict.h"
 
 #define CTX_NAME_MAX		256	/* host names: 255 bytes + NUL */
 #define CTX_TEXT_MAX		256	/* other macro values */
@@ -28,6 +30,12 @@ struct tls_facts {
 	char	cert_subject[CTX_TEXT_MAX];	/* "" = not sent */
 	char	cert_issuer[CTX_TEXT_MAX];
 	char	sni[CTX_NAME_MAX];		/* lower case, "" = not sent */
+	/*
+	 * The certificate the MTA says it served (a policy request's
+	 * tls_ourcert), judged: when known, the session's certificate.
+	 */
+	int	served_known;
+	struct cert_health served_health;
 };
 
 struct rcpt_domain {

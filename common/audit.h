@@ -1,9 +1,9 @@
 /*
  * audit.h - judging one recipient domain of a message against what the
  * store knows, and the pieces of the JSON record and syslog line that say
- * so. Shared by the end-of-message callback and by the completion of
- * records that waited for discovery (pendrec), so that both write the
- * same verdict the same way.
+ * so. Shared by the report of a finished message (auditreport, for both
+ * front ends) and by the completion of records that waited for discovery
+ * (pendrec), so that both write the same verdict the same way.
  *
  * No I/O but the log queue; everything works on an immutable snapshot.
  */

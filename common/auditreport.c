@@ -1,0 +1,236 @@
+/*
+ * auditreport.c - one finished message or connection judged and reported:
+ * the MX name and certificate of the session, each recipient domain's
+ * verdict, its header field value, its syslog line, and the JSON record.
+ *
+ * Shared by every front end, so that a message gets the same verdict, the
+ * same header text and the same record whichever way the MTA asked. No
+ * I/O: the snapshot is in memory, the log queue never waits, a record with
+ * pending domains waits in pendrec, and discovery is only told about
+ * domains after they were judged (a first message is pending whatever DNS
+ * does).
+ */
+#include "config.h"
+
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "auditreport.h"
+#include "authhdr.h"
+#include "metrics.h"
+#include "verdict.h"
+
+static void
+utc_timestamp(char *buf, size_t size)
+{
+	struct tm tm;
+	time_t	now = time(NULL);
+
+	gmtime_r(&now, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static json_t *
+tls_json(const struct tls_facts *t)
+{
+	if (!t->present)
+		return json_null();
+	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}",
+	    "version", t->version,
+	    "cipher", audit_str_or_null(t->cipher),
+	    "bits", t->bits >= 0 ? json_integer(t->bits) : json_null(),
+	    "client_cert_subject", audit_str_or_null(t->cert_subject),
+	    "client_cert_issuer", audit_str_or_null(t->cert_issuer),
+	    "sni", audit_str_or_null(t->sni));
+}
+
+static json_t *
+record_new(const struct audit_report *r)
+{
+	const struct conn_ctx *c = r->c;
+	char	ts[32];
+	json_t	*o;
+
+	utc_timestamp(ts, sizeof(ts));
+	o = json_pack("{s:s, s:o, s:s}", "ts", ts,
+	    "host", audit_str_or_null(r->authserv_id), "event", r->event);
+	if (o == NULL)
+		return NULL;
+	if (c->msg.active)
+		json_object_set_new(o, "queue_id",
+		    audit_str_or_null(c->msg.queue_id));
+	json_object_set_new(o, "client", json_pack("{s:o, s:o, s:o}",
+	    "ip", audit_str_or_null(c->client_ip),
+	    "ptr", audit_str_or_null(c->client_ptr),
+	    "helo", audit_str_or_null(c->helo)));
+	if (c->msg.active)
+		json_object_set_new(o, "mail_from_domain",
+		    c->msg.has_from_domain ? json_string(c->msg.from_domain) :
+		    json_null());
+	json_object_set_new(o, "tls", tls_json(&c->tls));
+	json_object_set_new(o, "mx", json_pack("{s:o, s:s}",
+	    "name", audit_str_or_null(r->mx_name),
+	    "source", mx_source_name(r->mx_source)));
+	if (c->msg.active) {
+		json_object_set_new(o, "domains", json_array());
+		json_object_set_new(o, "aborted", json_boolean(r->aborted));
+		if (r->skipped != NULL)
+			json_object_set_new(o, "skipped",
+			    json_string(r->skipped));
+		if (c->msg.domains_dropped > 0)
+			json_object_set_new(o, "domains_dropped",
+			    json_integer((json_int_t)c->msg.domains_dropped));
+	}
+	return o;
+}
+
+static int
+header_wanted(const struct conf *conf, const struct verdict *v)
+{
+	if (v->result == VERDICT_NO_POLICY || v->result == VERDICT_PENDING)
+		return 0;
+	switch (conf->add_header) {
+	case ADD_HEADER_ALWAYS:
+		return 1;
+	case ADD_HEADER_WOULD_FAIL:
+		return v->result == VERDICT_WOULD_FAIL;
+	default:
+		return 0;
+	}
+}
+
+int
+audit_report_header(const struct audit_report *r, size_t i, char *value,
+    size_t size)
+{
+	const struct audit_domain *e = &r->ev[i];
+	const struct verdict *v = &e->v;
+	struct authhdr_fields h = {
+		.authserv_id = r->authserv_id, .domain = e->domain,
+		.result = v->result, .reasons = v->reasons,
+		.mode = audit_mode_name(v),
+		.id = e->sd->id != NULL ? e->sd->id : "none",
+		.source = policy_source_name(e->sd->source),
+		.tls = r->c->tls.version, .mx = r->mx_name,
+	};
+
+	if (!header_wanted(r->snap->conf, v))
+		return 0;
+	/* The name forged fields were removed under, even across a reload. */
+	return authhdr_format(&h, strlen(r->c->msg.audit_name), value,
+	    size) == 0;
+}
+
+static void
+report_session(struct audit_report *r, struct conn_ctx *c,
+    struct store_snapshot *snap)
+{
+	const struct store_mx *m;
+	const struct conf *conf = snap->conf;
+	struct store *store = r->deps->store;
+
+	r->c = c;
+	r->snap = snap;
+	r->mx_name = ctx_mx_name(c, conf, &r->mx_source);
+	m = snapshot_mx(snap, r->mx_name);
+	r->session.tls_version = c->tls.present ? c->tls.version : NULL;
+	r->session.mx_name = r->mx_name[0] != '\0' ? r->mx_name : NULL;
+	if (c->tls.served_known)
+		r->session.cert = &c->tls.served_health;
+	else
+		r->session.cert = m != NULL ? &m->health : NULL;
+	if (m == NULL && r->mx_source == MX_SOURCE_MACRO)
+		store_want_mx(store, r->mx_name, STORE_NAME_MTA);
+	else if (m == NULL && r->mx_source == MX_SOURCE_SNI)
+		store_want_mx(store, r->mx_name, STORE_NAME_CLIENT);
+	if (conf->authserv_id[0] != '\0')
+		r->authserv_id = conf->authserv_id;
+	else if (c->j[0] != '\0')
+		r->authserv_id = c->j;
+	else
+		r->authserv_id = r->mx_name[0] != '\0' ? r->mx_name : "localhost";
+}
+
+int
+audit_report_begin(struct audit_report *r, const struct audit_deps *deps,
+    struct conn_ctx *c, const char *event, int aborted, const char *only)
+{
+	const struct rcpt_domain *d;
+	struct store_snapshot *snap;
+	size_t	 i;
+
+	memset(r, 0, sizeof(*r));
+	r->deps = deps;
+	if ((snap = store_acquire(deps->store)) == NULL)
+		return -1;
+	report_session(r, c, snap);
+	r->event = event;
+	r->aborted = aborted;
+	if (c->msg.active && c->msg.authenticated &&
+	    !snap->conf->audit_authenticated)
+		r->skipped = "authenticated";
+	for (i = 0; r->skipped == NULL && i < c->msg.domain_count; i++) {
+		d = &c->msg.domains[i];
+		if ((only != NULL && strcmp(only, d->domain) != 0) ||
+		    !conf_domain_wanted(snap->conf, d->domain))
+			continue;
+		audit_eval(snap, d->domain, d->rcpts, &r->session,
+		    &r->ev[r->n]);
+		r->n++;
+	}
+	return 0;
+}
+
+void
+audit_report_log(struct audit_report *r)
+{
+	json_t	*rec, *domains;
+	size_t	 i;
+	int	 pending = 0;
+
+	if (r->c->msg.active) {
+		metrics_count(METRIC_MESSAGES);
+		if (r->skipped != NULL)
+			metrics_count(METRIC_SKIPPED_AUTHENTICATED);
+	}
+	for (i = 0; i < r->n; i++) {
+		metrics_verdict(r->ev[i].domain, r->ev[i].v.result,
+		    r->ev[i].v.reasons);
+		if (conf_log_verdict(r->snap->conf,
+		    r->ev[i].v.result == VERDICT_WOULD_FAIL))
+			audit_syslog(r->c->msg.queue_id, &r->ev[i],
+			    r->c->client_ip, &r->session);
+	}
+	/*
+	 * The record goes to the log now, or, when a domain is still
+	 * pending, to pendrec, which writes it once discovery has answered.
+	 */
+	if (r->snap->conf->json_log[0] == '\0' || (rec = record_new(r)) == NULL) {
+		audit_report_end(r);
+		return;
+	}
+	domains = json_object_get(rec, "domains");
+	for (i = 0; domains != NULL && i < r->n; i++) {
+		json_array_append_new(domains, audit_domain_json(&r->ev[i]));
+		pending |= audit_pending(&r->ev[i]);
+	}
+	if (!pending || pendrec_hold(r->deps->pendrec, rec,
+	    r->c->msg.queue_id, r->c->client_ip, &r->session) != 0)
+		jlog_record(r->deps->jlog, rec);
+	audit_report_end(r);
+}
+
+void
+audit_report_end(struct audit_report *r)
+{
+	size_t	i;
+
+	if (r->snap == NULL)
+		return;
+	store_release(r->snap);
+	r->snap = NULL;
+	for (i = 0; i < r->n; i++)
+		discovery_want(r->deps->discovery, r->ev[i].domain);
+}
