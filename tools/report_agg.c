@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "regdomain.h"
 #include "report_agg.h"
 #include "utctime.h"
 
@@ -106,36 +107,20 @@ agg_malformed(struct agg *a, const char *file, unsigned long line,
 	a->malformed++;
 }
 
-/* Registered domain heuristic: see mtasts-report(1), SENDERS. */
+/*
+ * The registered domain by the Public Suffix List (regdomain.h); a name
+ * that has none (a bare suffix, a single label) stands for itself.
+ */
 void
 agg_registered_domain(const char *ptr, char *out, size_t size)
 {
-	static const char *const slds[] = {
-		"co", "com", "net", "org", "ac", "gov", "edu", "or", "ne",
-		"go", "gv", "mil", "ltd", "plc", "nom", "sch"
-	};
-	size_t len = strlen(ptr), labels = 0, keep = 2;
-	const char *dot[3] = { NULL, NULL, NULL };
+	size_t len = strlen(ptr);
 
+	if (regdomain_of(ptr, out, size) == 0)
+		return;
 	while (len > 0 && ptr[len - 1] == '.')
 		len--;
-	for (size_t i = len; i-- > 0;) {
-		if (ptr[i] == '.' && labels < 3)
-			dot[labels++] = ptr + i;
-	}
-	if (labels >= 2 && ptr + len - dot[0] - 1 == 2) {
-		for (size_t i = 0; i < sizeof(slds) / sizeof(slds[0]); i++) {
-			if ((size_t)(dot[0] - dot[1] - 1) == strlen(slds[i]) &&
-			    strncmp(dot[1] + 1, slds[i], strlen(slds[i])) == 0)
-				keep = 3;
-		}
-	}
-	if (labels < keep) {
-		snprintf(out, size, "%.*s", (int)len, ptr);
-		return;
-	}
-	snprintf(out, size, "%.*s", (int)(ptr + len - dot[keep - 1] - 1),
-	    dot[keep - 1] + 1);
+	snprintf(out, size, "%.*s", (int)len, ptr);
 }
 
 static int

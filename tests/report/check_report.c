@@ -259,6 +259,11 @@ static const struct org_case orgs[] = {
 	{ "mail.co.example", "co.example" },
 	{ "mail.foo.de", "foo.de" },
 	{ "co.uk", "co.uk" },
+	{ "mail-sor-f41.google.com", "google.com" },
+	{ "MAIL.Example.ORG", "example.org" },
+	/* Rules a two-label guess cannot know: a wildcard and its exception. */
+	{ "a.b.example.kawasaki.jp", "b.example.kawasaki.jp" },
+	{ "mx.city.kawasaki.jp", "city.kawasaki.jp" },
 	{ "localhost", "localhost" },
 	{ "", "" },
 };
