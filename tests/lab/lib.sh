@@ -29,10 +29,15 @@ LAB_MX=mx1.example.test
 # Policy domains of the discovery test, each CASE.example.test: one per way
 # publishing can go wrong, plus good, changing, draft and never-seen ones,
 # one only lenient senders read; holeN have a policy host that never
-# answers, quickN are good ones.
+# answers, quickN are good ones; servfail, stall and endless are the fault
+# lab's (test-milter-faults.sh).
 LAB_DISCOVERY_CASES="notxt twotxt badid multi none notfound html redirect
 wrongname expired untrusted invalid oversize slow changed idchange removed
-drafted fresh lenient hole1 hole2 hole3 quick1 quick2 quick3 quick4 quick5"
+drafted fresh lenient hole1 hole2 hole3 quick1 quick2 quick3 quick4 quick5
+servfail stall endless"
+# LAB_SERVFAIL_PORT set: dnsmasq forwards _mta-sts.servfail.example.test
+# there (a server answering SERVFAIL) instead of publishing its record.
+LAB_SERVFAIL_PORT=
 LAB_PIDS=()
 LAB_POSTFIX_STARTED=no
 
@@ -459,6 +464,11 @@ lab_discovery_dns() {
 		lenient) printf 'txt-record=_mta-sts.lenient.example.test,"v=STSv1; id=lenient1 "\n' ;;
 		idchange) printf 'txt-record=_mta-sts.idchange.example.test,"v=STSv1; id=%s"\n' \
 			"${LAB_IDCHANGE_ID:-idchange1}" ;;
+		servfail) if [ -n "$LAB_SERVFAIL_PORT" ]; then
+			printf 'server=/_mta-sts.servfail.example.test/127.0.0.1#%s\n' "$LAB_SERVFAIL_PORT"
+		else
+			printf 'txt-record=_mta-sts.servfail.example.test,"v=STSv1; id=servfail1"\n'
+		fi ;;
 		removed) [ "${LAB_REMOVED_TXT:-yes}" = no ] ||
 			printf 'txt-record=_mta-sts.removed.example.test,"v=STSv1; id=removed1"\n' ;;
 		*) printf 'txt-record=_mta-sts.%s.example.test,"v=STSv1; id=%s1"\n' "$c" "$c" ;;
