@@ -691,7 +691,8 @@ lab_dns_restart() {
 	lab_dns_start
 }
 
-# lab_start: everything, in dependency order.
+# lab_start [HOOK]: everything, in dependency order; HOOK (a command) runs
+# once Postfix's configuration is written, before Postfix starts.
 lab_start() {
 	lab_mkpki
 	lab_discovery_pki
@@ -699,6 +700,7 @@ lab_start() {
 	lab_https_start
 	lab_milter_start
 	lab_postfix_setup
+	[ $# -eq 0 ] || "$@"
 	lab_postfix_start
 	lab_log "lab up in $LAB (SMTP 127.0.0.1:$LAB_SMTP_PORT, milter pid $LAB_MILTER_PID)"
 }
