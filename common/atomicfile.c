@@ -205,28 +205,32 @@ atomicfile_write(const char *path, const char *text, size_t len, mode_t mode,
 	}
 	if (check_replaceable(path, err, errlen) == -1)
 		return -1;
+	/*
+	 * Errors name the template, not the random name mkostemp made: the
+	 * same failure must give the same message, which callers log once.
+	 */
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
-		snprintf(err, errlen, "cannot create %s: %s", tmp,
+		snprintf(err, errlen, "cannot create %s.XXXXXX: %s", path,
 		    strerror(errno));
 		return -1;
 	}
 	if (write_all(fd, text, len) == -1 || fchmod(fd, mode) == -1 ||
 	    fsync(fd) == -1) {
-		snprintf(err, errlen, "cannot write %s: %s", tmp,
+		snprintf(err, errlen, "cannot write %s.XXXXXX: %s", path,
 		    strerror(errno));
 		close(fd);
 		unlink(tmp);
 		return -1;
 	}
 	if (close(fd) == -1) {
-		snprintf(err, errlen, "cannot write %s: %s", tmp,
+		snprintf(err, errlen, "cannot write %s.XXXXXX: %s", path,
 		    strerror(errno));
 		unlink(tmp);
 		return -1;
 	}
 	if (rename(tmp, path) == -1) {
-		snprintf(err, errlen, "cannot rename %s to %s: %s", tmp, path,
-		    strerror(errno));
+		snprintf(err, errlen, "cannot rename %s.XXXXXX to %s: %s",
+		    path, path, strerror(errno));
 		unlink(tmp);
 		return -1;
 	}

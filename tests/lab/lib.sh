@@ -29,10 +29,15 @@ LAB_MX=mx1.example.test
 # Policy domains of the discovery test, each CASE.example.test: one per way
 # publishing can go wrong, plus good, changing, draft and never-seen ones,
 # one only lenient senders read; holeN have a policy host that never
-# answers, quickN are good ones.
+# answers, quickN are good ones; servfail, stall and endless are the fault
+# lab's (test-milter-faults.sh).
 LAB_DISCOVERY_CASES="notxt twotxt badid multi none notfound html redirect
 wrongname expired untrusted invalid oversize slow changed idchange removed
-drafted fresh lenient hole1 hole2 hole3 quick1 quick2 quick3 quick4 quick5"
+drafted fresh lenient hole1 hole2 hole3 quick1 quick2 quick3 quick4 quick5
+servfail stall endless"
+# LAB_SERVFAIL_PORT set: dnsmasq forwards _mta-sts.servfail.example.test
+# there (a server answering SERVFAIL) instead of publishing its record.
+LAB_SERVFAIL_PORT=
 LAB_PIDS=()
 LAB_POSTFIX_STARTED=no
 
@@ -464,6 +469,11 @@ lab_discovery_dns() {
 		lenient) printf 'txt-record=_mta-sts.lenient.example.test,"v=STSv1; id=lenient1 "\n' ;;
 		idchange) printf 'txt-record=_mta-sts.idchange.example.test,"v=STSv1; id=%s"\n' \
 			"${LAB_IDCHANGE_ID:-idchange1}" ;;
+		servfail) if [ -n "$LAB_SERVFAIL_PORT" ]; then
+			printf 'server=/_mta-sts.servfail.example.test/127.0.0.1#%s\n' "$LAB_SERVFAIL_PORT"
+		else
+			printf 'txt-record=_mta-sts.servfail.example.test,"v=STSv1; id=servfail1"\n'
+		fi ;;
 		removed) [ "${LAB_REMOVED_TXT:-yes}" = no ] ||
 			printf 'txt-record=_mta-sts.removed.example.test,"v=STSv1; id=removed1"\n' ;;
 		*) printf 'txt-record=_mta-sts.%s.example.test,"v=STSv1; id=%s1"\n' "$c" "$c" ;;
@@ -700,7 +710,8 @@ lab_dns_restart() {
 	lab_dns_start
 }
 
-# lab_start: everything, in dependency order.
+# lab_start [HOOK]: everything, in dependency order; HOOK (a command) runs
+# once Postfix's configuration is written, before Postfix starts.
 lab_start() {
 	lab_mkpki
 	lab_discovery_pki
@@ -708,6 +719,7 @@ lab_start() {
 	lab_https_start
 	lab_milter_start
 	lab_postfix_setup
+	[ $# -eq 0 ] || "$@"
 	lab_postfix_start
 	lab_log "lab up in $LAB (SMTP 127.0.0.1:$LAB_SMTP_PORT, milter pid $LAB_MILTER_PID)"
 }

@@ -176,6 +176,24 @@ START_TEST(test_write_missing_dir)
 }
 END_TEST
 
+/*
+ * The same failure twice gives the same message (no random temporary
+ * name in it): callers log a save error once per distinct message, and a
+ * read-only state_dir must not log one line per save.
+ */
+START_TEST(test_write_error_stable)
+{
+	char	err1[512] = "", err2[512] = "", p[256];
+
+	snprintf(p, sizeof(p), "%s/no/such/state.json", dir);
+	ck_assert_int_eq(atomicfile_write(p, "x", 1, 0600, err1, sizeof(err1)),
+	    -1);
+	ck_assert_int_eq(atomicfile_write(p, "x", 1, 0600, err2, sizeof(err2)),
+	    -1);
+	ck_assert_str_eq(err1, err2);
+}
+END_TEST
+
 START_TEST(test_set_aside)
 {
 	char	aside[256], want[256];
@@ -204,6 +222,7 @@ unit_suite(void)
 	tcase_add_loop_test(tc, test_write, 0,
 	    (int)(sizeof(writes) / sizeof(writes[0])));
 	tcase_add_test(tc, test_write_missing_dir);
+	tcase_add_test(tc, test_write_error_stable);
 	tcase_add_test(tc, test_set_aside);
 	suite_add_tcase(s, tc);
 	return s;
