@@ -7,10 +7,13 @@
  * standard input, none = standard input) in one pass, merging logs of
  * several MX hosts, and writes one report in the chosen format. Exit: 0
  * ok, 1 some input could not be read (the rest is reported), 2 usage or
- * internal error.
+ * internal error. A large plain file is cut at line starts into one part
+ * per thread (--threads); each part is aggregated on its own and the
+ * aggregates merged in file order, which gives the report one pass would.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,11 +29,29 @@
 #include "report_record.h"
 
 #define TOP_DEFAULT	10
+#define THREADS_MAX	16	/* --threads */
+#define THREADS_AUTO	4	/* at most this many by default */
+#define SPLIT_MIN	(16 * 1024 * 1024)	/* smaller files: one part */
 
 struct ctx {
 	struct agg	 agg;
 	struct rec	 rec;
 	const char	*file;
+};
+
+/* One part of a file, read by one thread into its own aggregate. */
+struct part {
+	struct ctx	*c;
+	int		 fd;
+	off_t		 from, to;
+	unsigned long	 lines, at;
+	int		 rc;
+	char		 err[256];
+};
+
+struct threads {
+	int		 n;		/* parts per file */
+	off_t		 min_size;	/* smaller files are read whole */
 };
 
 static const struct {
@@ -51,7 +72,8 @@ usage(FILE *f)
 	    "[--domain D]... [--top N]\n"
 	    "                     [--format text|json|tlsrpt|html] [-o FILE]\n"
 	    "                     [--org-name NAME] [--contact ADDR] "
-	    "[LOG...]\n"
+	    "[--threads N]\n"
+	    "                     [LOG...]\n"
 	    "       mtasts-report received [--help] ...  (TLS-RPT reports "
 	    "received)\n" REPORT_CLI_WHEN);
 }
@@ -76,11 +98,94 @@ on_line(void *arg, const struct input_line *l)
 	agg_add(&c->agg, &c->rec);
 }
 
+static void *
+part_read(void *arg)
+{
+	struct part *p = arg;
+
+	p->rc = input_read_part(p->fd, p->from, p->to, on_line, p->c,
+	    &p->lines, &p->at, p->err, sizeof(p->err));
+	return NULL;
+}
+
+/*
+ * Read parts 1..n-1 in threads and part 0 (into c) here, then merge the
+ * parts in order up to the first that failed: one pass would have stopped
+ * there. -1 with err set when a part failed.
+ */
+static int
+read_parts(struct ctx *c, struct part *p, int n, const char *path,
+    char *err, size_t errsize)
+{
+	pthread_t tid[THREADS_MAX];
+	int started[THREADS_MAX] = { 0 }, failed = -1;
+	unsigned long offset = 0;
+
+	for (int i = 1; i < n; i++)
+		started[i] = pthread_create(&tid[i], NULL, part_read,
+		    &p[i]) == 0;
+	part_read(&p[0]);
+	for (int i = 1; i < n; i++) {
+		if (started[i])
+			pthread_join(tid[i], NULL);
+		else
+			part_read(&p[i]);
+	}
+	for (int i = 0; i < n; i++) {
+		if (i > 0 && failed == -1)
+			agg_merge(&c->agg, &p[i].c->agg, offset);
+		else if (i > 0) {
+			p[i].c->agg.nfilter = 0;
+			agg_free(&p[i].c->agg);
+		}
+		if (p[i].rc == -1 && failed == -1) {
+			failed = i;
+			snprintf(err, errsize, "%s: line %lu: %s", path,
+			    offset + p[i].at, p[i].err);
+		}
+		offset += p[i].lines;
+	}
+	return failed == -1 ? 0 : -1;
+}
+
+/* One file in parts when it is large enough; 1 when it was not split. */
+static int
+read_split(struct ctx *c, const char *path, const struct threads *t,
+    char *err, size_t errsize)
+{
+	off_t starts[THREADS_MAX];
+	struct part p[THREADS_MAX];
+	struct ctx *pc;
+	int n, fd, rc;
+
+	if ((n = input_split(path, t->n, t->min_size, starts, &fd)) < 2)
+		return 1;
+	if ((pc = calloc((size_t)n, sizeof(*pc))) == NULL) {
+		close(fd);
+		return 1;
+	}
+	for (int i = 0; i < n; i++) {
+		p[i].c = i == 0 ? c : &pc[i];
+		if (i > 0) {
+			agg_init_like(&pc[i].agg, &c->agg);
+			pc[i].file = c->file;
+		}
+		p[i].fd = fd;
+		p[i].from = starts[i];
+		p[i].to = i + 1 < n ? starts[i + 1] : -1;
+	}
+	rc = read_parts(c, p, n, path, err, errsize);
+	free(pc);
+	close(fd);
+	return rc;
+}
+
 static void
-read_all(struct ctx *c, char **files, int nfiles)
+read_all(struct ctx *c, char **files, int nfiles, const struct threads *t)
 {
 	static char *stdin_only[] = { "-" };
 	char err[512];
+	int rc;
 
 	if (nfiles == 0) {
 		files = stdin_only;
@@ -88,7 +193,9 @@ read_all(struct ctx *c, char **files, int nfiles)
 	}
 	for (int i = 0; i < nfiles && !c->agg.nomem; i++) {
 		c->file = strcmp(files[i], "-") == 0 ? "(stdin)" : files[i];
-		if (input_read(files[i], on_line, c, err, sizeof(err)) == -1) {
+		if ((rc = read_split(c, files[i], t, err, sizeof(err))) == 1)
+			rc = input_read(files[i], on_line, c, err, sizeof(err));
+		if (rc == -1) {
 			fprintf(stderr, "mtasts-report: %s\n", err);
 			agg_unreadable(&c->agg, err);
 		}
@@ -151,6 +258,35 @@ parse_top(const char *s, size_t *out)
 	return 0;
 }
 
+static int
+parse_threads(const char *s, struct threads *t)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno != 0 ||
+	    v < 1 || v > THREADS_MAX) {
+		fprintf(stderr, "mtasts-report: bad --threads \"%s\": a "
+		    "number from 1 to %d\n", s, THREADS_MAX);
+		return -1;
+	}
+	t->n = (int)v;
+	t->min_size = 0;	/* asked for: every plain file */
+	return 0;
+}
+
+/* By default: one thread per online CPU, up to THREADS_AUTO. */
+static void
+threads_init(struct threads *t)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	t->n = cpus < 1 ? 1 : cpus > THREADS_AUTO ? THREADS_AUTO : (int)cpus;
+	t->min_size = SPLIT_MIN;
+}
+
 static char contact_default[300];
 
 /* Defaults for TLS-RPT: this host as the organisation. */
@@ -174,13 +310,14 @@ static const struct option longopts[] = {
 	{ "top", required_argument, NULL, 'n' },
 	{ "org-name", required_argument, NULL, 'O' },
 	{ "contact", required_argument, NULL, 'C' },
+	{ "threads", required_argument, NULL, 'T' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
 };
 
 static int
 parse_args(int argc, char *argv[], struct ctx *c, struct report_opts *o,
-    int *format, const char **out)
+    struct threads *t, int *format, const char **out)
 {
 	int ch;
 
@@ -219,6 +356,10 @@ parse_args(int argc, char *argv[], struct ctx *c, struct report_opts *o,
 		case 'C':
 			o->contact = optarg;
 			break;
+		case 'T':
+			if (parse_threads(optarg, t) == -1)
+				return -1;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -239,6 +380,7 @@ main(int argc, char *argv[])
 	static struct ctx c;
 	struct report_opts o;
 	struct output output;
+	struct threads t;
 	const char *out = NULL;
 	int format = 0, rc;
 
@@ -246,14 +388,15 @@ main(int argc, char *argv[])
 		return report_received(argc - 1, argv + 1);
 	agg_init(&c.agg);
 	opts_init(&o);
-	if (parse_args(argc, argv, &c, &o, &format, &out) == -1)
+	threads_init(&t);
+	if (parse_args(argc, argv, &c, &o, &t, &format, &out) == -1)
 		return 2;
 	if (c.agg.has_since && c.agg.has_until && c.agg.until <= c.agg.since) {
 		fprintf(stderr, "mtasts-report: --until is not after --since\n");
 		return 2;
 	}
 	c.agg.want_rpt = strcmp(formats[format].name, "tlsrpt") == 0;
-	read_all(&c, argv + optind, argc - optind);
+	read_all(&c, argv + optind, argc - optind, &t);
 	tell_malformed(&c.agg);
 	if (c.agg.nomem) {
 		fprintf(stderr, "mtasts-report: out of memory\n");

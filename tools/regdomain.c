@@ -1,10 +1,12 @@
 /*
  * regdomain.c - registered domains by libpsl (see regdomain.h). The list
- * is loaded once, on first use; names are lower-cased and stripped of a
+ * is loaded once, on first use (pthread_once: mtasts-report's threads
+ * share it); names are lower-cased and stripped of a
  * final dot first, and anything with a character a host name cannot hold
  * (an address literal such as "[192.0.2.1]", a space) has no registered
  * domain.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,19 +17,22 @@
 
 #define REGDOMAIN_NAME_MAX	256
 
+static const psl_ctx_t *psl_ctx;
+static pthread_once_t psl_once = PTHREAD_ONCE_INIT;
+
+static void
+psl_load(void)
+{
+	psl_ctx = psl_latest(NULL);
+	if (psl_ctx == NULL)
+		psl_ctx = psl_builtin();
+}
+
 static const psl_ctx_t *
 psl(void)
 {
-	static const psl_ctx_t *ctx;
-	static int loaded;
-
-	if (!loaded) {
-		loaded = 1;
-		ctx = psl_latest(NULL);
-		if (ctx == NULL)
-			ctx = psl_builtin();
-	}
-	return ctx;
+	pthread_once(&psl_once, psl_load);
+	return psl_ctx;
 }
 
 int

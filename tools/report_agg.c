@@ -20,8 +20,8 @@ agg_init(struct agg *a)
 	strmap_init(&a->doms);
 }
 
-static void
-org_free(void *p)
+void
+agg_org_free(void *p)
 {
 	struct org *o = p;
 
@@ -33,8 +33,8 @@ org_free(void *p)
 	free(o);
 }
 
-static void
-detail_free(void *p)
+void
+agg_detail_free(void *p)
 {
 	struct rpt_detail *d = p;
 
@@ -44,25 +44,25 @@ detail_free(void *p)
 	free(d);
 }
 
-static void
-rpt_free(void *p)
+void
+agg_rpt_free(void *p)
 {
 	struct rpt_policy *rp = p;
 
 	free(rp->mode);
 	free(rp->id);
-	strmap_free(&rp->details, detail_free);
+	strmap_free(&rp->details, agg_detail_free);
 	free(rp);
 }
 
-static void
-dom_free(void *p)
+void
+agg_dom_free(void *p)
 {
 	struct dom_stat *d = p;
 
 	free(d->name);
-	strmap_free(&d->orgs, org_free);
-	strmap_free(&d->rpt, rpt_free);
+	strmap_free(&d->orgs, agg_org_free);
+	strmap_free(&d->rpt, agg_rpt_free);
 	free(d->days);
 	free(d);
 }
@@ -70,7 +70,7 @@ dom_free(void *p)
 void
 agg_free(struct agg *a)
 {
-	strmap_free(&a->doms, dom_free);
+	strmap_free(&a->doms, agg_dom_free);
 	for (size_t i = 0; i < AGG_EXAMPLES; i++) {
 		free(a->examples[i].file);
 		free(a->examples[i].why);
@@ -205,7 +205,7 @@ org_get(struct dom_stat *d, const char *key, size_t keylen,
 	o->mail_from = strdup(mail_from);
 	o->ptr_org = strdup(ptr_org);
 	if (o->mail_from == NULL || o->ptr_org == NULL) {
-		org_free(o);
+		agg_org_free(o);
 		return NULL;
 	}
 	*slot = o;
@@ -254,7 +254,7 @@ rpt_get(struct dom_stat *d, long long day, const struct rec_domain *e)
 	rp->id = strdup(e->id);
 	strmap_init(&rp->details);
 	if (rp->mode == NULL || rp->id == NULL) {
-		rpt_free(rp);
+		agg_rpt_free(rp);
 		return NULL;
 	}
 	*slot = rp;
@@ -345,6 +345,7 @@ note_policy(struct dom_stat *d, const struct rec *r,
 {
 	if (!e->has_policy || r->ts < d->policy_ts)
 		return;
+	d->policy_seen = 1;
 	d->policy_ts = r->ts;
 	memcpy(d->mode, e->mode, sizeof(d->mode));
 	memcpy(d->id, e->id, sizeof(d->id));
@@ -399,10 +400,11 @@ agg_add(struct agg *a, const struct rec *r)
 		a->ignored++;
 		return 0;
 	}
-	if (a->first == 0 || r->ts < a->first)
+	if (!a->seen || r->ts < a->first)
 		a->first = r->ts;
-	if (r->ts > a->last)
+	if (!a->seen || r->ts > a->last)
 		a->last = r->ts;
+	a->seen = 1;
 	if (r->ndomains == 0 && r->event == REC_CONNECTION)
 		a->bare_sessions++;
 	agg_registered_domain(r->ptr, ptr_org, sizeof(ptr_org));
@@ -517,7 +519,11 @@ cmp_detail(const void *x, const void *y)
 		return c;
 	if ((c = strcmp(a->ip, b->ip)) != 0)
 		return c;
-	return strcmp(a->mx, b->mx);
+	if ((c = strcmp(a->mx, b->mx)) != 0)
+		return c;
+	/* Total, so that the order never depends on the hash table's. */
+	return strcmp(a->code != NULL ? a->code : "",
+	    b->code != NULL ? b->code : "");
 }
 
 struct rpt_detail **

@@ -67,6 +67,7 @@ struct dom_stat {
 	char		 id[REC_SHORT_MAX];
 	char		 source[REC_SHORT_MAX];
 	long long	 policy_ts;
+	int		 policy_seen;	/* mode, id, source are set */
 	struct strmap	 rpt;		/* values: struct rpt_policy */
 };
 
@@ -89,6 +90,7 @@ struct agg {
 	unsigned long	 unreadable;	/* files with a read fault */
 	char		*faults[AGG_EXAMPLES];
 	long long	 first, last;	/* timestamps seen in the window */
+	int		 seen;		/* first and last are set */
 	struct strmap	 doms;		/* values: struct dom_stat */
 	int		 nomem;
 };
@@ -108,6 +110,20 @@ struct readiness_verdict {
 
 void	agg_init(struct agg *);
 void	agg_free(struct agg *);
+/* An empty aggregate with model's window and filters (shared, not owned). */
+void	agg_init_like(struct agg *, const struct agg *model);
+/*
+ * Move everything from into a as if from's lines had followed a's:
+ * from's malformed-line numbers are shifted by line_offset. from must come
+ * from agg_init_like(..., a); it is left empty and freed. -1 only when
+ * memory runs out (a->nomem is set).
+ */
+int	agg_merge(struct agg *a, struct agg *from, unsigned long line_offset);
+/* Free one value of each map (for report_agg_merge.c). */
+void	agg_org_free(void *);
+void	agg_detail_free(void *);
+void	agg_rpt_free(void *);
+void	agg_dom_free(void *);
 /* Account one decoded record; -1 only when memory runs out. */
 int	agg_add(struct agg *, const struct rec *);
 /* Count a malformed line; the first AGG_EXAMPLES are kept with file:line. */

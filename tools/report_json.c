@@ -177,8 +177,8 @@ report_json(FILE *f, const struct agg *a, const struct report_opts *o)
 	    "generated", stamp(o->now, 1),
 	    "window", "since", stamp(a->since, a->has_since),
 	    "until", stamp(a->until, a->has_until),
-	    "first", stamp(a->first, a->first != 0),
-	    "last", stamp(a->last, a->last != 0),
+	    "first", stamp(a->first, a->seen),
+	    "last", stamp(a->last, a->seen),
 	    "days", (json_int_t)agg_window_days(a),
 	    "input", input(a), "domains", list);
 	if (doc == NULL)

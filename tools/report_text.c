@@ -21,7 +21,7 @@ header(FILE *f, const struct agg *a)
 
 	fprintf(f, "mtasts-report: %lu lines, %lu records", a->lines,
 	    a->records);
-	if (last >= first && (a->has_since || a->first != 0))
+	if (last >= first && (a->has_since || a->seen))
 		fprintf(f, "; %s to %s (%lld days)",
 		    utctime_format_date(first, from, sizeof(from)),
 		    utctime_format_date(last, to, sizeof(to)),
