@@ -18,6 +18,7 @@ agg_init(struct agg *a)
 {
 	memset(a, 0, sizeof(*a));
 	strmap_init(&a->doms);
+	strmap_init(&a->ptr_orgs);
 }
 
 void
@@ -71,6 +72,7 @@ void
 agg_free(struct agg *a)
 {
 	strmap_free(&a->doms, agg_dom_free);
+	strmap_free(&a->ptr_orgs, free);
 	for (size_t i = 0; i < AGG_EXAMPLES; i++) {
 		free(a->examples[i].file);
 		free(a->examples[i].why);
@@ -121,6 +123,29 @@ agg_registered_domain(const char *ptr, char *out, size_t size)
 	while (len > 0 && ptr[len - 1] == '.')
 		len--;
 	snprintf(out, size, "%.*s", (int)len, ptr);
+}
+
+/*
+ * agg_registered_domain through a cache: the Public Suffix List lookup
+ * was a quarter of the report's time, and logs repeat their PTR names.
+ * Past AGG_PTR_CACHE names the rest are looked up every time.
+ */
+static void
+ptr_org_of(struct agg *a, const char *ptr, char *out, size_t size)
+{
+	size_t len = strlen(ptr);
+	const char *hit;
+	void **slot;
+
+	if ((hit = strmap_get(&a->ptr_orgs, ptr, len)) != NULL) {
+		snprintf(out, size, "%s", hit);
+		return;
+	}
+	agg_registered_domain(ptr, out, size);
+	if (a->ptr_orgs.count < AGG_PTR_CACHE &&
+	    (slot = strmap_slot(&a->ptr_orgs, ptr, len)) != NULL &&
+	    *slot == NULL)
+		*slot = strdup(out);
 }
 
 static int
@@ -407,7 +432,7 @@ agg_add(struct agg *a, const struct rec *r)
 	a->seen = 1;
 	if (r->ndomains == 0 && r->event == REC_CONNECTION)
 		a->bare_sessions++;
-	agg_registered_domain(r->ptr, ptr_org, sizeof(ptr_org));
+	ptr_org_of(a, r->ptr, ptr_org, sizeof(ptr_org));
 	keylen = snprintf(key, sizeof(key), "%s%c%s", r->mail_from, KEY_SEP,
 	    ptr_org);
 	for (size_t i = 0; i < r->ndomains; i++) {

@@ -16,6 +16,7 @@
 #define AGG_LIST_CAP	16	/* IPs, HELOs, TLS versions kept per sender */
 #define AGG_EXAMPLES	5	/* malformed lines quoted with file:line */
 #define AGG_FILTER_MAX	64	/* --domain arguments */
+#define AGG_PTR_CACHE	65536	/* PTR names whose registered domain is kept */
 
 /* One sending organisation as seen by one recipient domain. */
 struct org {
@@ -92,6 +93,7 @@ struct agg {
 	long long	 first, last;	/* timestamps seen in the window */
 	int		 seen;		/* first and last are set */
 	struct strmap	 doms;		/* values: struct dom_stat */
+	struct strmap	 ptr_orgs;	/* PTR -> registered domain (a cache) */
 	int		 nomem;
 };
 

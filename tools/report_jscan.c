@@ -240,6 +240,18 @@ utf8_valid(const unsigned char *p, const unsigned char *end)
 	return n;
 }
 
+/* Bytes a string passes through as they are: printable ASCII but " and \. */
+#define PLAIN16(c)	((c) >= 0x20 && (c) < 0x80 && (c) != '"' && (c) != '\\')
+#define PLAIN4(c)	PLAIN16(c), PLAIN16((c) + 1), PLAIN16((c) + 2), \
+			PLAIN16((c) + 3)
+#define PLAIN_ROW(c)	PLAIN4(c), PLAIN4((c) + 4), PLAIN4((c) + 8), \
+			PLAIN4((c) + 12)
+static const unsigned char plain_byte[256] = {
+	PLAIN_ROW(0x00), PLAIN_ROW(0x10), PLAIN_ROW(0x20), PLAIN_ROW(0x30),
+	PLAIN_ROW(0x40), PLAIN_ROW(0x50), PLAIN_ROW(0x60), PLAIN_ROW(0x70)
+	/* 0x80 and up: 0, checked as UTF-8 */
+};
+
 /* A string at js->p ('"'); decoded into buf when buf != NULL. */
 static int
 scan_string(struct jscan *js, char *buf, size_t size)
@@ -252,8 +264,7 @@ scan_string(struct jscan *js, char *buf, size_t size)
 	js->p++;
 	for (;;) {
 		run = js->p;
-		while (js->p < js->end && *js->p >= 0x20 && *js->p < 0x80 &&
-		    *js->p != '"' && *js->p != '\\')
+		while (js->p < js->end && plain_byte[*js->p])
 			js->p++;
 		put(buf, size, &len, &full, run, (size_t)(js->p - run), 1);
 		if (js->p >= js->end)

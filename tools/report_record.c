@@ -251,8 +251,6 @@ members(struct jscan *js, struct rec *r, int *ts_ok, int *event_ok,
 			more = stamp(js, r, ts_ok);
 		else if (strcmp(key, "event") == 0)
 			more = event(js, r, event_ok);
-		else if (strcmp(key, "host") == 0)
-			more = text(js, r->host, sizeof(r->host));
 		else if (strcmp(key, "client") == 0)
 			more = client(js, r);
 		else if (strcmp(key, "mail_from_domain") == 0)
@@ -277,7 +275,7 @@ rec_clear(struct rec *r)
 {
 	r->ts = 0;
 	r->event = REC_OTHER;
-	r->host[0] = r->ip[0] = r->ptr[0] = r->helo[0] = '\0';
+	r->ip[0] = r->ptr[0] = r->helo[0] = '\0';
 	r->mail_from[0] = r->tls_version[0] = r->mx[0] = '\0';
 	r->tls = 0;
 	r->ndomains = 0;

@@ -40,7 +40,6 @@ struct rec_domain {
 struct rec {
 	long long	ts;
 	enum rec_event	event;
-	char		host[REC_NAME_MAX];
 	char		ip[REC_SHORT_MAX];
 	char		ptr[REC_NAME_MAX];
 	char		helo[REC_NAME_MAX];
