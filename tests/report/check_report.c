@@ -1,12 +1,13 @@
 /*
  * check_report.c - unit tests for the pure parts of mtasts-report: UTC
  * time text, the JSON scanner (it must accept exactly what jansson's
- * json_loadb accepts), log record decoding, and the PTR registered-domain
- * heuristic.
+ * json_loadb accepts), log record decoding, the PTR registered-domain
+ * heuristic, and agg_merge (two parts merged equal one pass, at every cut).
  */
 #include "config.h"
 
 #include <check.h>
+#include <stdio.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -279,6 +280,117 @@ START_TEST(test_registered_domain)
 END_TEST
 
 #define N(a)	((int)(sizeof(a) / sizeof((a)[0])))
+#define N_LINES	N(merge_lines)
+
+/* Lines made to hit merge's tie rules when cut anywhere. */
+#define MERGE_WF(ts, ip, id) "{\"ts\":\"" ts "\",\"event\":\"message\"," \
+	"\"client\":{\"ip\":\"" ip "\",\"ptr\":\"a.b.example\",\"helo\":\"h\"}," \
+	"\"mail_from_domain\":\"s.example\",\"tls\":null,\"mx\":{\"name\":" \
+	"\"mx\"},\"domains\":[{\"domain\":\"example.com\",\"rcpts\":1," \
+	"\"result\":\"would-fail\",\"reasons\":[\"tls-version\"],\"policy\":" \
+	"{\"mode\":\"testing\",\"id\":\"" id "\",\"source\":\"published\"}}]}"
+static const char *const merge_lines[] = {
+	MERGE_WF("2026-01-02T00:00:00Z", "192.0.2.1", "a"),
+	"not json",
+	MERGE_WF("1970-01-01T00:00:00Z", "192.0.2.2", "b"),
+	MERGE_WF("2026-01-02T00:00:00Z", "192.0.2.3", "c"),
+	MERGE_WF("2026-01-01T00:00:00Z", "192.0.2.1", "d"),
+	"{\"ts\":\"2026-01-03T00:00:00Z\"}",
+	MERGE_WF("2026-01-02T00:00:00Z", "192.0.2.4", "e"),
+	MERGE_WF("2026-01-02T00:00:00Z", "192.0.2.5", "f"),
+	"[]", "1", "{}",
+	MERGE_WF("2026-01-05T00:00:00Z", "192.0.2.6", "g"),
+	/* past AGG_LIST_CAP distinct IPs */
+	MERGE_WF("2026-01-03T00:00:00Z", "192.0.2.7", "x"),
+	MERGE_WF("2026-01-04T00:00:00Z", "192.0.2.8", "x"),
+	MERGE_WF("2026-01-05T00:00:00Z", "192.0.2.9", "x"),
+	MERGE_WF("2026-01-06T00:00:00Z", "192.0.2.10", "x"),
+	MERGE_WF("2026-01-03T00:00:00Z", "192.0.2.11", "x"),
+	MERGE_WF("2026-01-04T00:00:00Z", "192.0.2.12", "x"),
+	MERGE_WF("2026-01-05T00:00:00Z", "192.0.2.13", "x"),
+	MERGE_WF("2026-01-06T00:00:00Z", "192.0.2.14", "x"),
+	MERGE_WF("2026-01-03T00:00:00Z", "192.0.2.15", "x"),
+	MERGE_WF("2026-01-04T00:00:00Z", "192.0.2.16", "x"),
+	MERGE_WF("2026-01-05T00:00:00Z", "192.0.2.17", "x"),
+	MERGE_WF("2026-01-06T00:00:00Z", "192.0.2.18", "x"),
+	MERGE_WF("2026-01-03T00:00:00Z", "192.0.2.19", "x"),
+	MERGE_WF("2026-01-04T00:00:00Z", "192.0.2.20", "x"),
+	MERGE_WF("2026-01-06T00:00:00Z", "192.0.2.6", "h"),
+};
+
+static void
+merge_feed(struct agg *a, int from, int to)
+{
+	static struct rec r;
+	char err[REC_ERROR_MAX];
+
+	for (int i = from; i < to; i++) {
+		a->lines++;
+		if (rec_parse(merge_lines[i], strlen(merge_lines[i]), &r, err,
+		    sizeof(err)) == -1)
+			agg_malformed(a, "f", (unsigned long)(i - from + 1), err);
+		else
+			agg_add(a, &r);
+	}
+}
+
+/* What the formats read of an aggregate, as text. */
+static char *
+merge_print(const struct agg *a)
+{
+	char *buf = NULL;
+	size_t len = 0, n;
+	FILE *f = open_memstream(&buf, &len);
+	struct dom_stat **d = agg_domains(a, &n);
+	struct org **o;
+	size_t no;
+
+	fprintf(f, "%lu %lu %lu %lld %lld %d\n", a->lines, a->records,
+	    a->malformed, a->first, a->last, a->seen);
+	for (unsigned long i = 0; i < a->malformed && i < AGG_EXAMPLES; i++)
+		fprintf(f, "%lu %s\n", a->examples[i].line, a->examples[i].why);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "%s %lu %s %lld %zu\n", d[i]->name,
+		    d[i]->msgs[VERDICT_WOULD_FAIL], d[i]->id, d[i]->policy_ts,
+		    d[i]->ndays);
+		o = agg_failing(d[i], &no);
+		for (size_t k = 0; k < no; k++) {
+			fprintf(f, "%lld %lld %d:", o[k]->first, o[k]->last,
+			    o[k]->ips.more);
+			for (size_t j = 0; j < o[k]->ips.n; j++)
+				fprintf(f, " %s", o[k]->ips.v[j]);
+			fprintf(f, "\n");
+		}
+		free(o);
+	}
+	free(d);
+	fclose(f);
+	return buf;
+}
+
+START_TEST(test_merge_cut)
+{
+	int n = N_LINES, cut = _i;
+	struct agg one, a, b;
+	char *want, *got;
+
+	agg_init(&one);
+	merge_feed(&one, 0, n);
+	want = merge_print(&one);
+	agg_init(&a);
+	merge_feed(&a, 0, cut);
+	agg_init_like(&b, &a);
+	merge_feed(&b, cut, n);
+	ck_assert_int_eq(agg_merge(&a, &b, (unsigned long)cut), 0);
+	got = merge_print(&a);
+	ck_assert_msg(strcmp(want, got) == 0, "cut at %d:\n%s\nwant:\n%s", cut,
+	    got, want);
+	free(want);
+	free(got);
+	agg_free(&one);
+	agg_free(&a);
+}
+END_TEST
 
 int
 main(void)
@@ -298,6 +410,7 @@ main(void)
 	tcase_add_loop_test(tc, test_rec_table, 0, N(recs));
 	tcase_add_test(tc, test_rec_fields);
 	tcase_add_loop_test(tc, test_registered_domain, 0, N(orgs));
+	tcase_add_loop_test(tc, test_merge_cut, 0, N_LINES + 1);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
