@@ -49,7 +49,12 @@ p50=$(awk '$1 == "RESULT" { printf "%d", $5 }' "$LAB/bench.txt")
 [ -n "$p50" ] || lab_die "no RESULT line in $LAB/bench.txt"
 check "20 messages over inet: median session ${p50} us < $LIMIT_US us (no 40 ms Nagle stall)" \
 	test "$p50" -lt "$LIMIT_US"
-headers=$(grep -c '"result":"' "$LAB/sessions.jsonl" || true)
+# The JSON writer batches (a few ms): wait for the records, don't race them.
+logged() {
+	headers=$(grep -c '"result":"' "$LAB/sessions.jsonl" 2>/dev/null || true)
+	[ "${headers:-0}" -eq 22 ]
+}
+lab_wait 10 "22 JSON records" logged || true
 check "22 messages logged (got $headers)" test "$headers" -eq 22
 lab_log "done"
 [ "$FAILURES" -eq 0 ]
