@@ -9,7 +9,10 @@
 # on every exit (pass, fail or signal).
 #
 # The ports are fixed (SMTP 2525, DNS 5353, HTTPS 8443), so an exclusive flock
-# on $LAB_LOCK makes a second lab wait until the first one is gone.
+# on $LAB_LOCK makes a second lab wait until the first one is gone. A long run
+# (tests/bench soak and scale) may set LAB_SMTP_PORT, LAB_DNS_PORT,
+# LAB_HTTPS_PORT and LAB_LOCK to a port set and lock of its own before
+# sourcing this file, so that it does not hold the shared lock for half an hour.
 #
 # Usage (in a script with `set -eu`):
 #   . "$srcdir/lib.sh"; lab_require; lab_init NAME; lab_start; lab_send ...
@@ -21,10 +24,10 @@
 
 # shellcheck shell=bash
 
-LAB_SMTP_PORT=2525
-LAB_DNS_PORT=5353
-LAB_HTTPS_PORT=8443
-LAB_LOCK=/tmp/mtasts-milter-lab.lock
+LAB_SMTP_PORT=${LAB_SMTP_PORT:-2525}
+LAB_DNS_PORT=${LAB_DNS_PORT:-5353}
+LAB_HTTPS_PORT=${LAB_HTTPS_PORT:-8443}
+LAB_LOCK=${LAB_LOCK:-/tmp/mtasts-milter-lab.lock}
 LAB_MX=mx1.example.test
 # Policy domains of the discovery test, each CASE.example.test: one per way
 # publishing can go wrong, plus good, changing, draft and never-seen ones,
