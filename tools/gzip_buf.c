@@ -49,8 +49,13 @@ fail(z_stream *z, unsigned char *buf, char *err, size_t errsize,
 	return -1;
 }
 
-int
-gzip_buf_inflate(const unsigned char *data, size_t len, size_t max,
+/*
+ * head 0: all of the stream, at most max bytes, else an error. head 1: the
+ * first max bytes, or fewer when the stream ends (or is cut) before them;
+ * only data that cannot be inflated at all is an error.
+ */
+static int
+inflate_bounded(const unsigned char *data, size_t len, size_t max, int head,
     unsigned char **out, size_t *outlen, char *err, size_t errsize)
 {
 	z_stream z;
@@ -75,7 +80,7 @@ gzip_buf_inflate(const unsigned char *data, size_t len, size_t max,
 		z.avail_out = (uInt)(cap - 1 - used);
 		zrc = inflate(&z, Z_NO_FLUSH);
 		used = cap - 1 - z.avail_out;
-		if (used > max)
+		if (used > max || (head && used == max))
 			break;
 		if (zrc == Z_STREAM_END) {
 			/* Another member may follow (gzip -c a b). */
@@ -86,6 +91,8 @@ gzip_buf_inflate(const unsigned char *data, size_t len, size_t max,
 			}
 			break;
 		}
+		if (head && used > 0 && (zrc != Z_OK || z.avail_in == 0))
+			break;	/* cut or corrupt further on: the head is here */
 		if (zrc == Z_BUF_ERROR && z.avail_in == 0)
 			return fail(&z, buf, err, errsize,
 			    "truncated gzip data (unexpected end)");
@@ -100,7 +107,9 @@ gzip_buf_inflate(const unsigned char *data, size_t len, size_t max,
 			return fail(&z, buf, err, errsize,
 			    "truncated gzip data (unexpected end)");
 	}
-	if (used > max) {
+	if (head && used > max)
+		used = max;
+	else if (used > max) {
 		char why[160];
 
 		snprintf(why, sizeof(why), "decompresses to more than %zu "
@@ -112,4 +121,20 @@ gzip_buf_inflate(const unsigned char *data, size_t len, size_t max,
 	*out = buf;
 	*outlen = used;
 	return 0;
+}
+
+int
+gzip_buf_inflate(const unsigned char *data, size_t len, size_t max,
+    unsigned char **out, size_t *outlen, char *err, size_t errsize)
+{
+	return inflate_bounded(data, len, max, 0, out, outlen, err, errsize);
+}
+
+int
+gzip_buf_head(const unsigned char *data, size_t len, size_t n,
+    unsigned char **out, size_t *outlen)
+{
+	char err[160];
+
+	return inflate_bounded(data, len, n, 1, out, outlen, err, sizeof(err));
 }

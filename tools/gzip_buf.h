@@ -20,4 +20,13 @@ int	gzip_buf_is_gzip(const unsigned char *data, size_t len);
 int	gzip_buf_inflate(const unsigned char *data, size_t len, size_t max,
 	    unsigned char **out, size_t *outlen, char *err, size_t errsize);
 
+/*
+ * The first n bytes (n > 0) that data inflates to, or fewer when the stream
+ * is shorter or cut short: enough to tell what a compressed file holds
+ * without inflating all of it. Returns 0 (*out NUL-terminated, free it), or
+ * -1 when not even a byte can be inflated.
+ */
+int	gzip_buf_head(const unsigned char *data, size_t len, size_t n,
+	    unsigned char **out, size_t *outlen);
+
 #endif

@@ -9,8 +9,12 @@
  *     ends in .json, .json.gz, .gz or .gzip (some reporters name the part
  *     and nothing else).
  * Text parts (the human-readable text/plain or text/html) are not reports
- * unless so named. A message with no such part, or one that is itself the
- * report (its body typed as above), is handled the same way. Nested
+ * unless so named; but in a message with no report part, the first
+ * text/plain part that is a JSON object naming a TLS-RPT member
+ * ("report-id" or "organization-name") is a report sent inline, and taken. A
+ * message that is itself the report (its body typed as above) is handled
+ * the same way. A gzip'd file is looked into: a gzip'd message or mbox
+ * (.eml.gz, .mbox.gz) is inflated and walked, anything else is a report. Nested
  * multiparts and attached messages (message/rfc822) are walked.
  */
 #include <sys/stat.h>
@@ -26,6 +30,7 @@
 #include <gmime/gmime.h>
 
 #include "atomicfile.h"
+#include "gzip_buf.h"
 #include "mime_walk.h"
 #include "printable.h"
 #include "stslex.h"
@@ -36,6 +41,7 @@ struct walk {
 	const char	*report_domain;	/* of the innermost message, or NULL */
 	unsigned	 found;		/* report parts handed over */
 	int		 too_deep;
+	int		 inline_pass;	/* looking for a report in the text */
 };
 
 static void
@@ -106,10 +112,23 @@ part_label(GMimeObject *o, const char *path, char *buf, size_t size)
 	g_free(type);
 }
 
+/* The decoded content of part (transfer encoding undone), or NULL. */
+static GMimeStream *
+part_content(GMimePart *part)
+{
+	GMimeDataWrapper *content = g_mime_part_get_content(part);
+	GMimeStream *mem;
+
+	if (content == NULL)
+		return NULL;
+	mem = g_mime_stream_mem_new();
+	g_mime_data_wrapper_write_to_stream(content, mem);
+	return mem;
+}
+
 static void
 take_part(struct walk *w, GMimePart *part, const char *path)
 {
-	GMimeDataWrapper *content = g_mime_part_get_content(part);
 	GMimeStream *mem;
 	GByteArray *bytes;
 	char label[WALK_PART_MAX];
@@ -121,12 +140,10 @@ take_part(struct walk *w, GMimePart *part, const char *path)
 		return;
 	w->found++;
 	part_label(GMIME_OBJECT(part), path, label, sizeof(label));
-	if (content == NULL) {
+	if ((mem = part_content(part)) == NULL) {
 		w->ops->report(w->ops->arg, &wp);
 		return;
 	}
-	mem = g_mime_stream_mem_new();
-	g_mime_data_wrapper_write_to_stream(content, mem);
 	bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
 	if (bytes->len > 0) {		/* an empty GByteArray has no data */
 		wp.data = bytes->data;
@@ -134,6 +151,45 @@ take_part(struct walk *w, GMimePart *part, const char *path)
 	}
 	w->ops->report(w->ops->arg, &wp);
 	g_object_unref(mem);
+}
+
+/* 1 when the part is text/plain (the type of a part without one). */
+static int
+is_text_plain(GMimeObject *o)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(o);
+
+	return ct == NULL || g_mime_content_type_is_type(ct, "text", "plain");
+}
+
+/*
+ * 1 when a text/plain part's decoded content is a report sent inline: a
+ * JSON object (after a BOM and white space) that names a TLS-RPT member.
+ */
+static int
+is_inline_report(GMimePart *part)
+{
+	GMimeStream *mem = part_content(part);
+	GByteArray *b;
+	size_t i = 0;
+	int yes;
+
+	if (mem == NULL)
+		return 0;
+	b = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	if (b->len >= 3 && b->data[0] == 0xef && b->data[1] == 0xbb &&
+	    b->data[2] == 0xbf)
+		i = 3;
+	while (i < b->len && (b->data[i] == ' ' || b->data[i] == '\t' ||
+	    b->data[i] == '\r' || b->data[i] == '\n'))
+		i++;
+	yes = i < b->len && b->data[i] == '{' &&
+	    (g_strstr_len((const char *)b->data, (gssize)b->len,
+	    "\"report-id\"") != NULL ||
+	    g_strstr_len((const char *)b->data, (gssize)b->len,
+	    "\"organization-name\"") != NULL);
+	g_object_unref(mem);
+	return yes;
 }
 
 /*
@@ -198,9 +254,12 @@ walk_object(struct walk *w, GMimeObject *o, const char *path, int depth)
 		walk_object(w, g_mime_message_get_mime_part(m), path,
 		    depth + 1);
 		w->report_domain = outer;
-	} else if (GMIME_IS_PART(o) &&
+	} else if (GMIME_IS_PART(o) && !w->inline_pass &&
 	    is_report_part(g_mime_object_get_content_type(o),
 	    g_mime_part_get_filename(GMIME_PART(o))))
+		take_part(w, GMIME_PART(o), path[0] != '\0' ? path : "1");
+	else if (GMIME_IS_PART(o) && w->inline_pass && w->found == 0 &&
+	    is_text_plain(o) && is_inline_report(GMIME_PART(o)))
 		take_part(w, GMIME_PART(o), path[0] != '\0' ? path : "1");
 }
 
@@ -220,6 +279,11 @@ walk_parsed(GMimeMessage *m, const char *source, const struct walk_ops *ops)
 		return;
 	}
 	walk_object(&w, body, "", 0);
+	/* No attachment: the first text/plain part that is a report inline. */
+	if (w.found == 0 && !w.too_deep) {
+		w.inline_pass = 1;
+		walk_object(&w, body, "", 0);
+	}
 	if (w.found == 0)
 		ops->reject(ops->arg, source, w.too_deep ?
 		    "MIME parts nested deeper than 16 levels" :
@@ -311,12 +375,27 @@ read_path(const char *path, int fd, size_t max, char **out, size_t *len,
 	return -1;
 }
 
-/* What a file holds, from its first bytes. */
-static void
-walk_buffer(const char *data, size_t len, const char *path,
-    const struct walk_ops *ops)
+enum kind { KIND_REPORT, KIND_MBOX, KIND_MESSAGE, KIND_OTHER };
+
+/* 1 when data starts with an RFC 5322 header field name and its colon. */
+static int
+starts_with_field(const unsigned char *u, size_t len)
 {
-	const unsigned char *u = (const unsigned char *)data;
+	size_t i = 0;
+
+	while (i < len && u[i] > 32 && u[i] < 127 && u[i] != ':')
+		i++;
+	if (i == 0)
+		return 0;
+	while (i < len && (u[i] == ' ' || u[i] == '\t'))
+		i++;		/* obsolete syntax: space before the colon */
+	return i < len && u[i] == ':';
+}
+
+/* What data holds, from its first bytes. */
+static enum kind
+kind_of(const unsigned char *u, size_t len)
+{
 	size_t i = 0;
 
 	if (len >= 3 && u[0] == 0xef && u[1] == 0xbb && u[2] == 0xbf)
@@ -324,11 +403,66 @@ walk_buffer(const char *data, size_t len, const char *path,
 	while (i < len && (u[i] == ' ' || u[i] == '\t' || u[i] == '\r' ||
 	    u[i] == '\n'))
 		i++;
-	if ((len >= 2 && u[0] == 0x1f && u[1] == 0x8b) ||
-	    (i < len && (u[i] == '{' || u[i] == '[')) || len == 0)
+	if (len == 0 || (i < len && (u[i] == '{' || u[i] == '[')))
+		return KIND_REPORT;
+	if (len >= 5 && memcmp(u, "From ", 5) == 0)
+		return KIND_MBOX;
+	return starts_with_field(u, len) ? KIND_MESSAGE : KIND_OTHER;
+}
+
+#define WALK_GZIP_HEAD	4096	/* inflated to tell what a .gz holds */
+
+/*
+ * A gzip'd file: a report (left to the report reader, which inflates it
+ * within its own bound), or a whole message or mbox (message.eml.gz,
+ * archive.mbox.gz), inflated here within the bound of its kind.
+ */
+static void
+walk_gzip(const unsigned char *u, size_t len, const char *path,
+    const struct walk_ops *ops)
+{
+	unsigned char *head, *plain;
+	size_t n, max;
+	enum kind kind;
+	char err[200], why[260];
+
+	if (gzip_buf_head(u, len, WALK_GZIP_HEAD, &head, &n) == -1)
+		kind = KIND_REPORT;	/* the reader names the gzip error */
+	else {
+		kind = kind_of(head, n);
+		free(head);
+	}
+	if (kind != KIND_MBOX && kind != KIND_MESSAGE) {
 		ops->report(ops->arg, &(struct walk_part){ .source = path,
 		    .data = u, .len = len });
-	else if (len >= 5 && memcmp(data, "From ", 5) == 0)
+		return;
+	}
+	max = kind == KIND_MBOX ? WALK_FILE_MAX : WALK_MESSAGE_MAX;
+	if (gzip_buf_inflate(u, len, max, &plain, &n, err, sizeof(err)) ==
+	    -1) {
+		snprintf(why, sizeof(why), "gzip: %s", err);
+		ops->reject(ops->arg, path, why);
+		return;
+	}
+	if (kind == KIND_MBOX)
+		walk_mbox((const char *)plain, n, path, ops);
+	else
+		mime_walk_message((const char *)plain, n, path, ops);
+	free(plain);
+}
+
+void
+mime_walk_buffer(const char *data, size_t len, const char *path,
+    const struct walk_ops *ops)
+{
+	const unsigned char *u = (const unsigned char *)data;
+
+	if (gzip_buf_is_gzip(u, len))
+		walk_gzip(u, len, path, ops);
+	else if (kind_of(u, len) == KIND_REPORT)
+		ops->report(ops->arg, &(struct walk_part){ .source = path,
+		    .data = u, .len = len });
+	else if (kind_of(u, len) == KIND_MBOX)
 		walk_mbox(data, len, path, ops);
 	else
 		mime_walk_message(data, len, path, ops);
@@ -441,7 +575,7 @@ mime_walk_input(const char *path, const struct walk_ops *ops)
 		return;
 	}
 	if (read_path(name, fd, WALK_FILE_MAX, &data, &len, ops) == 0) {
-		walk_buffer(data, len, name, ops);
+		mime_walk_buffer(data, len, name, ops);
 		free(data);
 	}
 	close(fd);

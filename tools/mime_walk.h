@@ -2,8 +2,9 @@
  * mime_walk.h - find the TLS-RPT reports in an INPUT of mtasts-report
  * received (DESIGN.md 13): a report file (JSON or gzip, "-" = standard
  * input), an RFC 5322 message, an mbox, or a Maildir (cur/ and new/). The
- * kind is decided from the content (gzip magic bytes, a JSON object, an
- * mbox "From " line), a directory is a Maildir. MIME is gmime 3's.
+ * kind is decided from the content (a JSON object, an mbox "From " line,
+ * else a message; a gzip'd file by what its first inflated bytes are), a
+ * directory is a Maildir. MIME is gmime 3's.
  *
  * Every report found is handed to ops->report with its source ("FILE",
  * "MBOX:N" for the Nth message of an mbox, the file of a Maildir message)
@@ -43,6 +44,10 @@ struct walk_ops {
 
 /* Read one INPUT (path, "-", or a Maildir directory). */
 void	mime_walk_input(const char *path, const struct walk_ops *);
+
+/* The content of one INPUT file held in memory, named path. */
+void	mime_walk_buffer(const char *data, size_t len, const char *path,
+	    const struct walk_ops *);
 
 /* One RFC 5322 message held in memory, named source. */
 void	mime_walk_message(const char *data, size_t len, const char *source,

@@ -7,6 +7,9 @@
  * shrink), a TLS-Report-Domain that is a lower-case name or none, the
  * source passed through unchanged, and a rejection with a
  * printable one-line reason when no part was found.
+ * The same bytes are then read as a whole INPUT file (mime_walk_buffer: a
+ * report, an mbox, a message, any of them gzip'd): sources are the file or
+ * FILE:N, and every call still gets a part or a reason.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,7 +24,20 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 struct seen {
 	size_t	 size;
 	unsigned parts, rejects;
+	int	 file;		/* mime_walk_buffer: mbox sources, gunzip */
+	const uint8_t *base;
 };
+
+static int
+source_ok(const struct seen *s, const char *source)
+{
+	size_t n = strlen(SOURCE);
+
+	if (!s->file)
+		return strcmp(source, SOURCE) == 0;
+	return strncmp(source, SOURCE, n) == 0 &&
+	    (source[n] == '\0' || source[n] == ':');
+}
 
 static void
 check_printable(const char *s, size_t max)
@@ -38,11 +54,16 @@ on_report(void *arg, const struct walk_part *p)
 {
 	struct seen *s = arg;
 
-	if (strcmp(p->source, SOURCE) != 0 || p->part == NULL ||
-	    strncmp(p->part, "part ", 5) != 0 || p->data == NULL ||
-	    p->len > s->size)
+	if (!source_ok(s, p->source) || p->data == NULL)
 		abort();
-	check_printable(p->part, WALK_PART_MAX);
+	if (!s->file && (p->part == NULL || strncmp(p->part, "part ", 5) != 0 ||
+	    p->len > s->size))
+		abort();
+	if (s->file && p->part == NULL && (p->data != (const void *)s->base ||
+	    p->len != s->size))
+		abort();	/* a file that is the report: handed over whole */
+	if (p->part != NULL)
+		check_printable(p->part, WALK_PART_MAX);
 	if (p->report_domain != NULL) {
 		check_printable(p->report_domain, WALK_DOMAIN_MAX);
 		if (p->report_domain[0] == '\0' ||
@@ -57,7 +78,7 @@ on_reject(void *arg, const char *source, const char *why)
 {
 	struct seen *s = arg;
 
-	if (strcmp(source, SOURCE) != 0 || why[0] == '\0')
+	if (!source_ok(s, source) || why[0] == '\0')
 		abort();
 	check_printable(why, 300);
 	s->rejects++;
@@ -72,6 +93,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mime_walk_message((const char *)data, size, SOURCE, &ops);
 	if (s.parts > WALK_PARTS_MAX || s.rejects > 1 ||
 	    (s.parts == 0) != (s.rejects == 1))
+		abort();
+
+	s = (struct seen){ .size = size, .file = 1, .base = data };
+	mime_walk_buffer((const char *)data, size, SOURCE, &ops);
+	if (s.parts == 0 && s.rejects == 0)
 		abort();
 	return 0;
 }

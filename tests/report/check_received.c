@@ -258,6 +258,44 @@ START_TEST(test_gzip)
 }
 END_TEST
 
+/* gzip_buf_head: the first n bytes, whether the stream is long, short,
+ * cut or a bomb; an error only when nothing inflates. */
+START_TEST(test_gzip_head)
+{
+	char *text = malloc(300000);
+	unsigned char *gz, *out;
+	size_t gzlen, outlen;
+
+	for (size_t i = 0; i < 300000; i++)
+		text[i] = (char)('a' + i % 26);
+	gz = gzipped(text, 300000, &gzlen);
+	ck_assert_int_eq(gzip_buf_head(gz, gzlen, 4096, &out, &outlen), 0);
+	ck_assert_uint_eq(outlen, 4096);
+	ck_assert(memcmp(out, text, 4096) == 0 && out[4096] == '\0');
+	free(out);
+	ck_assert_int_eq(gzip_buf_head(gz, gzlen, 300000, &out, &outlen), 0);
+	ck_assert_uint_eq(outlen, 300000);
+	free(out);
+	ck_assert_int_eq(gzip_buf_head(gz, gzlen / 2, 300000, &out, &outlen),
+	    0);		/* cut: what was there */
+	ck_assert(outlen > 0 && outlen < 300000);
+	ck_assert(memcmp(out, text, outlen) == 0);
+	free(out);
+	free(gz);
+	gz = gzipped("From x", 6, &gzlen);
+	ck_assert_int_eq(gzip_buf_head(gz, gzlen, 4096, &out, &outlen), 0);
+	ck_assert_uint_eq(outlen, 6);
+	ck_assert_str_eq((char *)out, "From x");
+	free(out);
+	gz[10] ^= 0xff;		/* the first deflate block */
+	gz[11] ^= 0xff;
+	ck_assert_int_eq(gzip_buf_head(gz, gzlen, 4096, &out, &outlen), -1);
+	ck_assert_int_eq(gzip_buf_head(gz, 5, 4096, &out, &outlen), -1);
+	free(gz);
+	free(text);
+}
+END_TEST
+
 static const struct {
 	const char *host, *want;
 } regs[] = {
@@ -323,6 +361,7 @@ main(void)
 	tcase_add_test(tc, test_read_quirks);
 	tcase_add_test(tc, test_read_bounds);
 	tcase_add_test(tc, test_gzip);
+	tcase_add_test(tc, test_gzip_head);
 	tcase_add_loop_test(tc, test_regdomain, 0, N(regs));
 	tcase_add_test(tc, test_strmap_get);
 	suite_add_tcase(s, tc);

@@ -187,6 +187,43 @@ expect_rc 0 "--since/--until" "$R" received -f json --since 2026-03-03 --until 2
 expect_jq "$T/win.json" '[.reports[].organization] | join(",")' "Counting Mailer" \
     "the window keeps the reports of its days"
 
+# A gzip'd mbox and a gzip'd message are inflated and walked; reports sent
+# inline (the JSON as a text/plain body, or in a later text/plain part of a
+# multipart) are read when the message has no report attachment.
+gzip -n -c "$T/box.mbox" > "$T/box.mbox.gz"
+gzip -n -c "$T/tlsa.eml" > "$T/tlsa.eml.gz"
+{
+	printf 'Content-Type: text/plain; charset=utf-8\n'
+	printf 'Content-Transfer-Encoding: base64\n\n'
+	base64 < "$D/microsoft.json"
+} > "$T/inline.body"
+msg "$T/inline.eml" "Report Domain: example.test Submitter: microsoft.com" "$T/inline.body"
+{
+	printf 'Content-Type: multipart/mixed; boundary="t"\n\n'
+	printf -- '--t\nContent-Type: text/plain\n\nThe report follows. {not json}\n'
+	printf -- '--t\nContent-Type: text/html\n\n<pre>{"report-id": "x"}</pre>\n'
+	printf -- '--t\nContent-Type: text/plain\n\n'
+	cat "$D/overcount.json"
+	printf -- '--t--\n'
+} > "$T/inline2.body"
+msg "$T/inline2.eml" "Report Domain: example.test Submitter: counting.example" "$T/inline2.body"
+expect_rc 0 "gzip'd mbox and message, inline reports" "$R" received -f json -o "$T/gzi.json" \
+    "$T/box.mbox.gz" "$T/tlsa.eml.gz" "$T/inline.eml" "$T/inline2.eml"
+expect_jq "$T/gzi.json" '[.reports[] | "\(.source | sub(".*/"; "")) \(.organization) \(.part)"] | join(",")' \
+    "box.mbox.gz:1 Google Inc. part 2 (application/tlsrpt+gzip, google.com!example.test!1772409600!1772495999.json.gz),box.mbox.gz:2 mail.small.example part 2.2 (application/tlsrpt+json),tlsa.eml.gz DANE Mailer part 2 (application/octet-stream, dane.example!example.test.json.gz),inline.eml Microsoft Corporation part 1 (text/plain),inline2.eml Counting Mailer part 3 (text/plain)" \
+    "sources, organisations and parts"
+expect_jq "$T/gzi.json" '[(.rejected | length), (.reports[] | select(.organization == "Microsoft Corporation") | .policies[0].failures[0].count)] | @csv' \
+    "0,5" "inline report read in full, nothing rejected"
+gzip -n -c "$T/none.eml" > "$T/none.eml.gz"
+printf 'just some text\n' | gzip -n > "$T/text.gz"
+head -c 300 "$T/box.mbox.gz" > "$T/cut.mbox.gz"
+expect_rc 1 "gzip'd inputs without a report" "$R" received -f json -o "$T/gzb.json" \
+    "$T/none.eml.gz" "$T/text.gz" "$T/cut.mbox.gz"
+expect_jq "$T/gzb.json" '.rejected | map("\(.source | sub(".*/"; "")): \(.error)") | .[]' \
+"none.eml.gz: no TLS-RPT report in the message (no application/tlsrpt, gzip or json part, nor a *.json or *.gz file)
+text.gz: not JSON: line 1 column 4: '[' or '{' expected near 'just'
+cut.mbox.gz: gzip: truncated gzip data (unexpected end)" "one-line reasons for gzip'd inputs"
+
 # Malformed inputs: each rejected with one line, the rest still reported.
 head -c 200 "$T/overcount.bin" > "$T/truncated.json.gz"
 head -c 200000000 /dev/zero | gzip -1 -n > "$T/bomb.json.gz"
