@@ -168,8 +168,14 @@ status_from_ares(int status)
 	case ARES_EREFUSED:
 		return RESOLVE_SERVFAIL;
 	case ARES_ETIMEOUT:
-	case ARES_ECONNREFUSED:
 		return RESOLVE_TIMEOUT;
+	case ARES_ECONNREFUSED:
+		/*
+		 * c-ares skips a server that answers SERVFAIL, REFUSED or
+		 * NOTIMP and tries the next; when none is left the query ends
+		 * with ECONNREFUSED, as for a refused connection.
+		 */
+		return RESOLVE_NOSERVER;
 	default:
 		return RESOLVE_ERROR;
 	}
@@ -373,7 +379,10 @@ resolve_status_name(enum resolve_status st)
 	case RESOLVE_SERVFAIL:
 		return "server failure";
 	case RESOLVE_TIMEOUT:
-		return "no answer (timeout or connection refused)";
+		return "no answer (timeout)";
+	case RESOLVE_NOSERVER:
+		return "no usable answer (every DNS server answered SERVFAIL, "
+		    "REFUSED or NOTIMP, or refused the connection)";
 	default:
 		return "error";
 	}

@@ -22,6 +22,8 @@ enum resolve_status {
 	RESOLVE_NODATA,		/* the name exists, no record of that type */
 	RESOLVE_SERVFAIL,	/* the server failed or refused */
 	RESOLVE_TIMEOUT,	/* no answer in time */
+	RESOLVE_NOSERVER,	/* every server answered SERVFAIL, REFUSED or
+				   NOTIMP, or refused the connection */
 	RESOLVE_ERROR		/* anything else (bad name, malformed reply) */
 };
 

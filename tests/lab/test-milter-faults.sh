@@ -148,6 +148,8 @@ phase_dns() {
 	check "dns down: still cached" field_is dns-down2 servfail.example.test \
 		"$(published_field servfail.example.test servfail1 cached)"
 	check "log: SERVFAIL logged once" logged_once 'servfail\.example\.test: _mta-sts TXT dns-failure'
+	check "log: the SERVFAIL is named, not called a timeout" \
+		grep -q 'servfail\.example\.test: _mta-sts TXT dns-failure: no usable answer (every DNS server answered SERVFAIL' "$LAB/milter.log"
 	check "log: DNS down logged once" logged_once ': example\.test: _mta-sts TXT dns-failure'
 	grep -E '_mta-sts TXT dns-failure' "$LAB/milter.log" | sed 's/^/  log: /'
 
