@@ -51,6 +51,10 @@ struct policylisten {
 	int		 wake[2];
 	struct client	*clients[POLICYLISTEN_CLIENTS_MAX];
 	size_t		 count;
+	time_t		 accept_paused;	/* accept(2) failed for want of a
+					   descriptor or memory: not polled
+					   again within this second */
+	time_t		 accept_complained;
 };
 
 static void
@@ -240,6 +244,22 @@ accept_clients(struct policylisten *l, time_t now)
 		policy_reader_init(&c->reader);
 		l->clients[l->count++] = c;
 	}
+	/*
+	 * Out of descriptors or memory: the connection stays queued and the
+	 * socket readable; polling it again at once would spin. It waits for
+	 * the next second (the MTA's own policy timeout then applies).
+	 */
+	if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+	    errno == ENOMEM) {
+		l->accept_paused = now;
+		if (now - l->accept_complained >= 60) {
+			msg_warn("policy service: cannot accept a connection: "
+			    "%s; new connections wait (raise the open-files "
+			    "limit: LimitNOFILE= in the unit, ulimit -n)",
+			    strerror(errno));
+			l->accept_complained = now;
+		}
+	}
 }
 
 static void
@@ -409,7 +429,8 @@ policylisten_run(void *arg)
 		pfd[0].fd = l->wake[0];
 		pfd[0].events = POLLIN;
 		pfd[1].fd = l->fd;
-		pfd[1].events = POLLIN;
+		pfd[1].events = l->accept_paused == time(NULL) ? 0 : POLLIN;
+		pfd[1].revents = 0;
 		for (n = 0; n < l->count; n++) {
 			pfd[n + 2].fd = l->clients[n]->fd;
 			pfd[n + 2].events = client_events(l->clients[n]);
