@@ -193,6 +193,12 @@ verdict_result_name(enum verdict_result result)
 }
 
 const char *
+verdict_mode_name(const struct verdict *v)
+{
+	return v->mode == STS_MODE_UNSET ? "unknown" : sts_mode_name(v->mode);
+}
+
+const char *
 verdict_reason_name(unsigned bit)
 {
 	size_t	i;
