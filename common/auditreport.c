@@ -19,16 +19,22 @@
 #include "auditreport.h"
 #include "authhdr.h"
 #include "metrics.h"
+#include "utctime.h"
 #include "verdict.h"
 
-static void
-utc_timestamp(char *buf, size_t size)
+/* Now as the record's "ts"; formatted once per second per thread. */
+static const char *
+utc_timestamp(void)
 {
-	struct tm tm;
+	static __thread time_t last = -1;
+	static __thread char text[UTCTIME_STAMP_LEN];
 	time_t	now = time(NULL);
 
-	gmtime_r(&now, &tm);
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (now != last) {
+		utctime_format_stamp(now, text, sizeof(text));
+		last = now;
+	}
+	return text;
 }
 
 static int
@@ -133,16 +139,14 @@ static void
 record_write(const struct audit_report *r, struct jsonbuf *line,
     struct auditjson_places *places)
 {
-	char	ts[32];
 	struct auditjson_record rec = {
-		.ts = ts, .host = r->authserv_id, .event = r->event,
+		.ts = utc_timestamp(), .host = r->authserv_id, .event = r->event,
 		.c = r->c, .mx_name = r->mx_name,
 		.mx_source = mx_source_name(r->mx_source),
 		.skipped = r->skipped, .aborted = r->aborted,
 		.domains = r->ev, .n = r->n,
 	};
 
-	utc_timestamp(ts, sizeof(ts));
 	auditjson_record(line, &rec, places);
 }
 
