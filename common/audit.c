@@ -1,6 +1,6 @@
 /*
  * audit.c - one recipient domain judged against the store's snapshot, and
- * how that verdict is written to the JSON record and to syslog.
+ * how that verdict is written to syslog (its JSON: auditjson.c).
  *
  * A domain the snapshot does not know yet, or one that discovery has not
  * answered for while nothing valid is cached, is pending: there is nothing
@@ -19,12 +19,6 @@ static const struct store_domain pending_domain = {
 	.source = POLICY_SOURCE_PUBLISHED,
 	.pending = 1,
 };
-
-json_t *
-audit_str_or_null(const char *s)
-{
-	return s != NULL && s[0] != '\0' ? json_string(s) : json_null();
-}
 
 static void
 eval_view(const struct store_domain *sd, const struct audit_session *s,
@@ -64,63 +58,6 @@ int
 audit_pending(const struct audit_domain *d)
 {
 	return d->v.result == VERDICT_PENDING;
-}
-
-const char *
-audit_mode_name(const struct verdict *v)
-{
-	return v->mode == STS_MODE_UNSET ? "unknown" : sts_mode_name(v->mode);
-}
-
-static json_t *
-reasons_json(unsigned reasons)
-{
-	json_t	*a = json_array();
-	unsigned bit;
-
-	for (bit = 1; a != NULL && bit < (1u << REASON_COUNT); bit <<= 1)
-		if ((reasons & bit) != 0)
-			json_array_append_new(a,
-			    json_string(verdict_reason_name(bit)));
-	return a;
-}
-
-static json_t *
-policy_json(const struct verdict *v, const struct store_domain *sd)
-{
-	json_t	*policy;
-
-	if (v->result == VERDICT_NO_POLICY || v->result == VERDICT_PENDING)
-		return json_null();
-	policy = json_pack("{s:s, s:o, s:s}", "mode", audit_mode_name(v),
-	    "id", audit_str_or_null(sd->id),
-	    "source", policy_source_name(sd->source));
-	if (policy != NULL && sd->body_changed)
-		json_object_set_new(policy, "body_changed", json_true());
-	if (policy != NULL && sd->lenient)
-		json_object_set_new(policy, "lenient", json_true());
-	return policy;
-}
-
-json_t *
-audit_domain_json(const struct audit_domain *e)
-{
-	const struct store_domain *pub = e->sd->published;
-	json_t	*o;
-
-	o = json_pack("{s:s, s:I, s:s, s:o, s:o}",
-	    "domain", e->domain, "rcpts", (json_int_t)e->rcpts,
-	    "result", verdict_result_name(e->v.result),
-	    "reasons", reasons_json(e->v.reasons),
-	    "policy", policy_json(&e->v, e->sd));
-	/* The draft's what-if next to what senders apply today, once known. */
-	if (o != NULL && pub != NULL && !pub->pending &&
-	    e->published.result != VERDICT_NO_POLICY)
-		json_object_set_new(o, "published", json_pack("{s:s, s:o, s:o}",
-		    "result", verdict_result_name(e->published.result),
-		    "reasons", reasons_json(e->published.reasons),
-		    "policy", policy_json(&e->published, pub)));
-	return o;
 }
 
 void

@@ -1,16 +1,15 @@
 /*
  * audit.h - judging one recipient domain of a message against what the
- * store knows, and the pieces of the JSON record and syslog line that say
- * so. Shared by the report of a finished message (auditreport, for both
- * front ends) and by the completion of records that waited for discovery
- * (pendrec), so that both write the same verdict the same way.
+ * store knows, and the syslog line that says so (its entry in the JSON
+ * record: auditjson.h). Shared by the report of a finished message
+ * (auditreport, for both front ends) and by the completion of records
+ * that waited for discovery (pendrec), so that both write the same
+ * verdict the same way.
  *
  * No I/O but the log queue; everything works on an immutable snapshot.
  */
 #ifndef MTASTS_AUDIT_H
 #define MTASTS_AUDIT_H
-
-#include <jansson.h>
 
 #include "store.h"
 #include "verdict.h"
@@ -40,14 +39,8 @@ void	audit_eval(const struct store_snapshot *snap, const char *domain,
 	    struct audit_domain *out);
 /* 1 when the verdict is still waiting for discovery. */
 int	audit_pending(const struct audit_domain *);
-/* The domains[] entry of the JSON record (DESIGN.md 8); NULL on ENOMEM. */
-json_t	*audit_domain_json(const struct audit_domain *);
-/* "unknown" without a policy to take a mode from (policy-error). */
-const char *audit_mode_name(const struct verdict *);
 /* The syslog line of one domain's verdict (msg.h: queued, never blocks). */
 void	audit_syslog(const char *queue_id, const struct audit_domain *,
 	    const char *client_ip, const struct audit_session *);
-/* A JSON string, or null for NULL and "". */
-json_t	*audit_str_or_null(const char *);
 
 #endif

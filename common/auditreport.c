@@ -15,75 +15,26 @@
 #include <string.h>
 #include <time.h>
 
-#include <jansson.h>
-
+#include "auditjson.h"
 #include "auditreport.h"
 #include "authhdr.h"
 #include "metrics.h"
+#include "utctime.h"
 #include "verdict.h"
 
-static void
-utc_timestamp(char *buf, size_t size)
+/* Now as the record's "ts"; formatted once per second per thread. */
+static const char *
+utc_timestamp(void)
 {
-	struct tm tm;
+	static __thread time_t last = -1;
+	static __thread char text[UTCTIME_STAMP_LEN];
 	time_t	now = time(NULL);
 
-	gmtime_r(&now, &tm);
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static json_t *
-tls_json(const struct tls_facts *t)
-{
-	if (!t->present)
-		return json_null();
-	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}",
-	    "version", t->version,
-	    "cipher", audit_str_or_null(t->cipher),
-	    "bits", t->bits >= 0 ? json_integer(t->bits) : json_null(),
-	    "client_cert_subject", audit_str_or_null(t->cert_subject),
-	    "client_cert_issuer", audit_str_or_null(t->cert_issuer),
-	    "sni", audit_str_or_null(t->sni));
-}
-
-static json_t *
-record_new(const struct audit_report *r)
-{
-	const struct conn_ctx *c = r->c;
-	char	ts[32];
-	json_t	*o;
-
-	utc_timestamp(ts, sizeof(ts));
-	o = json_pack("{s:s, s:o, s:s}", "ts", ts,
-	    "host", audit_str_or_null(r->authserv_id), "event", r->event);
-	if (o == NULL)
-		return NULL;
-	if (c->msg.active)
-		json_object_set_new(o, "queue_id",
-		    audit_str_or_null(c->msg.queue_id));
-	json_object_set_new(o, "client", json_pack("{s:o, s:o, s:o}",
-	    "ip", audit_str_or_null(c->client_ip),
-	    "ptr", audit_str_or_null(c->client_ptr),
-	    "helo", audit_str_or_null(c->helo)));
-	if (c->msg.active)
-		json_object_set_new(o, "mail_from_domain",
-		    c->msg.has_from_domain ? json_string(c->msg.from_domain) :
-		    json_null());
-	json_object_set_new(o, "tls", tls_json(&c->tls));
-	json_object_set_new(o, "mx", json_pack("{s:o, s:s}",
-	    "name", audit_str_or_null(r->mx_name),
-	    "source", mx_source_name(r->mx_source)));
-	if (c->msg.active) {
-		json_object_set_new(o, "domains", json_array());
-		json_object_set_new(o, "aborted", json_boolean(r->aborted));
-		if (r->skipped != NULL)
-			json_object_set_new(o, "skipped",
-			    json_string(r->skipped));
-		if (c->msg.domains_dropped > 0)
-			json_object_set_new(o, "domains_dropped",
-			    json_integer((json_int_t)c->msg.domains_dropped));
+	if (now != last) {
+		utctime_format_stamp(now, text, sizeof(text));
+		last = now;
 	}
-	return o;
+	return text;
 }
 
 static int
@@ -110,7 +61,7 @@ audit_report_header(const struct audit_report *r, size_t i, char *value,
 	struct authhdr_fields h = {
 		.authserv_id = r->authserv_id, .domain = e->domain,
 		.result = v->result, .reasons = v->reasons,
-		.mode = audit_mode_name(v),
+		.mode = verdict_mode_name(v),
 		.id = e->sd->id != NULL ? e->sd->id : "none",
 		.source = policy_source_name(e->sd->source),
 		.tls = r->c->tls.version, .mx = r->mx_name,
@@ -183,10 +134,27 @@ audit_report_begin(struct audit_report *r, const struct audit_deps *deps,
 	return 0;
 }
 
+/* The JSON record of r at the end of line, its entries' places noted. */
+static void
+record_write(const struct audit_report *r, struct jsonbuf *line,
+    struct auditjson_places *places)
+{
+	struct auditjson_record rec = {
+		.ts = utc_timestamp(), .host = r->authserv_id, .event = r->event,
+		.c = r->c, .mx_name = r->mx_name,
+		.mx_source = mx_source_name(r->mx_source),
+		.skipped = r->skipped, .aborted = r->aborted,
+		.domains = r->ev, .n = r->n,
+	};
+
+	auditjson_record(line, &rec, places);
+}
+
 void
 audit_report_log(struct audit_report *r)
 {
-	json_t	*rec, *domains;
+	struct auditjson_places places;
+	struct jsonbuf line;
 	size_t	 i;
 	int	 pending = 0;
 
@@ -207,18 +175,19 @@ audit_report_log(struct audit_report *r)
 	 * The record goes to the log now, or, when a domain is still
 	 * pending, to pendrec, which writes it once discovery has answered.
 	 */
-	if (r->snap->conf->json_log[0] == '\0' || (rec = record_new(r)) == NULL) {
+	if (r->snap->conf->json_log[0] == '\0') {
 		audit_report_end(r);
 		return;
 	}
-	domains = json_object_get(rec, "domains");
-	for (i = 0; domains != NULL && i < r->n; i++) {
-		json_array_append_new(domains, audit_domain_json(&r->ev[i]));
+	jsonbuf_init(&line, JLOG_LINE_MAX);
+	record_write(r, &line, &places);
+	/* Only a message's record has domains[] (a connection's has none). */
+	for (i = 0; r->c->msg.active && i < r->n; i++)
 		pending |= audit_pending(&r->ev[i]);
-	}
-	if (!pending || pendrec_hold(r->deps->pendrec, rec,
+	if (!pending || pendrec_hold(r->deps->pendrec, &line, &places, r->ev,
 	    r->c->msg.queue_id, r->c->client_ip, &r->session) != 0)
-		jlog_record(r->deps->jlog, rec);
+		jlog_json(r->deps->jlog, &line);
+	jsonbuf_free(&line);
 	audit_report_end(r);
 }
 

@@ -6,18 +6,17 @@
  * MTA supplies the CR) once a line would pass 78 columns; tokens are
  * bounded, so no line comes near the 998-byte limit of RFC 5322. Values
  * may come from the peer ({tls_sni}, HELO-derived names): besides being made
- * printable, a space, ';', quote, parenthesis or backslash in one becomes
+ * printable (as printable_copy does: other bytes become '?'), a space, ';', quote, parenthesis or backslash in one becomes
  * '?', so a value can never add a key or a comment to the field.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "authhdr.h"
-#include "printable.h"
 
 #define FOLD_COLUMN	78
 #define TAB_WIDTH	8
-#define TOKEN_MAX	320	/* "key=" + a 255-byte name + ";" */
+#define VALUE_MAX	255	/* bytes of a value: a host name's */
+#define TOKEN_MAX	320	/* "key=" + VALUE_MAX + ";" */
 
 struct fold {
 	char	*buf;
@@ -28,9 +27,8 @@ struct fold {
 };
 
 static void
-fold_append(struct fold *f, const char *token)
+fold_append(struct fold *f, const char *token, size_t tlen)
 {
-	size_t	tlen = strlen(token);
 	const char *sep = " ";
 	size_t	slen = 1;
 
@@ -46,32 +44,51 @@ fold_append(struct fold *f, const char *token)
 		return;
 	}
 	memcpy(f->buf + f->len, sep, slen);
-	memcpy(f->buf + f->len + slen, token, tlen + 1);
+	memcpy(f->buf + f->len + slen, token, tlen);
 	f->len += slen + tlen;
+	f->buf[f->len] = '\0';
 	f->column = (slen == 2 ? TAB_WIDTH : f->column + slen) + tlen;
 }
 
-/* value as one printable token of the field (see the top of the file). */
-static void
-token_copy(char *dst, size_t size, const char *value)
+/*
+ * value as one printable token of the field (see the top of the file),
+ * at most VALUE_MAX bytes, into dst; returns its length.
+ */
+static size_t
+token_value(char *dst, const char *value)
 {
-	char	*p;
+	size_t	i;
+	unsigned char c;
 
-	printable_copy(dst, size, value);
-	for (p = dst; *p != '\0'; p++)
-		if (strchr(" ;\"()\\", *p) != NULL)
-			*p = '?';
+	for (i = 0; value != NULL && value[i] != '\0' && i < VALUE_MAX; i++) {
+		c = (unsigned char)value[i];
+		switch (c) {
+		case ' ': case ';': case '"': case '(': case ')': case '\\':
+			c = '?';
+			break;
+		default:
+			if (c < 0x20 || c > 0x7e)
+				c = '?';
+			break;
+		}
+		dst[i] = (char)c;
+	}
+	return i;
 }
 
 /* Append "key=value" (plus ';' unless last) with value made a token. */
 static void
 fold_pair(struct fold *f, const char *key, const char *value, int last)
 {
-	char	safe[256], token[TOKEN_MAX];
+	char	token[TOKEN_MAX];
+	size_t	klen = strlen(key), len;
 
-	token_copy(safe, sizeof(safe), value);
-	snprintf(token, sizeof(token), "%s=%s%s", key, safe, last ? "" : ";");
-	fold_append(f, token);
+	memcpy(token, key, klen);
+	token[klen] = '=';
+	len = klen + 1 + token_value(token + klen + 1, value);
+	if (!last)
+		token[len++] = ';';
+	fold_append(f, token, len);
 }
 
 int
@@ -79,14 +96,15 @@ authhdr_format(const struct authhdr_fields *h, size_t name_len, char *buf,
     size_t size)
 {
 	struct fold f = { buf, size, 0, name_len + 2, 0 };
-	char	safe[256], token[TOKEN_MAX], reasons[256];
+	char	token[TOKEN_MAX], reasons[256];
+	size_t	len;
 
 	if (size == 0)
 		return -1;
 	buf[0] = '\0';
-	token_copy(safe, sizeof(safe), h->authserv_id);
-	snprintf(token, sizeof(token), "%s;", safe);
-	fold_append(&f, token);
+	len = token_value(token, h->authserv_id);
+	token[len++] = ';';
+	fold_append(&f, token, len);
 	fold_pair(&f, "domain", h->domain, 0);
 	fold_pair(&f, "result", verdict_result_name(h->result), 0);
 	if (h->reasons != 0)

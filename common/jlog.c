@@ -2,9 +2,8 @@
  * jlog.c - bounded queue and writer thread for the JSON log and syslog.
  *
  * Producers (milter callbacks) only enqueue under a short mutex: a JSON
- * record as the jansson tree they built, a syslog line as text; the
- * writer thread formats the records (jsonbuf.h) and does every write(2)
- * and syslog(3). The queue is a fixed
+ * record as the text they wrote (jsonbuf.h), a syslog line as text; the
+ * writer thread does every write(2) and syslog(3). The queue is a fixed
  * ring, so memory stays bounded whatever the writer's speed, and a producer
  * never waits for the disk: when the ring is full the record is dropped and
  * counted.
@@ -52,9 +51,8 @@ enum { WAIT_NONE, WAIT_IDLE, WAIT_GATHER };
 
 struct jlog_entry {
 	int	 priority;	/* PRIORITY_JSON or a syslog priority */
-	char	*text;		/* a syslog line */
+	char	*text;		/* a syslog line, or a record's JSON text */
 	size_t	 len;
-	json_t	*obj;		/* a record, written by the writer thread */
 };
 
 struct jlog_counts {
@@ -95,7 +93,7 @@ struct jlog {
 };
 
 static void
-enqueue(struct jlog *j, int priority, char *text, size_t len, json_t *obj)
+enqueue(struct jlog *j, int priority, char *text, size_t len)
 {
 	pthread_mutex_lock(&j->lock);
 	/*
@@ -111,11 +109,10 @@ enqueue(struct jlog *j, int priority, char *text, size_t len, json_t *obj)
 		if (priority == PRIORITY_JSON)
 			metrics_count(METRIC_JSON_DROPPED);
 		free(text);
-		json_decref(obj);
 		return;
 	}
 	j->ring[(j->head + j->count) % JLOG_QUEUE_MAX] =
-	    (struct jlog_entry){ priority, text, len, obj };
+	    (struct jlog_entry){ priority, text, len };
 	j->count++;
 	if (priority != PRIORITY_JSON)
 		j->syslog_queued++;
@@ -127,11 +124,29 @@ enqueue(struct jlog *j, int priority, char *text, size_t len, json_t *obj)
 }
 
 void
-jlog_record(struct jlog *j, json_t *obj)
+jlog_json(struct jlog *j, struct jsonbuf *line)
 {
-	/* The writer thread turns it into a line: nothing more to do here. */
-	if (obj != NULL)
-		enqueue(j, PRIORITY_JSON, NULL, 0, obj);
+	char	*text = line->buf;
+	size_t	 len = line->len;
+	int	 too_long = line->error == JSONBUF_TOO_LONG ||
+	    len >= JLOG_LINE_MAX;
+	int	 written = line->error == JSONBUF_OK && text != NULL;
+
+	/* The text is the queue's now; line starts again empty. */
+	line->buf = NULL;
+	jsonbuf_init(line, line->max);
+	if (written && !too_long) {
+		enqueue(j, PRIORITY_JSON, text, len);
+		return;
+	}
+	free(text);
+	pthread_mutex_lock(&j->lock);
+	if (too_long)
+		j->counts.oversize++;
+	else
+		j->counts.dropped++;
+	pthread_mutex_unlock(&j->lock);
+	metrics_count(too_long ? METRIC_JSON_TOO_LONG : METRIC_JSON_DROPPED);
 }
 
 void
@@ -144,7 +159,7 @@ jlog_syslog(struct jlog *j, int priority, const char *line)
 		return;
 	memcpy(text, line, len);
 	text[len] = '\0';
-	enqueue(j, priority, text, len, NULL);
+	enqueue(j, priority, text, len);
 }
 
 static void
@@ -464,37 +479,32 @@ take_batch(struct jlog *j, struct jlog_entry *batch)
 }
 
 /*
- * The record as one line at the end of j->out, or nothing of it (counted
- * in *oversize or *dropped). 1 when it is there.
+ * The record (shorter than JLOG_LINE_MAX: jlog_json) as one line at the
+ * end of j->out, or nothing of it (counted in *dropped). 1 when it is there.
  */
 static int
-append_line(struct jlog *j, json_t *obj, unsigned long *oversize,
+append_line(struct jlog *j, const char *text, size_t len,
     unsigned long *dropped)
 {
 	size_t	start = j->out.len;
 
-	jsonbuf_value(&j->out, obj);
-	if (j->out.error == JSONBUF_OK && j->out.len - start >= JLOG_LINE_MAX)
-		j->out.error = JSONBUF_TOO_LONG;
+	jsonbuf_raw(&j->out, text, len);
 	jsonbuf_raw(&j->out, "\n", 1);
 	if (j->out.error == JSONBUF_OK)
 		return 1;
-	if (j->out.error == JSONBUF_TOO_LONG)
-		(*oversize)++;
-	else
-		(*dropped)++;
+	(*dropped)++;
 	jsonbuf_truncate(&j->out, start);
 	return 0;
 }
 
 /*
- * Syslog lines one by one; the records formatted here, off the mail path,
- * and written with one write(2) per JLOG_BATCH_BYTES.
+ * Syslog lines one by one; the records' lines written with one write(2)
+ * per JLOG_BATCH_BYTES.
  */
 static void
 write_batch(struct jlog *j, struct jlog_entry *batch, size_t n)
 {
-	unsigned long oversize = 0, dropped = 0;
+	unsigned long dropped = 0;
 	size_t	i, records = 0;
 
 	jsonbuf_truncate(&j->out, 0);
@@ -505,9 +515,9 @@ write_batch(struct jlog *j, struct jlog_entry *batch, size_t n)
 			continue;
 		}
 		if (j->path[0] != '\0')
-			records += append_line(j, batch[i].obj, &oversize,
-			    &dropped);
-		json_decref(batch[i].obj);
+			records += append_line(j, batch[i].text,
+			    batch[i].len, &dropped);
+		free(batch[i].text);
 		if (j->out.len >= JLOG_BATCH_BYTES) {
 			writer_json(j, j->out.buf, j->out.len, records);
 			jsonbuf_truncate(&j->out, 0);
@@ -515,12 +525,10 @@ write_batch(struct jlog *j, struct jlog_entry *batch, size_t n)
 		}
 	}
 	writer_json(j, j->out.buf, j->out.len, records);
-	if (oversize == 0 && dropped == 0)
+	if (dropped == 0)
 		return;
-	metrics_add(METRIC_JSON_TOO_LONG, oversize);
 	metrics_add(METRIC_JSON_DROPPED, dropped);
 	pthread_mutex_lock(&j->lock);
-	j->counts.oversize += oversize;
 	j->counts.dropped += dropped;
 	pthread_mutex_unlock(&j->lock);
 }

@@ -2,9 +2,9 @@
  * jlog.h - the JSON-lines session log (DESIGN.md 8) and syslog, written by a
  * dedicated thread so that a slow disk or syslog never delays mail.
  *
- * Callers hand over finished records (jansson trees); they are queued
- * (bounded) and the writer thread formats them and writes one whole line
- * per record, or nothing of it (a line cut short by a full disk is taken
+ * Callers hand over finished records (their JSON text, jsonbuf.h); they
+ * are queued (bounded) and the writer thread writes one whole line per
+ * record, or nothing of it (a line cut short by a full disk is taken
  * back). The writer wakes once per batch: when work comes it waits
  * JLOG_BATCH_WAIT_MS for more (unless JLOG_BATCH_MAX records wait already,
  * or a reopen or the stop is asked for), then writes the batch's JSON
@@ -21,7 +21,7 @@
 #ifndef MTASTS_JLOG_H
 #define MTASTS_JLOG_H
 
-#include <jansson.h>
+#include "jsonbuf.h"
 
 #define JLOG_QUEUE_MAX		4096	/* records waiting for the writer */
 					/* (syslog lines: half of it at most) */
@@ -40,10 +40,12 @@ struct jlog	*jlog_new(const char *path);
 /* Close and reopen the JSON log, possibly under a new path (reload, logrotate). */
 void		 jlog_reopen(struct jlog *, const char *path);
 /*
- * Queue one record; takes over the caller's reference to obj, which no
- * one else may hold: the writer thread formats and frees it.
+ * Queue one record: line holds one JSON value (no newline), which the
+ * queue takes over; line is left empty (same max), ready for the next.
+ * A line that failed (line->error) or is JLOG_LINE_MAX bytes or longer is
+ * counted (too long, or dropped) instead.
  */
-void		 jlog_record(struct jlog *, json_t *obj);
+void		 jlog_json(struct jlog *, struct jsonbuf *line);
 /*
  * Queue one finished syslog line (cut to JLOG_SYSLOG_MAX - 1 bytes); the
  * daemon's msg output (msg.h). Never blocks; a full queue drops the line.

@@ -121,6 +121,13 @@ escape_u(struct jsonbuf *b, unsigned long cp)
 	jsonbuf_raw(b, esc, strlen(esc));
 }
 
+/* 1 for the bytes a JSON string carries as they are. */
+static inline int
+plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
 void
 jsonbuf_string(struct jsonbuf *b, const char *s, size_t n)
 {
@@ -129,11 +136,23 @@ jsonbuf_string(struct jsonbuf *b, const char *s, size_t n)
 	unsigned long cp;
 	const char *short_esc;
 
+	for (run = 0; run < n && plain(p[run]); run++)
+		;
+	/* Nothing to escape (the usual case): quotes and text in one copy. */
+	if (run == n) {
+		if (reserve(b, n + 2) == -1)
+			return;
+		b->buf[b->len] = '"';
+		memcpy(b->buf + b->len + 1, s, n);
+		b->buf[b->len + n + 1] = '"';
+		b->len += n + 2;
+		b->buf[b->len] = '\0';
+		return;
+	}
 	jsonbuf_raw(b, "\"", 1);
 	while (i < n) {
 		/* the bytes that need nothing, in one copy */
-		for (run = i; run < n && p[run] >= 0x20 && p[run] < 0x80 &&
-		    p[run] != '"' && p[run] != '\\'; run++)
+		for (run = i; run < n && plain(p[run]); run++)
 			;
 		jsonbuf_raw(b, s + i, run - i);
 		if ((i = run) == n)

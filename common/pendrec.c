@@ -2,6 +2,10 @@
  * pendrec.c - hold the JSON records of messages with pending recipient
  * domains until discovery answers, then complete and write them.
  *
+ * A held record is its JSON text with the places of its domains[] entries
+ * (auditjson.h); a pending entry that discovery has answered for gets its
+ * completed text, put in its place when the record is written.
+ *
  * Callbacks only append to a list under a mutex (O(1)); the thread takes
  * the whole list, judges the entries with the lock released, and puts back
  * what still waits. Nothing here blocks a callback: the log queue never
@@ -20,15 +24,26 @@
 
 #define PENDREC_TICK_SECONDS	1
 
+/* One domains[] entry of a held record. */
+struct held_entry {
+	char		*done;		/* completed text, NULL = as written */
+	int		 pending;	/* was pending when held */
+	unsigned	 rcpts;
+	char		 domain[CTX_NAME_MAX];
+};
+
 struct item {
 	struct item	*next;
-	json_t		*rec;
+	char		*line;		/* the record as written */
+	size_t		 len;
+	struct auditjson_places places;
 	time_t		 deadline;
 	int		 plaintext;
 	char		 tls_version[32];
 	char		 mx_name[256];		/* "" = unknown */
 	char		 queue_id[64];
 	char		 client_ip[64];
+	struct held_entry entry[];	/* places.n */
 };
 
 struct pendrec {
@@ -65,15 +80,37 @@ pendrec_new(struct store *st, struct jlog *j)
 	return p;
 }
 
+static void
+item_free(struct item *it)
+{
+	size_t	i;
+
+	for (i = 0; i < it->places.n; i++)
+		free(it->entry[i].done);
+	free(it->line);
+	free(it);
+}
+
 int
-pendrec_hold(struct pendrec *p, json_t *rec, const char *queue_id,
-    const char *client_ip, const struct audit_session *s)
+pendrec_hold(struct pendrec *p, struct jsonbuf *line,
+    const struct auditjson_places *places, const struct audit_domain *ev,
+    const char *queue_id, const char *client_ip,
+    const struct audit_session *s)
 {
 	struct item *it;
+	size_t	 i;
 
-	if (p == NULL || (it = calloc(1, sizeof(*it))) == NULL)
+	if (p == NULL || line->buf == NULL || line->error != JSONBUF_OK ||
+	    (it = calloc(1, sizeof(*it) +
+	    places->n * sizeof(it->entry[0]))) == NULL)
 		return -1;
-	it->rec = rec;
+	it->places = *places;
+	for (i = 0; i < places->n; i++) {
+		it->entry[i].pending = audit_pending(&ev[i]);
+		it->entry[i].rcpts = ev[i].rcpts;
+		copy(it->entry[i].domain, sizeof(it->entry[i].domain),
+		    ev[i].domain);
+	}
 	it->deadline = time(NULL) + PENDREC_WAIT_SECONDS;
 	it->plaintext = s->tls_version == NULL;
 	copy(it->tls_version, sizeof(it->tls_version), s->tls_version);
@@ -89,6 +126,11 @@ pendrec_hold(struct pendrec *p, json_t *rec, const char *queue_id,
 	*p->tail = it;
 	p->tail = &it->next;
 	p->count++;
+	/* Taken over: the text is the item's now. */
+	it->line = line->buf;
+	it->len = line->len;
+	line->buf = NULL;
+	jsonbuf_init(line, line->max);
 	pthread_mutex_unlock(&p->lock);
 	return 0;
 }
@@ -100,8 +142,8 @@ complete(struct item *it, const struct store_snapshot *snap)
 	const struct store_mx *m;
 	struct audit_session s;
 	struct audit_domain ad;
-	json_t	*domains, *e, *done;
-	const char *result, *name;
+	struct held_entry *e;
+	struct jsonbuf done;
 	size_t	 i, waiting = 0;
 
 	memset(&s, 0, sizeof(s));
@@ -109,29 +151,26 @@ complete(struct item *it, const struct store_snapshot *snap)
 	s.mx_name = it->mx_name[0] != '\0' ? it->mx_name : NULL;
 	if ((m = snapshot_mx(snap, s.mx_name)) != NULL)
 		s.cert = &m->health;
-	domains = json_object_get(it->rec, "domains");
-	json_array_foreach(domains, i, e) {
-		result = json_string_value(json_object_get(e, "result"));
-		name = json_string_value(json_object_get(e, "domain"));
-		if (result == NULL || name == NULL ||
-		    strcmp(result, "pending") != 0)
+	for (i = 0; i < it->places.n; i++) {
+		e = &it->entry[i];
+		if (!e->pending || e->done != NULL)
 			continue;
-		audit_eval(snap, name, (unsigned)json_integer_value(
-		    json_object_get(e, "rcpts")), &s, &ad);
+		audit_eval(snap, e->domain, e->rcpts, &s, &ad);
 		if (audit_pending(&ad)) {
 			waiting++;
 			continue;
 		}
-		if ((done = audit_domain_json(&ad)) == NULL) {
+		jsonbuf_init(&done, JLOG_LINE_MAX);
+		auditjson_domain(&done, &ad, 1);
+		if (done.error != JSONBUF_OK || done.buf == NULL) {
+			jsonbuf_free(&done);
 			waiting++;
 			continue;
 		}
+		e->done = done.buf;
 		if (conf_log_verdict(snap->conf,
 		    ad.v.result == VERDICT_WOULD_FAIL))
 			audit_syslog(it->queue_id, &ad, it->client_ip, &s);
-		json_object_set_new(done, "deferred", json_true());
-		/* Replaces e, and the name ad pointed into: ad is done. */
-		json_array_set_new(domains, i, done);
 	}
 	return waiting;
 }
@@ -139,8 +178,17 @@ complete(struct item *it, const struct store_snapshot *snap)
 static void
 write_item(struct pendrec *p, struct item *it)
 {
-	jlog_record(p->jlog, it->rec);
-	free(it);
+	const char *replaced[CTX_RCPT_DOMAINS_MAX];
+	struct jsonbuf line;
+	size_t	 i;
+
+	for (i = 0; i < it->places.n; i++)
+		replaced[i] = it->entry[i].done;
+	jsonbuf_init(&line, JLOG_LINE_MAX);
+	auditjson_assemble(&line, it->line, it->len, &it->places, replaced);
+	jlog_json(p->jlog, &line);
+	jsonbuf_free(&line);
+	item_free(it);
 }
 
 /* One pass over what is held; the lock is not held meanwhile. */

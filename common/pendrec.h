@@ -13,10 +13,10 @@
 #ifndef MTASTS_PENDREC_H
 #define MTASTS_PENDREC_H
 
-#include <jansson.h>
-
 #include "audit.h"
+#include "auditjson.h"
 #include "jlog.h"
+#include "jsonbuf.h"
 #include "store.h"
 
 #define PENDREC_MAX		1024	/* records held at once */
@@ -27,15 +27,17 @@ struct pendrec;
 struct pendrec	*pendrec_new(struct store *, struct jlog *);
 int		 pendrec_start(struct pendrec *);
 /*
- * Hold rec (a message record whose domains[] has "pending" entries) until
- * it can be completed. s gives the session's TLS version and MX name (the
- * certificate is looked up again when judging). Returns 0 when rec was
- * taken over; -1 when it was not (full, not started, out of memory): the
- * caller writes it as it is.
+ * Hold line (a message record written by auditjson_record with places,
+ * its entries judged as ev[0 .. places->n), some of them pending) until it
+ * can be completed. s gives the session's TLS version and MX name (the
+ * certificate is looked up again when judging). Returns 0 when the line
+ * was taken over (line is left empty); -1 when it was not (full, not
+ * started, out of memory): the caller writes it as it is.
  */
-int		 pendrec_hold(struct pendrec *, json_t *rec,
-		    const char *queue_id, const char *client_ip,
-		    const struct audit_session *s);
+int		 pendrec_hold(struct pendrec *, struct jsonbuf *line,
+		    const struct auditjson_places *places,
+		    const struct audit_domain *ev, const char *queue_id,
+		    const char *client_ip, const struct audit_session *s);
 /* Stop the thread, write every held record as it is, and free. */
 void		 pendrec_free(struct pendrec *);
 

@@ -9,7 +9,6 @@
  */
 #include "config.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "policy.h"
@@ -193,6 +192,12 @@ verdict_result_name(enum verdict_result result)
 }
 
 const char *
+verdict_mode_name(const struct verdict *v)
+{
+	return v->mode == STS_MODE_UNSET ? "unknown" : sts_mode_name(v->mode);
+}
+
+const char *
 verdict_reason_name(unsigned bit)
 {
 	size_t	i;
@@ -210,8 +215,7 @@ verdict_reason_name(unsigned bit)
 char *
 verdict_reasons_format(unsigned reasons, char *buf, size_t size)
 {
-	size_t	i, len = 0;
-	int	n;
+	size_t	i, len = 0, n, sep;
 
 	if (size == 0)
 		return buf;
@@ -219,13 +223,15 @@ verdict_reasons_format(unsigned reasons, char *buf, size_t size)
 	for (i = 0; i < REASON_COUNT; i++) {
 		if ((reasons & (1u << i)) == 0)
 			continue;
-		n = snprintf(buf + len, size - len, "%s%s", len > 0 ? "," : "",
-		    reason_names[i]);
-		if (n < 0 || (size_t)n >= size - len) {
-			buf[len] = '\0';
+		sep = len > 0;
+		n = strlen(reason_names[i]);
+		if (len + sep + n >= size)
 			break;
-		}
-		len += (size_t)n;
+		if (sep)
+			buf[len++] = ',';
+		memcpy(buf + len, reason_names[i], n);
+		len += n;
+		buf[len] = '\0';
 	}
 	return buf;
 }

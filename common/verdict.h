@@ -91,6 +91,8 @@ enum tls_version_class tls_version_class(const char *tls_version);
 /* 1 when the version is TLS 1.2 or later, 0 otherwise. */
 int	tls_version_ok(const char *tls_version);
 const char *verdict_result_name(enum verdict_result);
+/* The policy mode judged with; "unknown" without a policy (policy-error). */
+const char *verdict_mode_name(const struct verdict *);
 /* Name of a single REASON_* bit, NULL for anything else. */
 const char *verdict_reason_name(unsigned bit);
 /* Comma-separated reason names into buf (bounded); returns buf. */

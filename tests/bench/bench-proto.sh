@@ -24,7 +24,10 @@
 # BENCH_SYSLOG ("none sink"), BENCH_PIN (1), BENCH_MTASTS_CONF_EXTRA (lines
 # added to mtasts-milter's config, e.g. 'log_verdicts = "none"'),
 # BENCH_OTHER_MILTER (another mtasts-milter binary, an older build say, run
-# as a third filter "other" in the same rounds, with the same config).
+# as a third filter "other" in the same rounds, with the same config),
+# BENCH_NULL_HEADER (1: also "nullhdr", nullmilter -H, which inserts one
+# header field per message: the protocol's part of the difference; the
+# ratios are still against "null").
 # Exit: 0 done, 1 error, 77 skipped (a tool missing).
 set -eu
 
@@ -99,7 +102,7 @@ CONF
 
 # one_mode MODE: start both filters, run milterbench, stop them.
 one_mode() {
-	local mode=$1 null_pid mtasts_pid other_pid sink_pid lines others=()
+	local mode=$1 null_pid mtasts_pid other_pid nullhdr_pid sink_pid lines others=()
 	rm -f "$DIR"/*.sock "$DIR"/*.jsonl
 	if [ "$mode" = sink ]; then
 		"$SYSLOGSINK" "$DIR/log" 2>>"$DIR/sink.log" &
@@ -119,6 +122,13 @@ one_mode() {
 		wait_socket "$DIR/other.sock" "$other_pid" || die "$BENCH_OTHER_MILTER did not start (see $DIR/other.log)"
 		others=("other:$other_pid:unix:$DIR/other.sock")
 	fi
+	if [ "${BENCH_NULL_HEADER:-0}" = 1 ]; then
+		pinned 1 "$NULLMILTER" -H "unix:$DIR/nullhdr.sock" >>"$DIR/nullhdr.log" 2>&1 &
+		nullhdr_pid=$!
+		PIDS+=("$nullhdr_pid")
+		wait_socket "$DIR/nullhdr.sock" "$nullhdr_pid" || die "nullmilter -H did not start (see $DIR/nullhdr.log)"
+		others+=("nullhdr:$nullhdr_pid:unix:$DIR/nullhdr.sock")
+	fi
 	wait_socket "$DIR/null.sock" "$null_pid" || die "nullmilter did not start (see $DIR/null.log)"
 	wait_socket "$DIR/mtasts.sock" "$mtasts_pid" || die "mtasts-milter did not start (see $DIR/mtasts.log)"
 	echo
@@ -127,8 +137,8 @@ one_mode() {
 		"null:$null_pid:unix:$DIR/null.sock" \
 		"mtasts:$mtasts_pid:unix:$DIR/mtasts.sock" "${others[@]}") | tee "$DIR/result-$mode.txt"
 	echo "== end: $(uptime)"
-	kill "$mtasts_pid" "$null_pid" ${other_pid:+"$other_pid"}
-	wait "$mtasts_pid" "$null_pid" ${other_pid:+"$other_pid"} || true
+	kill "$mtasts_pid" "$null_pid" ${other_pid:+"$other_pid"} ${nullhdr_pid:+"$nullhdr_pid"}
+	wait "$mtasts_pid" "$null_pid" ${other_pid:+"$other_pid"} ${nullhdr_pid:+"$nullhdr_pid"} || true
 	lines=$(grep -c '"event":"message"' "$DIR/mtasts.jsonl" || true)
 	echo "mtasts-milter JSON log: $lines message records"
 	if [ "$mode" = sink ]; then

@@ -7,12 +7,18 @@
  * difference between a run through this filter and one through
  * mtasts-milter is the cost of mtasts-milter's own work.
  *
- * Usage: nullmilter SOCKET      e.g. unix:/tmp/null.sock, inet:8892@127.0.0.1
+ * With -H it also inserts one header field at the end of each message, as
+ * mtasts-milter does with add_header = always (the same name and a value
+ * of the same shape): the milter protocol's cost of that header (one more
+ * action the MTA reads before the final reply), without any evaluation.
+ *
+ * Usage: nullmilter [-H] SOCKET  e.g. unix:/tmp/null.sock, inet:8892@127.0.0.1
  * Runs in the foreground until SIGTERM, SIGINT or SIGHUP (libmilter stops
  * smfi_main on those).
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <libmilter/mfapi.h>
 
@@ -69,6 +75,22 @@ null_header(SMFICTX *ctx, char *name, char *value)
 	return SMFIS_CONTINUE;
 }
 
+/* The header field of a bench message's verdict, as mtasts-milter adds it. */
+#define HEADER_NAME	"MTA-STS-Audit"
+#define HEADER_VALUE	"mx1.example.test; domain=example.test; result=pass;" \
+			"\n\tmode=enforce; id=bench1; source=draft; " \
+			"tls=TLSv1.3; mx=mx1.example.test"
+
+static int add_header;
+
+static sfsistat
+null_eom(SMFICTX *ctx)
+{
+	if (add_header)
+		smfi_insheader(ctx, 0, HEADER_NAME, HEADER_VALUE);
+	return SMFIS_CONTINUE;
+}
+
 static sfsistat
 null_step(SMFICTX *ctx)
 {
@@ -88,7 +110,7 @@ null_register(void)
 		.xxfi_envfrom = null_args,
 		.xxfi_envrcpt = null_args,
 		.xxfi_header = null_header,
-		.xxfi_eom = null_step,
+		.xxfi_eom = null_eom,
 		.xxfi_abort = null_step,
 		.xxfi_close = null_step,
 		.xxfi_negotiate = null_negotiate,
@@ -100,8 +122,13 @@ null_register(void)
 int
 main(int argc, char **argv)
 {
+	if (argc == 3 && strcmp(argv[1], "-H") == 0) {
+		add_header = 1;
+		argv++;
+		argc--;
+	}
 	if (argc != 2) {
-		fprintf(stderr, "usage: nullmilter SOCKET "
+		fprintf(stderr, "usage: nullmilter [-H] SOCKET "
 		    "(unix:/path or inet:port@127.0.0.1)\n");
 		return 2;
 	}

@@ -27,8 +27,17 @@ fill(struct jlog *j, int from, int count, const char *pad)
 {
 	int	i;
 
-	for (i = from; i < from + count; i++)
-		jlog_record(j, json_pack("{s:i, s:s}", "seq", i, "pad", pad));
+	struct jsonbuf b;
+	json_t	*o;
+
+	jsonbuf_init(&b, 2 * JLOG_LINE_MAX);
+	for (i = from; i < from + count; i++) {
+		o = json_pack("{s:i, s:s}", "seq", i, "pad", pad);
+		jsonbuf_value(&b, o);
+		json_decref(o);
+		jlog_json(j, &b);	/* b is empty again */
+	}
+	jsonbuf_free(&b);
 }
 
 int
