@@ -42,6 +42,7 @@
 #include "discovery.h"
 #include "domtable.h"
 #include "fetch.h"
+#include "heaptrim.h"
 #include "metrics.h"
 #include "msg.h"
 #include "record.h"
@@ -102,6 +103,7 @@ struct worker {
 	pthread_t	 thread;
 	struct resolver	*res;
 	char		*servers;	/* what res was made for */
+	struct fetcher	*fetcher;	/* made at the first fetch */
 };
 
 struct discovery {
@@ -522,7 +524,13 @@ job_run(struct worker *w, struct job *j)
 
 	if (j->fetch) {
 		fetch_result_free(&j->r);
-		(void)fetch_policy(j->domain, &opt, &j->r);
+		/* Kept: the trust store is parsed once, not at every fetch. */
+		if (w->fetcher == NULL)
+			w->fetcher = fetcher_new();
+		if (w->fetcher != NULL)
+			(void)fetcher_fetch(w->fetcher, j->domain, &opt, &j->r);
+		else	/* says why it cannot */
+			(void)fetch_policy(j->domain, &opt, &j->r);
 	} else if ((res = worker_resolver(w, j->servers, j->why,
 	    sizeof(j->why))) == NULL)
 		j->txt = TXT_DNS_FAILURE;
@@ -927,6 +935,7 @@ save(struct discovery *d, time_t now)
 		snprintf(d->save_error, sizeof(d->save_error), "%s", err);
 	}
 	free(sd);
+	heaptrim();	/* the text of every domain's state */
 }
 
 /* --- the scheduler ----------------------------------------------------- */
@@ -1202,6 +1211,7 @@ discovery_free(struct discovery *d)
 	for (i = 0; i < d->nworkers; i++) {
 		resolver_free(d->workers[i].res);
 		free(d->workers[i].servers);
+		fetcher_free(d->workers[i].fetcher);
 	}
 	free_jobs(d->todo);
 	free_jobs(d->done);
