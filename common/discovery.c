@@ -207,6 +207,8 @@ table_add(struct discovery *d, struct entry *e, time_t now)
 	pthread_mutex_unlock(&d->lock);
 	if (rc == -1)
 		entry_free(e);
+	else	/* published as pending; the gauges count it from then */
+		d->view_dirty = 1;
 	return rc;
 }
 
@@ -805,12 +807,12 @@ dispatch_due(struct discovery *d, time_t now)
 {
 	struct entry *e;
 	time_t	token_at, wake_at = now + DISCOVERY_MAX_WAIT;
-	size_t	i, k, n = domtable_count(d->table);
-	size_t	idle = d->nworkers - d->inflight;
+	size_t	i, k, idle, n = domtable_count(d->table);
 	size_t	pick[DISCOVERY_WORKERS];
 
-	if (idle == 0 || n == 0)
+	if (d->inflight >= d->nworkers || n == 0)
 		return wake_at;
+	idle = d->nworkers - d->inflight;	/* <= DISCOVERY_WORKERS */
 	if (n > d->due_cap) {
 		time_t *grown = realloc(d->due_at, n * sizeof(*grown));
 

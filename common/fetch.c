@@ -6,6 +6,10 @@
  * the certificate must be valid for mta-sts.<domain>, status must be 200,
  * the media type text/plain, and the body no larger than POLICY_MAX_BYTES
  * (the transfer is aborted past it).
+ *
+ * A fetcher keeps its libcurl handle from one fetch to the next, for the
+ * trust store libcurl caches in it; every option is set anew each time and
+ * no connection is kept.
  */
 #include "config.h"
 
