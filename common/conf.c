@@ -839,6 +839,25 @@ list_free(char **list, size_t count)
 	free(list);
 }
 
+static int
+cmp_string(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The n strings of list (not copied), sorted; NULL when out of memory. */
+static char **
+sorted_view(char *const *list, size_t n)
+{
+	char	**v;
+
+	if (list == NULL || (v = calloc(n > 0 ? n : 1, sizeof(*v))) == NULL)
+		return NULL;
+	memcpy(v, list, n * sizeof(*v));
+	qsort(v, n, sizeof(*v), cmp_string);
+	return v;
+}
+
 /*
  * Read at most POLICY_MAX_BYTES + 1 bytes so an oversized file is seen as
  * such. The file is read as root at start, and its parse errors quote it:
@@ -983,6 +1002,7 @@ scalars_fill(struct conf *c, cfg_t *cfg, const char *path)
 	c->dns_servers = strdup(cfg_getstr(cfg, "dns_servers"));
 	c->authserv_id = strdup(cfg_getstr(cfg, "authserv_id"));
 	c->domains = list_dup(cfg, "domains", &c->domain_count, 1);
+	c->domains_sorted = sorted_view(c->domains, c->domain_count);
 	c->connect_to = list_dup(cfg, "connect_to", &c->connect_to_count, 0);
 	c->refresh_interval = cfg_getint(cfg, "refresh_interval");
 	c->max_domains = cfg_getint(cfg, "max_domains");
@@ -1002,7 +1022,8 @@ scalars_fill(struct conf *c, cfg_t *cfg, const char *path)
 	    c->header_name == NULL || c->mx_name == NULL ||
 	    c->tls_cert_file == NULL || c->ca_file == NULL ||
 	    c->dns_servers == NULL || c->authserv_id == NULL ||
-	    c->domains == NULL || c->connect_to == NULL ||
+	    c->domains == NULL || c->domains_sorted == NULL ||
+	    c->connect_to == NULL ||
 	    c->domain_count != cfg_size(cfg, "domains") ||
 	    c->connect_to_count != cfg_size(cfg, "connect_to"))
 		return -1;
@@ -1028,6 +1049,7 @@ conf_free(struct conf *c)
 	free(c->listeners);
 	free(c->drafts);
 	list_free(c->domains, c->domain_count);
+	free(c->domains_sorted);
 	list_free(c->connect_to, c->connect_to_count);
 	free(c->path);
 	free(c->socket);
@@ -1279,12 +1301,8 @@ conf_find_listener(const struct conf *c, const char *addr)
 int
 conf_domain_wanted(const struct conf *c, const char *domain)
 {
-	size_t	i;
-
 	if (c->domain_count == 0)
 		return 1;
-	for (i = 0; i < c->domain_count; i++)
-		if (strcmp(c->domains[i], domain) == 0)
-			return 1;
-	return 0;
+	return bsearch(&domain, c->domains_sorted, c->domain_count,
+	    sizeof(*c->domains_sorted), cmp_string) != NULL;
 }

@@ -61,6 +61,7 @@ struct conf {
 	int		 audit_authenticated;	/* judge mail of AUTH clients too */
 	char		**domains;		/* lower case */
 	size_t		 domain_count;
+	char		**domains_sorted;	/* the same, sorted: lookups */
 	char		*mx_name;		/* lower case, "" = the MTA's j */
 	char		*tls_cert_file;
 	char		*ca_file;
@@ -97,7 +98,11 @@ const struct conf_listener *conf_find_listener(const struct conf *,
 		    const char *addr);
 /* The path of a unix socket spec ("unix:", "local:" or "/"), else NULL. */
 const char	*conf_socket_unix_path(const char *spec);
-/* 1 when domain (lower case) is to be evaluated under the domains list. */
+/*
+ * 1 when domain (lower case) is to be evaluated under the domains list.
+ * A binary search: milter callbacks ask for every recipient domain, and
+ * the list may hold thousands.
+ */
 int		 conf_domain_wanted(const struct conf *, const char *domain);
 
 #endif

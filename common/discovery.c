@@ -42,6 +42,7 @@
 #include "discovery.h"
 #include "domtable.h"
 #include "fetch.h"
+#include "heaptrim.h"
 #include "metrics.h"
 #include "msg.h"
 #include "record.h"
@@ -102,6 +103,7 @@ struct worker {
 	pthread_t	 thread;
 	struct resolver	*res;
 	char		*servers;	/* what res was made for */
+	struct fetcher	*fetcher;	/* made at the first fetch */
 };
 
 struct discovery {
@@ -137,6 +139,8 @@ struct discovery {
 	int		 view_dirty;
 	int		 state_dirty;
 	unsigned	 seed;
+	time_t		*due_at;	/* dispatch_due's, one per entry */
+	size_t		 due_cap;
 	char		 save_error[256];
 	unsigned long	 dropped_logged;
 };
@@ -203,6 +207,8 @@ table_add(struct discovery *d, struct entry *e, time_t now)
 	pthread_mutex_unlock(&d->lock);
 	if (rc == -1)
 		entry_free(e);
+	else	/* published as pending; the gauges count it from then */
+		d->view_dirty = 1;
 	return rc;
 }
 
@@ -307,9 +313,9 @@ configured_domain(const struct conf *c, const char *domain)
 {
 	size_t	i;
 
-	for (i = 0; i < c->domain_count; i++)
-		if (strcmp(c->domains[i], domain) == 0)
-			return 1;
+	/* A binary search: apply_domains asks for every tracked domain. */
+	if (c->domain_count > 0 && conf_domain_wanted(c, domain))
+		return 1;
 	for (i = 0; i < c->draft_count; i++)
 		if (strcmp(c->drafts[i].domain, domain) == 0)
 			return conf_domain_wanted(c, domain);
@@ -338,6 +344,28 @@ apply_domains(struct discovery *d, const struct conf *c, time_t now)
 		e->t.configured = configured_domain(c, e->s.domain);
 		if (!e->t.configured && c->domain_count > 0)
 			table_remove(d, i);
+	}
+}
+
+/*
+ * A reload lowered refresh_interval: checks planned further out than the
+ * new interval come forward, spread over it (an operator who shortens the
+ * interval expects it to hold from now, not after the old one ran out).
+ * The table's owner, without the lock.
+ */
+static void
+reschedule(struct discovery *d, const struct conf *c, time_t now)
+{
+	struct entry *e;
+	size_t	i, n = domtable_count(d->table);
+	long	interval = c->refresh_interval;
+
+	for (i = 0; i < n; i++) {
+		e = entry_at(d, i);
+		if (!e->busy)
+			e->next_check = stsplan_rescheduled(e->next_check, now,
+			    interval, (long)(rand_r(&d->seed) %
+			    (unsigned)(interval + 1)));
 	}
 }
 
@@ -373,6 +401,9 @@ take_configuration(struct discovery *d)
 		d->res_servers = strdup(c->dns_servers);
 		d->have_resolver = d->res_servers != NULL;
 	}
+	if (d->tconf != NULL && c->refresh_interval <
+	    d->tconf->refresh_interval)
+		reschedule(d, c, time(NULL));
 	if (d->tconf != NULL)
 		conf_unref(d->tconf);
 	d->tconf = c;
@@ -495,7 +526,13 @@ job_run(struct worker *w, struct job *j)
 
 	if (j->fetch) {
 		fetch_result_free(&j->r);
-		(void)fetch_policy(j->domain, &opt, &j->r);
+		/* Kept: the trust store is parsed once, not at every fetch. */
+		if (w->fetcher == NULL)
+			w->fetcher = fetcher_new();
+		if (w->fetcher != NULL)
+			(void)fetcher_fetch(w->fetcher, j->domain, &opt, &j->r);
+		else	/* says why it cannot */
+			(void)fetch_policy(j->domain, &opt, &j->r);
 	} else if ((res = worker_resolver(w, j->servers, j->why,
 	    sizeof(j->why))) == NULL)
 		j->txt = TXT_DNS_FAILURE;
@@ -759,36 +796,58 @@ dispatch(struct discovery *d, struct entry *e)
 }
 
 /*
- * Start the checks that are due, as long as workers are free; returns
- * when the next one will be due. New learnt domains also wait for the
- * rate limit. One scan of the table, without the lock.
+ * Start the checks that are due, as long as workers are free, the longest
+ * overdue first (stsplan_pick_due); returns when the next one will be due.
+ * New learnt domains also wait for the rate limit. One pass over the
+ * table, without the lock, and none when every worker is busy (a finished
+ * job wakes the scheduler).
  */
 static time_t
 dispatch_due(struct discovery *d, time_t now)
 {
 	struct entry *e;
-	time_t	at, token_at, wake_at = now + DISCOVERY_MAX_WAIT;
-	size_t	i, n = domtable_count(d->table);
-	int	learnt;
+	time_t	token_at, wake_at = now + DISCOVERY_MAX_WAIT;
+	size_t	i, k, idle, n = domtable_count(d->table);
+	size_t	pick[DISCOVERY_WORKERS];
 
+	if (d->inflight >= d->nworkers || n == 0)
+		return wake_at;
+	idle = d->nworkers - d->inflight;	/* <= DISCOVERY_WORKERS */
+	if (n > d->due_cap) {
+		time_t *grown = realloc(d->due_at, n * sizeof(*grown));
+
+		if (grown == NULL)
+			return now + 1;	/* try again in a second */
+		d->due_at = grown;
+		d->due_cap = n;
+	}
 	token_at = domtable_lookup_at(d->table, now);
-	for (i = 0; i < n && d->inflight < d->nworkers; i++) {
+	for (i = 0; i < n; i++) {
 		e = entry_at(d, i);
 		if (e->busy)
-			continue;
-		learnt = !e->looked_up && !e->t.configured;
-		at = learnt && token_at > now ? token_at : e->next_check;
-		if (at > now) {
-			if (at < wake_at)
-				wake_at = at;
-			continue;
-		}
-		if (!dispatch(d, e))
-			break;
-		if (learnt) {
+			d->due_at[i] = STSPLAN_NEVER;
+		else if (!e->looked_up && !e->t.configured && token_at > now)
+			d->due_at[i] = token_at;
+		else
+			d->due_at[i] = e->next_check;
+		if (d->due_at[i] > now && d->due_at[i] < wake_at)
+			wake_at = d->due_at[i];
+	}
+	k = stsplan_pick_due(d->due_at, n, now, idle, pick);
+	for (i = 0; i < k; i++) {
+		e = entry_at(d, pick[i]);
+		if (!e->looked_up && !e->t.configured) {
+			/* The tokens may have run out within this batch. */
+			if ((token_at = domtable_lookup_at(d->table, now)) > now) {
+				if (token_at < wake_at)
+					wake_at = token_at;
+				continue;
+			}
+			if (!dispatch(d, e))
+				break;
 			domtable_lookup_spend(d->table);
-			token_at = domtable_lookup_at(d->table, now);
-		}
+		} else if (!dispatch(d, e))
+			break;
 	}
 	return wake_at;
 }
@@ -821,7 +880,7 @@ publish(struct discovery *d, time_t now)
 {
 	struct store_domain *sd;
 	const struct stscache *c;
-	size_t	n = domtable_count(d->table), i;
+	size_t	n = domtable_count(d->table), i, pending = 0;
 
 	if ((sd = calloc(n > 0 ? n : 1, sizeof(*sd))) == NULL) {
 		d->last_publish = now;
@@ -830,6 +889,8 @@ publish(struct discovery *d, time_t now)
 	d->next_expiry = 0;
 	for (i = 0; i < n; i++) {
 		view_of(entry_at(d, i), now, &sd[i]);
+		if (sd[i].pending)
+			pending++;
 		c = &entry_at(d, i)->s.cache;
 		if (c->have_policy && c->expires_at > now &&
 		    (d->next_expiry == 0 || c->expires_at < d->next_expiry))
@@ -837,6 +898,8 @@ publish(struct discovery *d, time_t now)
 	}
 	if (store_set_discovered(d->store, sd, n) == 0)
 		d->view_dirty = 0;
+	/* The gauges follow what callbacks see. */
+	metrics_set_domains(n, pending);
 	/* Failed too (out of memory): try again after the gap, not at once. */
 	d->last_publish = now;
 	free(sd);
@@ -874,6 +937,7 @@ save(struct discovery *d, time_t now)
 		snprintf(d->save_error, sizeof(d->save_error), "%s", err);
 	}
 	free(sd);
+	heaptrim();	/* the text of every domain's state */
 }
 
 /* --- the scheduler ----------------------------------------------------- */
@@ -924,21 +988,6 @@ note_dropped(struct discovery *d)
 	    "evaluate as pending", dropped - d->dropped_logged,
 	    d->tconf->max_domains, DOMTABLE_WAITING_MAX);
 	d->dropped_logged = dropped;
-}
-
-/* The metrics gauges: one pass, as dispatch_due makes (without the lock). */
-static void
-count_domains(const struct discovery *d, time_t now)
-{
-	struct stscache_view v;
-	size_t	n = domtable_count(d->table), i, pending = 0;
-
-	for (i = 0; i < n; i++) {
-		stscache_view(&entry_at(d, i)->s.cache, now, &v);
-		if (v.pending)
-			pending++;
-	}
-	metrics_set_domains(n, pending);
 }
 
 /* Publish and save what changed; called without the lock. */
@@ -1006,7 +1055,6 @@ run(void *arg)
 		    now + DISCOVERY_MAX_WAIT;
 		note_dropped(d);
 		flush(d, time(NULL), d->inflight == 0);
-		count_domains(d, now);
 		pthread_mutex_lock(&d->lock);
 		wait_until(d, wake_at);
 	}
@@ -1165,6 +1213,7 @@ discovery_free(struct discovery *d)
 	for (i = 0; i < d->nworkers; i++) {
 		resolver_free(d->workers[i].res);
 		free(d->workers[i].servers);
+		fetcher_free(d->workers[i].fetcher);
 	}
 	free_jobs(d->todo);
 	free_jobs(d->done);
@@ -1177,6 +1226,7 @@ discovery_free(struct discovery *d)
 		    domtable_count(d->table) - 1)));
 	domtable_free(d->table);
 	free(d->res_servers);
+	free(d->due_at);
 	if (d->tconf != NULL)
 		conf_unref(d->tconf);
 	if (d->conf != NULL)

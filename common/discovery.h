@@ -14,7 +14,8 @@
  * half its max_age (at most a day), and again after failures: 5 minutes
  * after the first, then backing off to 80 (stsplan). Up to
  * DISCOVERY_WORKERS domains are looked up at once, so that a slow DNS
- * server or policy host delays only its own domains. The sender cache
+ * server or policy host delays only its own domains; when more are due
+ * than the workers can take, the longest overdue go first. The sender cache
  * rules themselves are in stscache; the state survives restarts through
  * statefile.
  */

@@ -6,6 +6,10 @@
  * the certificate must be valid for mta-sts.<domain>, status must be 200,
  * the media type text/plain, and the body no larger than POLICY_MAX_BYTES
  * (the transfer is aborted past it).
+ *
+ * A fetcher keeps its libcurl handle from one fetch to the next, for the
+ * trust store libcurl caches in it; every option is set anew each time and
+ * no connection is kept.
  */
 #include "config.h"
 
@@ -144,15 +148,18 @@ judge_response(CURL *c, struct body_buf *b, struct fetch_result *out)
 	out->status = out->body != NULL ? FETCH_OK : FETCH_ERROR;
 }
 
-static CURL *
-setup(const char *url, const struct fetch_options *opt,
+struct fetcher {
+	CURL	*curl;
+};
+
+/* Every option set anew on c (reset first: nothing of the last fetch). */
+static void
+setup(CURL *c, const char *url, const struct fetch_options *opt,
     struct curl_slist **connect_to, struct body_buf *b)
 {
-	CURL *c;
 	size_t i;
 
-	if ((c = curl_easy_init()) == NULL)
-		return NULL;
+	curl_easy_reset(c);
 	for (i = 0; i < opt->connect_to_count; i++)
 		*connect_to = curl_slist_append(*connect_to, opt->connect_to[i]);
 	curl_easy_setopt(c, CURLOPT_URL, url);
@@ -176,12 +183,42 @@ setup(const char *url, const struct fetch_options *opt,
 		curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)opt->cancel);
 		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 	}
-	return c;
+	/* The next fetch is another host: nothing to keep a connection for. */
+	curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
+#if LIBCURL_VERSION_NUM >= 0x075700	/* 7.87.0 */
+	curl_easy_setopt(c, CURLOPT_CA_CACHE_TIMEOUT,
+	    (long)FETCH_CA_CACHE_SECONDS);
+#endif
+}
+
+struct fetcher *
+fetcher_new(void)
+{
+	struct fetcher *f;
+
+	pthread_once(&curl_once, curl_init);
+	if (curl_init_status != CURLE_OK ||
+	    (f = calloc(1, sizeof(*f))) == NULL)
+		return NULL;
+	if ((f->curl = curl_easy_init()) == NULL) {
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+void
+fetcher_free(struct fetcher *f)
+{
+	if (f == NULL)
+		return;
+	curl_easy_cleanup(f->curl);
+	free(f);
 }
 
 enum fetch_status
-fetch_policy(const char *domain, const struct fetch_options *opt,
-    struct fetch_result *out)
+fetcher_fetch(struct fetcher *f, const char *domain,
+    const struct fetch_options *opt, struct fetch_result *out)
 {
 	static const struct fetch_options defaults;
 	struct curl_slist *connect_to = NULL;
@@ -189,19 +226,14 @@ fetch_policy(const char *domain, const struct fetch_options *opt,
 	char errbuf[CURL_ERROR_SIZE] = "";
 	curl_off_t elapsed_us = 0;
 	CURLcode rc;
-	CURL *c;
+	CURL *c = f->curl;
 
 	memset(out, 0, sizeof(*out));
 	if (opt == NULL)
 		opt = &defaults;
 	snprintf(out->url, sizeof(out->url),
 	    "https://mta-sts.%s/.well-known/mta-sts.txt", domain);
-	pthread_once(&curl_once, curl_init);
-	if (curl_init_status != CURLE_OK ||
-	    (c = setup(out->url, opt, &connect_to, &b)) == NULL) {
-		fail(out, FETCH_ERROR, "%s", "cannot initialise libcurl");
-		return out->status;
-	}
+	setup(c, out->url, opt, &connect_to, &b);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	rc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_TOTAL_TIME_T, &elapsed_us);
@@ -218,9 +250,30 @@ fetch_policy(const char *domain, const struct fetch_options *opt,
 	else
 		judge_response(c, &b, out);
 	free(b.data);
+	/* The list and the buffers are this call's: unhook them. */
+	curl_easy_setopt(c, CURLOPT_CONNECT_TO, NULL);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
 	curl_slist_free_all(connect_to);
-	curl_easy_cleanup(c);
 	return out->status;
+}
+
+enum fetch_status
+fetch_policy(const char *domain, const struct fetch_options *opt,
+    struct fetch_result *out)
+{
+	struct fetcher *f;
+	enum fetch_status st;
+
+	if ((f = fetcher_new()) == NULL) {
+		memset(out, 0, sizeof(*out));
+		snprintf(out->url, sizeof(out->url),
+		    "https://mta-sts.%s/.well-known/mta-sts.txt", domain);
+		fail(out, FETCH_ERROR, "%s", "cannot initialise libcurl");
+		return out->status;
+	}
+	st = fetcher_fetch(f, domain, opt, out);
+	fetcher_free(f);
+	return st;
 }
 
 void

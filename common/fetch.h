@@ -42,6 +42,23 @@ struct fetch_result {
 /* Fetch the policy of domain. Always call fetch_result_free afterwards. */
 enum fetch_status fetch_policy(const char *domain,
 	    const struct fetch_options *, struct fetch_result *out);
+
+/*
+ * A fetcher for one thread that fetches many policies (discovery's
+ * workers): it keeps libcurl's handle between fetches, so that the trust
+ * store (ca_file, or the system's hundred-odd certificates) is parsed once
+ * and kept for FETCH_CA_CACHE_SECONDS, not parsed again for every fetch.
+ * No connection is kept: each fetch connects anew, as a sender would.
+ * fetcher_new returns NULL when libcurl cannot be set up.
+ */
+#define FETCH_CA_CACHE_SECONDS	3600	/* a changed ca_file applies by then */
+
+struct fetcher;
+
+struct fetcher *fetcher_new(void);
+enum fetch_status fetcher_fetch(struct fetcher *, const char *domain,
+	    const struct fetch_options *, struct fetch_result *out);
+void	fetcher_free(struct fetcher *);
 void	fetch_result_free(struct fetch_result *);
 /* 1 when a Content-Type value is text/plain (any case, any parameters). */
 int	fetch_content_type_ok(const char *value);

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "atomicfile.h"
+#include "heaptrim.h"
 #include "metrics.h"
 #include "metricsfile.h"
 #include "msg.h"
@@ -89,6 +90,8 @@ metricsfile_write(const char *path, const struct conf *c, char *err,
 	}
 	rc = atomicfile_write(path, text, len, METRICSFILE_MODE, err, errlen);
 	free(text);
+	/* A row per configured domain: megabytes with a long domains list. */
+	heaptrim();
 	return rc;
 }
 

@@ -424,32 +424,79 @@ promtext_choose_labels(struct metrics_domain *d, size_t n, size_t top_n)
 	return given;
 }
 
+static int
+cmp_string(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int
+cmp_key_row(const void *key, const void *row)
+{
+	return strcmp(key, (*(const struct metrics_domain *const *)row)->name);
+}
+
+/*
+ * Sorted copies of both lists and a binary search for each name: a
+ * configuration of 10,000 domains is marked in milliseconds at every
+ * write, not in 10^8 comparisons.
+ */
 int
 promtext_fix_domains(struct metrics_view *v, const char *const *names,
     size_t count)
 {
-	struct metrics_domain *grown;
-	size_t	i, j;
+	const char **want, *prev = NULL;
+	struct metrics_domain **rows, **hit, *grown;
+	size_t	i, n = v->domain_count, missing = 0;
 
+	if (count == 0)
+		return 0;
+	want = malloc(count * sizeof(*want));
+	rows = malloc((n > 0 ? n : 1) * sizeof(*rows));
+	if (want == NULL || rows == NULL) {
+		free(want);
+		free(rows);
+		return -1;
+	}
+	memcpy(want, names, count * sizeof(*want));
+	qsort(want, count, sizeof(*want), cmp_string);
+	for (i = 0; i < n; i++)
+		rows[i] = &v->domains[i];
+	qsort(rows, n, sizeof(*rows), cmp_name);
+	/* Mark the names counted already; keep one of each other name. */
 	for (i = 0; i < count; i++) {
-		for (j = 0; j < v->domain_count; j++)
-			if (strcmp(v->domains[j].name, names[i]) == 0)
-				break;
-		if (j < v->domain_count) {
-			v->domains[j].fixed = 1;
+		if (prev != NULL && strcmp(want[i], prev) == 0) {
+			want[i] = NULL;
 			continue;
 		}
-		grown = realloc(v->domains, (v->domain_count + 1) *
-		    sizeof(*grown));
-		if (grown == NULL)
+		prev = want[i];
+		hit = n > 0 ? bsearch(want[i], rows, n, sizeof(*rows),
+		    cmp_key_row) : NULL;
+		if (hit != NULL) {
+			(*hit)->fixed = 1;
+			want[i] = NULL;
+		} else
+			missing++;
+	}
+	free(rows);
+	if (missing > 0) {
+		if ((grown = realloc(v->domains, (n + missing) *
+		    sizeof(*grown))) == NULL) {
+			free(want);
 			return -1;
+		}
 		v->domains = grown;
-		memset(&v->domains[j], 0, sizeof(v->domains[j]));
-		snprintf(v->domains[j].name, sizeof(v->domains[j].name), "%s",
-		    names[i]);
-		v->domains[j].fixed = 1;
-		v->domains[j].slot = -1;
+	}
+	for (i = 0; i < count; i++) {
+		if (want[i] == NULL)
+			continue;
+		memset(&v->domains[v->domain_count], 0, sizeof(v->domains[0]));
+		snprintf(v->domains[v->domain_count].name,
+		    sizeof(v->domains[0].name), "%s", want[i]);
+		v->domains[v->domain_count].fixed = 1;
+		v->domains[v->domain_count].slot = -1;
 		v->domain_count++;
 	}
+	free(want);
 	return 0;
 }

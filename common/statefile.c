@@ -27,6 +27,7 @@
 #include <jansson.h>
 
 #include "atomicfile.h"
+#include "jsonbuf.h"
 #include "msg.h"
 #include "statefile.h"
 #include "stslex.h"
@@ -126,24 +127,43 @@ domain_json(const struct statefile_domain *d)
 	    json_integer((json_int_t)c->body_changed_at) : json_null());
 }
 
-static json_t *
-document_json(const struct statefile_domain *const *d, size_t n, time_t now)
+/*
+ * The document, one domain at a time: each domain's JSON tree is built,
+ * written (jsonbuf: json_dumps's bytes, JSON_COMPACT | JSON_ENSURE_ASCII)
+ * and freed before the next, so that saving 10,000 domains costs the text
+ * and one small tree, not a tree of the whole state (tens of megabytes
+ * that stay in the heap). No longer than the loader reads.
+ */
+static char *
+document_text(const struct statefile_domain *const *d, size_t n, time_t now,
+    size_t *len)
 {
-	json_t	*doc, *arr, *o;
+	struct jsonbuf b;
+	char	head[64];
+	json_t	*o;
 	size_t	 i;
 
-	if ((arr = json_array()) == NULL)
-		return NULL;
-	for (i = 0; i < n; i++) {
-		if ((o = domain_json(d[i])) == NULL ||
-		    json_array_append_new(arr, o) == -1) {
-			json_decref(arr);
+	jsonbuf_init(&b, STATEFILE_SIZE_MAX);
+	snprintf(head, sizeof(head), "{\"version\":%d,\"saved\":%lld,"
+	    "\"domains\":[", STATEFILE_VERSION, (long long)now);
+	jsonbuf_raw(&b, head, strlen(head));
+	for (i = 0; i < n && b.error == JSONBUF_OK; i++) {
+		if ((o = domain_json(d[i])) == NULL) {
+			jsonbuf_free(&b);
 			return NULL;
 		}
+		if (i > 0)
+			jsonbuf_raw(&b, ",", 1);
+		jsonbuf_value(&b, o);
+		json_decref(o);
 	}
-	doc = json_pack("{s:i, s:I, s:o}", "version", STATEFILE_VERSION,
-	    "saved", (json_int_t)now, "domains", arr);
-	return doc;
+	jsonbuf_raw(&b, "]}", 2);
+	if (b.error != JSONBUF_OK) {
+		jsonbuf_free(&b);
+		return NULL;
+	}
+	*len = b.len;
+	return b.buf;
 }
 
 int
@@ -152,22 +172,19 @@ statefile_save(const char *dir, const struct statefile_domain *const *d,
 {
 	char	 path[PATH_MAX_LEN];
 	char	*text;
-	json_t	*doc;
+	size_t	 len;
 	int	 rc;
 
 	if (state_path(path, sizeof(path), dir) == -1) {
 		snprintf(err, errlen, "state_dir \"%s\": path too long", dir);
 		return -1;
 	}
-	if ((doc = document_json(d, n, now)) == NULL ||
-	    (text = json_dumps(doc, JSON_COMPACT)) == NULL) {
-		json_decref(doc);
-		snprintf(err, errlen, "out of memory");
+	if ((text = document_text(d, n, now, &len)) == NULL) {
+		snprintf(err, errlen, "out of memory, or more than %d bytes",
+		    STATEFILE_SIZE_MAX);
 		return -1;
 	}
-	json_decref(doc);
-	rc = atomicfile_write(path, text, strlen(text), STATEFILE_MODE, err,
-	    errlen);
+	rc = atomicfile_write(path, text, len, STATEFILE_MODE, err, errlen);
 	free(text);
 	return rc;
 }

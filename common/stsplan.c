@@ -66,3 +66,85 @@ stsplan_next_check(const struct stscache *c, unsigned failures, time_t now,
 	}
 	return next;
 }
+
+time_t
+stsplan_rescheduled(time_t next_check, time_t now, long interval, long spread)
+{
+	if (next_check <= now + interval)
+		return next_check;
+	if (spread < 0)
+		spread = 0;
+	if (spread > interval)
+		spread = interval;
+	return now + spread;
+}
+
+/* (at, index) of a before b. */
+static int
+due_before(const time_t *at, size_t a, size_t b)
+{
+	return at[a] < at[b] || (at[a] == at[b] && a < b);
+}
+
+static void
+swap_index(size_t *x, size_t *y)
+{
+	size_t	t = *x;
+
+	*x = *y;
+	*y = t;
+}
+
+/* out[0..len) is a heap with the latest (at, index) on top: sift out[0]. */
+static void
+sift_down(const time_t *at, size_t *out, size_t len)
+{
+	size_t	i = 0, c;
+
+	for (;;) {
+		c = 2 * i + 1;
+		if (c >= len)
+			return;
+		if (c + 1 < len && due_before(at, out[c], out[c + 1]))
+			c++;
+		if (!due_before(at, out[i], out[c]))
+			return;
+		swap_index(&out[i], &out[c]);
+		i = c;
+	}
+}
+
+/*
+ * One pass with a heap of the k earliest seen so far (the latest of them
+ * on top, replaced by anything earlier): O(n log k), then the heap is
+ * emptied into order.
+ */
+size_t
+stsplan_pick_due(const time_t *at, size_t n, time_t now, size_t k,
+    size_t *out)
+{
+	size_t	i, len = 0, p;
+
+	if (k == 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (at[i] > now)
+			continue;
+		if (len < k) {
+			out[len] = i;
+			/* sift up */
+			for (p = len++; p > 0 && due_before(at, out[(p - 1) / 2],
+			    out[p]); p = (p - 1) / 2)
+				swap_index(&out[p], &out[(p - 1) / 2]);
+		} else if (due_before(at, i, out[0])) {
+			out[0] = i;
+			sift_down(at, out, len);
+		}
+	}
+	/* Heap sort in place: the latest goes to the end each time. */
+	for (i = len; i > 1; i--) {
+		swap_index(&out[0], &out[i - 1]);
+		sift_down(at, out, i - 1);
+	}
+	return len;
+}

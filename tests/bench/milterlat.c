@@ -8,12 +8,16 @@
  * run for the baseline.
  *
  * Usage: milterlat SOCKET SESSIONS [LABEL]
+ * SESSIONS 0: a session every PACE_MS until SIGTERM or SIGINT, then the
+ * figures (bench-scale.sh samples the callbacks for as long as a policy
+ * refresh runs, without taking a core from it).
  * Each session is a TLS 1.3 client (macros as Postfix sends them after
  * STARTTLS) with one message from bench@client.example.test to
  * bench@example.test carrying 5 header fields.
  * Output: one line per stage: LABEL STAGE median_us p90_us p99_us mean_us.
  * Exit: 0 done, 1 protocol or socket error, 2 usage.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -21,7 +25,17 @@
 #include "mproto.h"
 #include "samples.h"
 
+#define PACE_MS	10
+
 static struct samples stages[MP_STAGES];
+static volatile sig_atomic_t stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
 
 static void
 on_stage(void *arg, enum mproto_stage st, double us)
@@ -55,14 +69,19 @@ main(int argc, char **argv)
 	long	n, i;
 	char	*end;
 
-	if (argc < 3 || argc > 4 || (n = strtol(argv[2], &end, 10)) <= 0 ||
+	if (argc < 3 || argc > 4 || (n = strtol(argv[2], &end, 10)) < 0 ||
 	    *end != '\0') {
 		fprintf(stderr, "usage: milterlat SOCKET SESSIONS [LABEL]\n");
 		return 2;
 	}
-	for (i = 0; i < n; i++)
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	for (i = 0; (n == 0 || i < n) && !stop; i++) {
 		if (run_one(argv[1]) == -1)
 			return 1;
+		if (n == 0)
+			usleep(PACE_MS * 1000);
+	}
 	for (i = 0; i < MP_STAGES; i++) {
 		struct samples *s = &stages[i];
 

@@ -703,6 +703,20 @@ START_TEST(test_lookups)
 	c = load_text(&f, "");
 	ck_assert_int_eq(conf_domain_wanted(c, "anything.test"), 1);
 	conf_unref(c);
+	/* A list out of order, upper case, a name twice: each one found. */
+	c = load_text(&f, "domains = {\"m.test\", \"Z.test\", \"a.test\", "
+	    "\"b.a.test\", \"m.test\", \"y.test\"}\n");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(c->domains[1], "z.test");	/* order kept */
+	ck_assert_int_eq(conf_domain_wanted(c, "z.test"), 1);
+	ck_assert_int_eq(conf_domain_wanted(c, "a.test"), 1);
+	ck_assert_int_eq(conf_domain_wanted(c, "b.a.test"), 1);
+	ck_assert_int_eq(conf_domain_wanted(c, "m.test"), 1);
+	ck_assert_int_eq(conf_domain_wanted(c, "y.test"), 1);
+	ck_assert_int_eq(conf_domain_wanted(c, "a.a.test"), 0);
+	ck_assert_int_eq(conf_domain_wanted(c, "zz.test"), 0);
+	ck_assert_int_eq(conf_domain_wanted(c, ""), 0);
+	conf_unref(c);
 	fixture_done(&f);
 }
 END_TEST

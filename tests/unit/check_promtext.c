@@ -349,6 +349,62 @@ START_TEST(test_table_full)
 }
 END_TEST
 
+/*
+ * Fixing many names (a domains list of thousands): each exactly once,
+ * given twice or already counted, the counts kept, unseen ones at zero.
+ */
+START_TEST(test_fix_many)
+{
+	enum { SEEN = 300, CONFIGURED = 5000 };
+	struct metrics_view v;
+	const char **names;
+	char	(*buf)[32];
+	size_t	i, j, found;
+
+	memset(&v, 0, sizeof(v));
+	v.domains = calloc(SEEN, sizeof(*v.domains));
+	names = calloc(CONFIGURED + 2, sizeof(*names));
+	buf = calloc(CONFIGURED, sizeof(*buf));
+	ck_assert(v.domains != NULL && names != NULL && buf != NULL);
+	/* Seen: d0, d2, d4 ... (every other configured name among them). */
+	for (i = 0; i < SEEN; i++) {
+		snprintf(v.domains[i].name, sizeof(v.domains[i].name),
+		    "d%zu.test", 2 * i);
+		v.domains[i].results[0] = i + 1;
+		v.domains[i].slot = (long)i;
+	}
+	v.domain_count = SEEN;
+	/* Configured, last first, with d7 and d0 twice. */
+	for (i = 0; i < CONFIGURED; i++) {
+		snprintf(buf[i], sizeof(buf[i]), "d%zu.test", CONFIGURED - 1 - i);
+		names[i] = buf[i];
+	}
+	names[CONFIGURED] = "d7.test";
+	names[CONFIGURED + 1] = "d0.test";
+	ck_assert_int_eq(promtext_fix_domains(&v, names, CONFIGURED + 2), 0);
+	ck_assert_uint_eq(v.domain_count, CONFIGURED);
+	for (i = 0; i < CONFIGURED; i += 97) {
+		found = 0;
+		for (j = 0; j < v.domain_count; j++) {
+			if (strcmp(v.domains[j].name, buf[i]) != 0)
+				continue;
+			found++;
+			ck_assert(v.domains[j].fixed);
+			ck_assert_uint_eq(v.domains[j].results[0],
+			    (CONFIGURED - 1 - i) % 2 == 0 &&
+			    (CONFIGURED - 1 - i) / 2 < SEEN ?
+			    (CONFIGURED - 1 - i) / 2 + 1 : 0);
+		}
+		ck_assert_msg(found == 1, "%s: %zu rows", buf[i], found);
+	}
+	ck_assert_int_eq(promtext_fix_domains(&v, names, 0), 0);
+	ck_assert_uint_eq(v.domain_count, CONFIGURED);
+	metrics_view_free(&v);
+	free(names);
+	free(buf);
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -358,6 +414,7 @@ unit_suite(void)
 	tcase_add_loop_test(tc, test_format, 0,
 	    (int)(sizeof(format_cases) / sizeof(format_cases[0])));
 	tcase_add_test(tc, test_counters_and_histogram);
+	tcase_add_test(tc, test_fix_many);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("counting");
 	tcase_add_test(tc, test_counting);

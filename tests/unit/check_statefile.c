@@ -16,6 +16,8 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "msg.h"
 #include "scratch.h"
 #include "statefile.h"
@@ -185,6 +187,46 @@ START_TEST(test_round_trip)
 	memset(&l, 0, sizeof(l));
 	ck_assert_uint_eq(load(&l), 1);
 	loaded_free(&l);
+	stscache_free(&a.cache);
+	stscache_free(&b.cache);
+}
+END_TEST
+
+/*
+ * The file is written a domain at a time: its bytes are still what
+ * jansson makes of the whole document (JSON_COMPACT | JSON_ENSURE_ASCII),
+ * for none, one and two domains.
+ */
+START_TEST(test_text_is_compact_json)
+{
+	struct statefile_domain a, b;
+	const struct statefile_domain *list[] = { &a, &b };
+	char	err[256] = "", path[128], *again;
+	json_t	*doc;
+	json_error_t je;
+	size_t	n;
+	FILE	*f;
+	static char text[65536];
+
+	make_rich(&a);
+	make_absent(&b);
+	snprintf(path, sizeof(path), "%s/%s", dir, STATEFILE_NAME);
+	for (n = 0; n <= 2; n++) {
+		ck_assert_msg(statefile_save(dir, list, n, NOW, err,
+		    sizeof(err)) == 0, "%s", err);
+		ck_assert_ptr_nonnull(f = fopen(path, "r"));
+		text[fread(text, 1, sizeof(text) - 1, f)] = '\0';
+		fclose(f);
+		doc = json_loads(text, 0, &je);
+		ck_assert_msg(doc != NULL, "%zu domains: %s", n, je.text);
+		ck_assert_int_eq(json_array_size(json_object_get(doc,
+		    "domains")), n);
+		ck_assert_ptr_nonnull(again = json_dumps(doc, JSON_COMPACT |
+		    JSON_ENSURE_ASCII));
+		ck_assert_str_eq(text, again);
+		free(again);
+		json_decref(doc);
+	}
 	stscache_free(&a.cache);
 	stscache_free(&b.cache);
 }
@@ -380,6 +422,7 @@ unit_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_round_trip);
 	tcase_add_test(tc, test_missing);
+	tcase_add_test(tc, test_text_is_compact_json);
 	tcase_add_test(tc, test_without_lenient);
 	tcase_add_test(tc, test_unwritable);
 	tcase_add_test(tc, test_planted_temporary);

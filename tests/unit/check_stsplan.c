@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "stsplan.h"
@@ -150,6 +151,93 @@ START_TEST(test_retry_after)
 }
 END_TEST
 
+/* A reload to a shorter refresh_interval: what lies beyond it comes in. */
+START_TEST(test_rescheduled)
+{
+	static const struct {
+		time_t	 next, now;
+		long	 interval, spread;
+		time_t	 want;
+	} t[] = {
+		{ 1000 + INTERVAL, 1000, 60, 7, 1007 },	/* far: brought in */
+		{ 1061, 1000, 60, 7, 1007 },		/* just past it */
+		{ 1060, 1000, 60, 7, 1060 },		/* within: stays */
+		{ 1005, 1000, 60, 59, 1005 },		/* sooner: stays */
+		{ 900, 1000, 60, 30, 900 },		/* overdue: stays */
+		{ 5000, 1000, 60, 600, 1060 },		/* spread bounded */
+		{ 5000, 1000, 60, -5, 1000 },
+		{ 5000, 1000, 1, 0, 1000 },		/* interval 1: now */
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		ck_assert_msg(stsplan_rescheduled(t[i].next, t[i].now,
+		    t[i].interval, t[i].spread) == t[i].want, "case %zu", i);
+}
+END_TEST
+
+/* More due than workers: the longest overdue first, whatever the index. */
+START_TEST(test_pick_due)
+{
+	static const struct {
+		time_t	 at[8];
+		size_t	 n, k;
+		size_t	 want[8];
+		size_t	 nwant;
+	} t[] = {
+		/* the end of the table overdue longest: it goes first */
+		{ { 99, 99, 99, 99, 10, 20 }, 6, 2, { 4, 5 }, 2 },
+		{ { 99, 99, 99, 99, 10, 20 }, 6, 3, { 4, 5, 0 }, 3 },
+		/* not due yet (now = 100): never picked */
+		{ { 101, 500, 100, 7 }, 4, 4, { 3, 2 }, 2 },
+		{ { 101, 500 }, 2, 4, { 0 }, 0 },
+		/* ties: the lower index */
+		{ { 5, 5, 5, 5, 5 }, 5, 3, { 0, 1, 2 }, 3 },
+		{ { 3, 2, 1 }, 3, 0, { 0 }, 0 },
+		{ { 0 }, 0, 4, { 0 }, 0 },
+	};
+	size_t	i, j, out[8], got;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		got = stsplan_pick_due(t[i].at, t[i].n, 100, t[i].k, out);
+		ck_assert_msg(got == t[i].nwant, "case %zu: %zu picked", i, got);
+		for (j = 0; j < got; j++)
+			ck_assert_msg(out[j] == t[i].want[j],
+			    "case %zu: pick %zu is %zu", i, j, out[j]);
+	}
+}
+END_TEST
+
+/* Against sorting every due entry: 200 random tables of 1 to 400. */
+START_TEST(test_pick_due_random)
+{
+	enum { MAX = 400 };
+	time_t	at[MAX];
+	size_t	out[16], order[MAX], n, k, i, j, ndue, got, t;
+	unsigned seed = 13;
+
+	for (t = 0; t < 200; t++) {
+		n = 1 + (size_t)rand_r(&seed) % MAX;
+		k = (size_t)rand_r(&seed) % 17;
+		for (i = 0; i < n; i++)
+			at[i] = (time_t)(rand_r(&seed) % 150);
+		/* reference: due ones by (at, index), insertion sort */
+		for (i = 0, ndue = 0; i < n; i++) {
+			if (at[i] > 100)
+				continue;
+			for (j = ndue++; j > 0 && at[order[j - 1]] > at[i]; j--)
+				order[j] = order[j - 1];
+			order[j] = i;
+		}
+		got = stsplan_pick_due(at, n, 100, k, out);
+		ck_assert_uint_eq(got, ndue < k ? ndue : k);
+		for (j = 0; j < got; j++)
+			ck_assert_msg(out[j] == order[j], "table %zu: pick %zu "
+			    "is %zu, not %zu", t, j, out[j], order[j]);
+	}
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -159,6 +247,9 @@ unit_suite(void)
 	tcase_add_loop_test(tc, test_schedule, 0,
 	    (int)(sizeof(scenarios) / sizeof(scenarios[0])));
 	tcase_add_test(tc, test_retry_after);
+	tcase_add_test(tc, test_rescheduled);
+	tcase_add_test(tc, test_pick_due);
+	tcase_add_test(tc, test_pick_due_random);
 	suite_add_tcase(s, tc);
 	return s;
 }
