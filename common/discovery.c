@@ -937,7 +937,8 @@ save(struct discovery *d, time_t now)
 		snprintf(d->save_error, sizeof(d->save_error), "%s", err);
 	}
 	free(sd);
-	heaptrim();	/* the text of every domain's state */
+	heaptrim(n * 400);	/* the text of every domain's state, about
+				   400 bytes each */
 }
 
 /* --- the scheduler ----------------------------------------------------- */

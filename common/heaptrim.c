@@ -10,8 +10,10 @@
 #include "heaptrim.h"
 
 void
-heaptrim(void)
+heaptrim(size_t freed)
 {
+	if (freed < HEAPTRIM_MIN)
+		return;
 #ifdef HAVE_MALLOC_TRIM
 	/* 0: keep no slack at the top; every arena's free pages go too. */
 	(void)malloc_trim(0);

@@ -9,7 +9,15 @@
 #ifndef MTASTS_HEAPTRIM_H
 #define MTASTS_HEAPTRIM_H
 
-/* Call after freeing what a job of about a megabyte or more allocated. */
-void	heaptrim(void);
+#include <stddef.h>
+
+/*
+ * Call after freeing what a job allocated, with about how much that was:
+ * below a megabyte it does nothing (malloc_trim walks and locks every
+ * arena in turn, which callbacks allocating at that moment would wait
+ * for; a small deployment never needs it).
+ */
+#define HEAPTRIM_MIN	(1024 * 1024)
+void	heaptrim(size_t freed);
 
 #endif

@@ -91,7 +91,7 @@ metricsfile_write(const char *path, const struct conf *c, char *err,
 	rc = atomicfile_write(path, text, len, METRICSFILE_MODE, err, errlen);
 	free(text);
 	/* A row per configured domain: megabytes with a long domains list. */
-	heaptrim();
+	heaptrim(len);
 	return rc;
 }
 
