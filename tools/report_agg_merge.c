@@ -76,18 +76,15 @@ merge_list(struct strlist *to, struct strlist *from)
 }
 
 static int
-merge_org(void *to, void *from)
+merge_org(struct org *a, struct org *b)
 {
-	struct org *a = to, *b = from;
 	int rc;
 
 	if (b->wf_sessions > 0 && (a->wf_sessions == 0 || b->first < a->first))
 		a->first = b->first;
 	if (b->last > a->last)
 		a->last = b->last;
-	a->msgs += b->msgs;
 	a->wf_msgs += b->wf_msgs;
-	a->sessions += b->sessions;
 	a->wf_sessions += b->wf_sessions;
 	a->reasons |= b->reasons;
 	rc = merge_list(&a->ips, &b->ips);
@@ -95,6 +92,22 @@ merge_org(void *to, void *from)
 	rc |= merge_list(&a->tls, &b->tls);
 	agg_org_free(b);
 	return rc == 0 ? 0 : -1;
+}
+
+static int
+merge_tally(void *to, void *from)
+{
+	struct org_tally *a = to, *b = from;
+	int rc = 0;
+
+	a->msgs += b->msgs;
+	a->sessions += b->sessions;
+	if (a->fail == NULL)
+		a->fail = b->fail;
+	else if (b->fail != NULL)
+		rc = merge_org(a->fail, b->fail);
+	free(b);
+	return rc;
 }
 
 static int
@@ -175,7 +188,7 @@ merge_dom(void *to, void *from)
 		memcpy(a->source, b->source, sizeof(a->source));
 	}
 	rc = merge_days(a, b);
-	rc |= merge_map(&a->orgs, &b->orgs, merge_org, agg_org_free);
+	rc |= merge_map(&a->orgs, &b->orgs, merge_tally, agg_tally_free);
 	rc |= merge_map(&a->rpt, &b->rpt, merge_rpt, agg_rpt_free);
 	agg_dom_free(b);
 	return rc == 0 ? 0 : -1;

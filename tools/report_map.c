@@ -68,6 +68,8 @@ strmap_slot(struct strmap *m, const char *key, size_t len)
 	uint32_t h = fnv1a(key, len);
 	struct strmap_slot *s;
 
+	if (len >= UINT32_MAX)
+		return NULL;
 	if ((m->count + 1) * 4 > m->cap * 3 && grow(m) == -1)
 		return NULL;
 	s = probe(m->slots, m->cap, key, len, h);
@@ -77,7 +79,7 @@ strmap_slot(struct strmap *m, const char *key, size_t len)
 		return NULL;
 	memcpy(s->key, key, len);
 	s->key[len] = '\0';
-	s->len = len;
+	s->len = (uint32_t)len;
 	s->hash = h;
 	s->value = NULL;
 	m->count++;

@@ -9,11 +9,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct strmap_slot {
+struct strmap_slot {		/* 24 bytes: there is one per sender */
 	char		*key;		/* NULL = empty slot */
-	size_t		 len;
-	uint32_t	 hash;
 	void		*value;
+	uint32_t	 len;		/* keys are shorter than 4 GB */
+	uint32_t	 hash;
 };
 
 struct strmap {
