@@ -19,6 +19,7 @@ agg_init(struct agg *a)
 	memset(a, 0, sizeof(*a));
 	strmap_init(&a->doms);
 	strmap_init(&a->ptr_orgs);
+	arena_init(&a->tallies);
 }
 
 void
@@ -39,8 +40,7 @@ agg_tally_free(void *p)
 {
 	struct org_tally *t = p;
 
-	agg_org_free(t->fail);
-	free(t);
+	agg_org_free(t->fail);	/* t itself is in the arena */
 }
 
 void
@@ -82,6 +82,7 @@ agg_free(struct agg *a)
 {
 	strmap_free(&a->doms, agg_dom_free);
 	strmap_free(&a->ptr_orgs, free);
+	arena_free(&a->tallies);
 	for (size_t i = 0; i < AGG_EXAMPLES; i++) {
 		free(a->examples[i].file);
 		free(a->examples[i].why);
@@ -224,15 +225,17 @@ day_get(struct dom_stat *d, long long day)
 }
 
 static struct org_tally *
-tally_get(struct dom_stat *d, const char *key, size_t keylen)
+tally_get(struct agg *a, struct dom_stat *d, const char *key, size_t keylen)
 {
-	void **slot;
+	struct org_tally *t;
 
-	if ((slot = strmap_slot(&d->orgs, key, keylen)) == NULL)
+	if ((t = strmap_get(&d->orgs, key, keylen)) != NULL)
+		return t;
+	if ((t = arena_alloc(&a->tallies, sizeof(*t) + keylen + 1)) == NULL)
 		return NULL;
-	if (*slot == NULL)
-		*slot = calloc(1, sizeof(struct org_tally));
-	return *slot;
+	memcpy(t->key, key, keylen);
+	t->key[keylen] = '\0';
+	return strmap_add(&d->orgs, t->key, keylen, t) == 0 ? t : NULL;
 }
 
 static int
@@ -390,7 +393,7 @@ account(struct agg *a, struct dom_stat *d, const struct rec *r,
 	struct org_tally *o;
 
 	if ((ds = day_get(d, day)) == NULL ||
-	    (o = tally_get(d, key, keylen)) == NULL)
+	    (o = tally_get(a, d, key, keylen)) == NULL)
 		return -1;
 	d->sessions[e->result]++;
 	ds->sessions[e->result]++;

@@ -35,13 +35,14 @@ struct org {
 };
 
 /*
- * The value of dom_stat.orgs for every organisation: a million senders
- * and domain pairs must fit in a few tens of MB. The map's key is
- * mail_from '\0' ptr_org.
+ * The value of dom_stat.orgs for every organisation: a million sender and
+ * domain pairs must fit in a few tens of MB. In the aggregate's arena,
+ * with its key (the map's, not copied): mail_from '\0' ptr_org.
  */
 struct org_tally {
 	unsigned long	 msgs, sessions;
 	struct org	*fail;		/* NULL until it would fail */
+	char		 key[];
 };
 
 struct day_stat {
@@ -109,6 +110,7 @@ struct agg {
 	int		 seen;		/* first and last are set */
 	struct strmap	 doms;		/* values: struct dom_stat */
 	struct strmap	 ptr_orgs;	/* PTR -> registered domain (a cache) */
+	struct arena	 tallies;	/* every struct org_tally */
 	int		 nomem;
 };
 
