@@ -19,6 +19,7 @@ agg_init(struct agg *a)
 	memset(a, 0, sizeof(*a));
 	strmap_init(&a->doms);
 	strmap_init(&a->ptr_orgs);
+	arena_init(&a->tallies);
 }
 
 void
@@ -26,12 +27,20 @@ agg_org_free(void *p)
 {
 	struct org *o = p;
 
-	free(o->mail_from);
-	free(o->ptr_org);
+	if (o == NULL)
+		return;
 	strlist_free(&o->ips);
 	strlist_free(&o->helos);
 	strlist_free(&o->tls);
 	free(o);
+}
+
+void
+agg_tally_free(void *p)
+{
+	struct org_tally *t = p;
+
+	agg_org_free(t->fail);	/* t itself is in the arena */
 }
 
 void
@@ -62,7 +71,7 @@ agg_dom_free(void *p)
 	struct dom_stat *d = p;
 
 	free(d->name);
-	strmap_free(&d->orgs, agg_org_free);
+	strmap_free(&d->orgs, agg_tally_free);
 	strmap_free(&d->rpt, agg_rpt_free);
 	free(d->days);
 	free(d);
@@ -73,6 +82,7 @@ agg_free(struct agg *a)
 {
 	strmap_free(&a->doms, agg_dom_free);
 	strmap_free(&a->ptr_orgs, free);
+	arena_free(&a->tallies);
 	for (size_t i = 0; i < AGG_EXAMPLES; i++) {
 		free(a->examples[i].file);
 		free(a->examples[i].why);
@@ -214,32 +224,29 @@ day_get(struct dom_stat *d, long long day)
 	return &d->days[lo];
 }
 
-static struct org *
-org_get(struct dom_stat *d, const char *key, size_t keylen,
-    const char *mail_from, const char *ptr_org)
+static struct org_tally *
+tally_get(struct agg *a, struct dom_stat *d, const char *key, size_t keylen)
 {
-	void **slot;
-	struct org *o;
+	struct org_tally *t;
 
-	if ((slot = strmap_slot(&d->orgs, key, keylen)) == NULL)
+	if ((t = strmap_get(&d->orgs, key, keylen)) != NULL)
+		return t;
+	if ((t = arena_alloc(&a->tallies, sizeof(*t) + keylen + 1)) == NULL)
 		return NULL;
-	if (*slot != NULL)
-		return *slot;
-	if ((o = calloc(1, sizeof(*o))) == NULL)
-		return NULL;
-	o->mail_from = strdup(mail_from);
-	o->ptr_org = strdup(ptr_org);
-	if (o->mail_from == NULL || o->ptr_org == NULL) {
-		agg_org_free(o);
-		return NULL;
-	}
-	*slot = o;
-	return o;
+	memcpy(t->key, key, keylen);
+	t->key[keylen] = '\0';
+	return strmap_add(&d->orgs, t->key, keylen, t) == 0 ? t : NULL;
 }
 
 static int
-org_fail(struct org *o, const struct rec *r, const struct rec_domain *e)
+org_fail(struct org_tally *t, const struct rec *r,
+    const struct rec_domain *e)
 {
+	struct org *o;
+
+	if ((o = t->fail) == NULL &&
+	    (o = t->fail = calloc(1, sizeof(*o))) == NULL)
+		return -1;
 	if (o->wf_msgs + o->wf_sessions == 0 || r->ts < o->first)
 		o->first = r->ts;
 	if (r->ts > o->last)
@@ -379,15 +386,14 @@ note_policy(struct dom_stat *d, const struct rec *r,
 
 static int
 account(struct agg *a, struct dom_stat *d, const struct rec *r,
-    const struct rec_domain *e, const char *key, size_t keylen,
-    const char *ptr_org)
+    const struct rec_domain *e, const char *key, size_t keylen)
 {
 	long long day = utctime_day(r->ts);
 	struct day_stat *ds;
-	struct org *o;
+	struct org_tally *o;
 
 	if ((ds = day_get(d, day)) == NULL ||
-	    (o = org_get(d, key, keylen, r->mail_from, ptr_org)) == NULL)
+	    (o = tally_get(a, d, key, keylen)) == NULL)
 		return -1;
 	d->sessions[e->result]++;
 	ds->sessions[e->result]++;
@@ -411,9 +417,9 @@ account(struct agg *a, struct dom_stat *d, const struct rec *r,
 int
 agg_add(struct agg *a, const struct rec *r)
 {
-	char ptr_org[REC_NAME_MAX], key[REC_NAME_MAX * 2 + 2];
+	char key[REC_NAME_MAX * 2 + 2];
 	struct dom_stat *d;
-	int keylen;
+	size_t keylen;
 
 	a->records++;
 	if ((a->has_since && r->ts < a->since) ||
@@ -432,15 +438,16 @@ agg_add(struct agg *a, const struct rec *r)
 	a->seen = 1;
 	if (r->ndomains == 0 && r->event == REC_CONNECTION)
 		a->bare_sessions++;
-	ptr_org_of(a, r->ptr, ptr_org, sizeof(ptr_org));
-	keylen = snprintf(key, sizeof(key), "%s%c%s", r->mail_from, KEY_SEP,
-	    ptr_org);
+	/* The organisation's key: mail_from '\0' ptr_org (see agg_failing). */
+	keylen = strlen(r->mail_from) + 1;
+	memcpy(key, r->mail_from, keylen);
+	ptr_org_of(a, r->ptr, key + keylen, sizeof(key) - keylen);
+	keylen += strlen(key + keylen);
 	for (size_t i = 0; i < r->ndomains; i++) {
 		if (!domain_wanted(a, r->domains[i].domain))
 			continue;
 		if ((d = dom_get(a, r->domains[i].domain)) == NULL ||
-		    account(a, d, r, &r->domains[i], key, (size_t)keylen,
-		    ptr_org) == -1) {
+		    account(a, d, r, &r->domains[i], key, keylen) == -1) {
 			a->nomem = 1;
 			return -1;
 		}
@@ -493,17 +500,32 @@ cmp_org(const void *x, const void *y)
 	return strcmp(a->ptr_org, b->ptr_org);
 }
 
+/*
+ * The would-fail organisations, their names and totals taken from the
+ * tally and its key (mail_from '\0' ptr_org), sorted before the others.
+ */
 struct org **
 agg_failing(const struct dom_stat *d, size_t *n)
 {
+	const struct strmap_slot *s;
+	const struct org_tally *t;
 	struct org **v;
-	size_t all, k = 0;
+	size_t k = 0;
 
-	if ((v = (struct org **)sorted_values(&d->orgs, cmp_org, &all)) ==
-	    NULL)
+	if ((v = calloc(d->orgs.count + 1, sizeof(*v))) == NULL)
 		return NULL;
-	while (k < all && v[k]->wf_sessions > 0)
-		k++;
+	for (size_t i = 0; i < d->orgs.cap; i++) {
+		s = &d->orgs.slots[i];
+		if (s->key == NULL || (t = s->value)->fail == NULL ||
+		    t->fail->wf_sessions == 0)
+			continue;
+		t->fail->mail_from = s->key;
+		t->fail->ptr_org = s->key + strlen(s->key) + 1;
+		t->fail->msgs = t->msgs;
+		t->fail->sessions = t->sessions;
+		v[k++] = t->fail;
+	}
+	qsort(v, k, sizeof(*v), cmp_org);
 	v[k] = NULL;
 	*n = k;
 	return v;
@@ -561,11 +583,13 @@ agg_rpt_details(const struct rpt_policy *rp, size_t *n)
 void
 agg_reason_senders(const struct dom_stat *d, unsigned long out[REC_REASONS])
 {
+	const struct org_tally *t;
 	const struct org *o;
 
 	memset(out, 0, REC_REASONS * sizeof(out[0]));
 	for (size_t i = 0; i < d->orgs.cap; i++) {
-		if ((o = d->orgs.slots[i].value) == NULL)
+		if ((t = d->orgs.slots[i].value) == NULL ||
+		    (o = t->fail) == NULL)
 			continue;
 		for (unsigned b = 0; b < REC_REASONS; b++)
 			out[b] += (o->reasons >> b) & 1;

@@ -18,15 +18,31 @@
 #define AGG_FILTER_MAX	64	/* --domain arguments */
 #define AGG_PTR_CACHE	65536	/* PTR names whose registered domain is kept */
 
-/* One sending organisation as seen by one recipient domain. */
+/*
+ * One sending organisation as seen by one recipient domain, with the
+ * details of its would-fail traffic: allocated only for those that would
+ * fail (struct org_tally holds the others). mail_from, ptr_org, msgs and
+ * sessions are filled in by agg_failing.
+ */
 struct org {
-	char		*mail_from;	/* "" for a null sender or a connection */
-	char		*ptr_org;	/* registered domain of the PTR, "" if none */
+	const char	*mail_from;	/* "" for a null sender or a connection */
+	const char	*ptr_org;	/* registered domain of the PTR, "" if none */
 	unsigned long	 msgs, wf_msgs;
 	unsigned long	 sessions, wf_sessions;
 	unsigned	 reasons;
 	long long	 first, last;	/* of the would-fail traffic */
 	struct strlist	 ips, helos, tls;	/* of the would-fail traffic */
+};
+
+/*
+ * The value of dom_stat.orgs for every organisation: a million sender and
+ * domain pairs must fit in a few tens of MB. In the aggregate's arena,
+ * with its key (the map's, not copied): mail_from '\0' ptr_org.
+ */
+struct org_tally {
+	unsigned long	 msgs, sessions;
+	struct org	*fail;		/* NULL until it would fail */
+	char		 key[];
 };
 
 struct day_stat {
@@ -61,7 +77,7 @@ struct dom_stat {
 	unsigned long	 sessions[REC_RESULTS];
 	unsigned long	 rcpts;
 	unsigned long	 reason_msgs[REC_REASONS];
-	struct strmap	 orgs;		/* values: struct org */
+	struct strmap	 orgs;		/* values: struct org_tally */
 	struct day_stat	*days;		/* sorted by day */
 	size_t		 ndays, days_cap;
 	char		 mode[REC_SHORT_MAX];	/* latest policy seen */
@@ -94,6 +110,7 @@ struct agg {
 	int		 seen;		/* first and last are set */
 	struct strmap	 doms;		/* values: struct dom_stat */
 	struct strmap	 ptr_orgs;	/* PTR -> registered domain (a cache) */
+	struct arena	 tallies;	/* every struct org_tally */
 	int		 nomem;
 };
 
@@ -122,6 +139,7 @@ void	agg_init_like(struct agg *, const struct agg *model);
  */
 int	agg_merge(struct agg *a, struct agg *from, unsigned long line_offset);
 /* Free one value of each map (for report_agg_merge.c). */
+void	agg_tally_free(void *);
 void	agg_org_free(void *);
 void	agg_detail_free(void *);
 void	agg_rpt_free(void *);

@@ -76,18 +76,15 @@ merge_list(struct strlist *to, struct strlist *from)
 }
 
 static int
-merge_org(void *to, void *from)
+merge_org(struct org *a, struct org *b)
 {
-	struct org *a = to, *b = from;
 	int rc;
 
 	if (b->wf_sessions > 0 && (a->wf_sessions == 0 || b->first < a->first))
 		a->first = b->first;
 	if (b->last > a->last)
 		a->last = b->last;
-	a->msgs += b->msgs;
 	a->wf_msgs += b->wf_msgs;
-	a->sessions += b->sessions;
 	a->wf_sessions += b->wf_sessions;
 	a->reasons |= b->reasons;
 	rc = merge_list(&a->ips, &b->ips);
@@ -95,6 +92,42 @@ merge_org(void *to, void *from)
 	rc |= merge_list(&a->tls, &b->tls);
 	agg_org_free(b);
 	return rc == 0 ? 0 : -1;
+}
+
+/*
+ * The sender tallies of from's domain into to's. They and their keys are
+ * in from's arena, which agg_merge hands to a's: they move as they are.
+ */
+static int
+merge_tallies(struct strmap *to, struct strmap *from)
+{
+	struct org_tally *a, *b;
+	int rc = 0;
+
+	for (size_t i = 0; i < from->cap; i++) {
+		if (from->slots[i].key == NULL)
+			continue;
+		b = from->slots[i].value;
+		if (rc == -1)
+			agg_tally_free(b);
+		else if ((a = strmap_get(to, b->key, from->slots[i].len)) ==
+		    NULL) {
+			if (strmap_add(to, b->key, from->slots[i].len, b) == -1) {
+				agg_tally_free(b);
+				rc = -1;
+			}
+		} else {
+			a->msgs += b->msgs;
+			a->sessions += b->sessions;
+			if (a->fail == NULL)
+				a->fail = b->fail;
+			else if (b->fail != NULL && merge_org(a->fail,
+			    b->fail) == -1)
+				rc = -1;
+		}
+	}
+	strmap_free(from, NULL);
+	return rc;
 }
 
 static int
@@ -175,7 +208,7 @@ merge_dom(void *to, void *from)
 		memcpy(a->source, b->source, sizeof(a->source));
 	}
 	rc = merge_days(a, b);
-	rc |= merge_map(&a->orgs, &b->orgs, merge_org, agg_org_free);
+	rc |= merge_tallies(&a->orgs, &b->orgs);
 	rc |= merge_map(&a->rpt, &b->rpt, merge_rpt, agg_rpt_free);
 	agg_dom_free(b);
 	return rc == 0 ? 0 : -1;
@@ -222,6 +255,7 @@ agg_merge(struct agg *a, struct agg *b, unsigned long line_offset)
 		a->seen = 1;
 	}
 	merge_examples(a, b, line_offset);
+	arena_take(&a->tallies, &b->tallies);
 	if (merge_map(&a->doms, &b->doms, merge_dom, agg_dom_free) == -1 ||
 	    b->nomem)
 		a->nomem = 1;

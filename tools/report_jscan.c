@@ -24,11 +24,12 @@ fail(struct jscan *js, const char *why)
 	return -1;
 }
 
-static void
+/* Every JSON whitespace byte is <= ' ', no token starts with one. */
+static inline void
 skip_ws(struct jscan *js)
 {
-	while (js->p < js->end && (*js->p == ' ' || *js->p == '\t' ||
-	    *js->p == '\n' || *js->p == '\r'))
+	while (js->p < js->end && *js->p <= ' ' && (*js->p == ' ' ||
+	    *js->p == '\t' || *js->p == '\n' || *js->p == '\r'))
 		js->p++;
 }
 
@@ -111,24 +112,45 @@ next_item(struct jscan *js, unsigned char close)
 }
 
 /*
- * Append n bytes to buf unless a previous piece did not fit. A piece that
- * does not fit is cut when it is an ASCII run (any cut is a UTF-8
- * boundary), dropped whole when it is one encoded character.
+ * Where a string is decoded to. The decoded text is cut at raw_max bytes
+ * as a buffer of raw_max + 1 bytes would hold it: a piece that does not
+ * fit is cut when it is an ASCII run (any cut is a UTF-8 boundary),
+ * dropped whole when it is one encoded character, and nothing after it
+ * is kept. Of that, the first cap bytes are written to buf, made
+ * printable (every byte outside 0x20-0x7e as '?', as printable_copy
+ * does) when printable is set.
  */
-static void
-put(char *buf, size_t size, size_t *len, int *full, const void *src, size_t n,
-    int ascii)
+struct dest {
+	char		*buf;		/* NULL: check only */
+	size_t		 cap, raw_max, len;
+	int		 full, printable;
+};
+
+static inline void
+put(struct dest *d, const unsigned char *src, size_t n, int ascii)
 {
-	if (*full || buf == NULL)
+	size_t w;
+
+	if (d->buf == NULL || d->full)
 		return;
-	if (*len + n >= size) {
-		*full = 1;
-		if (!ascii || size == 0)
+	if (d->len + n > d->raw_max) {
+		d->full = 1;
+		if (!ascii)
 			return;
-		n = size - 1 - *len;
+		n = d->raw_max - d->len;
 	}
-	memcpy(buf + *len, src, n);
-	*len += n;
+	w = d->len < d->cap ? d->cap - d->len : 0;
+	if (w > n)
+		w = n;
+	/* A plain run (ascii) is printable already: only pieces map. */
+	if (ascii || !d->printable)
+		memcpy(d->buf + d->len, src, w);
+	else {
+		for (size_t i = 0; i < w; i++)
+			d->buf[d->len + i] = src[i] >= 0x20 && src[i] < 0x7f ?
+			    (char)src[i] : '?';
+	}
+	d->len += n;
 }
 
 static int
@@ -240,8 +262,11 @@ utf8_valid(const unsigned char *p, const unsigned char *end)
 	return n;
 }
 
-/* Bytes a string passes through as they are: printable ASCII but " and \. */
-#define PLAIN16(c)	((c) >= 0x20 && (c) < 0x80 && (c) != '"' && (c) != '\\')
+/*
+ * Bytes a string passes through as they are: printable ASCII but " and \
+ * (DEL takes the slow path, which makes it printable).
+ */
+#define PLAIN16(c)	((c) >= 0x20 && (c) < 0x7f && (c) != '"' && (c) != '\\')
 #define PLAIN4(c)	PLAIN16(c), PLAIN16((c) + 1), PLAIN16((c) + 2), \
 			PLAIN16((c) + 3)
 #define PLAIN_ROW(c)	PLAIN4(c), PLAIN4((c) + 4), PLAIN4((c) + 8), \
@@ -252,42 +277,107 @@ static const unsigned char plain_byte[256] = {
 	/* 0x80 and up: 0, checked as UTF-8 */
 };
 
-/* A string at js->p ('"'); decoded into buf when buf != NULL. */
+/* After a run of plain bytes, at js->p: one piece of the string. */
 static int
-scan_string(struct jscan *js, char *buf, size_t size)
+scan_piece(struct jscan *js, struct dest *d)
+{
+	unsigned char esc[4];
+	size_t n;
+
+	if (*js->p < 0x20)
+		return fail(js, "control character in string");
+	if (*js->p == '\\') {
+		js->p++;
+		if (scan_escape(js, esc, &n) == -1)
+			return -1;
+		put(d, esc, n, 0);
+		return 0;
+	}
+	if (*js->p < 0x80)		/* DEL */
+		n = 1;
+	else if ((n = utf8_valid(js->p, js->end)) == 0)
+		return fail(js, "invalid UTF-8");
+	put(d, js->p, n, 0);
+	js->p += n;
+	return 0;
+}
+
+/* The end of the run of plain bytes from p (four at a time). */
+static inline const unsigned char *
+plain_run(const unsigned char *p, const unsigned char *end)
+{
+	while (end - p >= 4) {
+		if (!plain_byte[p[0]])
+			return p;
+		if (!plain_byte[p[1]])
+			return p + 1;
+		if (!plain_byte[p[2]])
+			return p + 2;
+		if (!plain_byte[p[3]])
+			return p + 3;
+		p += 4;
+	}
+	while (p < end && plain_byte[*p])
+		p++;
+	return p;
+}
+
+/* A string at js->p ('"') into d. */
+static int
+scan_string_to(struct jscan *js, struct dest *d)
 {
 	const unsigned char *run;
-	unsigned char esc[4];
-	size_t len = 0, n;
-	int full = 0;
 
 	js->p++;
 	for (;;) {
 		run = js->p;
-		while (js->p < js->end && plain_byte[*js->p])
-			js->p++;
-		put(buf, size, &len, &full, run, (size_t)(js->p - run), 1);
+		js->p = plain_run(js->p, js->end);
+		if (js->p > run)
+			put(d, run, (size_t)(js->p - run), 1);
 		if (js->p >= js->end)
 			return fail(js, "unterminated string");
 		if (*js->p == '"')
 			break;
-		if (*js->p < 0x20)
-			return fail(js, "control character in string");
-		if (*js->p == '\\') {
-			js->p++;
-			if (scan_escape(js, esc, &n) == -1)
-				return -1;
-			put(buf, size, &len, &full, esc, n, 0);
-			continue;
-		}
-		if ((n = utf8_valid(js->p, js->end)) == 0)
-			return fail(js, "invalid UTF-8");
-		put(buf, size, &len, &full, js->p, n, 0);
-		js->p += n;
+		if (scan_piece(js, d) == -1)
+			return -1;
 	}
 	js->p++;
-	if (buf != NULL && size > 0)
-		buf[len] = '\0';
+	if (d->buf != NULL)
+		d->buf[d->len < d->cap ? d->len : d->cap] = '\0';
+	return 0;
+}
+
+/* A string at js->p ('"'); decoded into buf when buf != NULL. */
+static int
+scan_string(struct jscan *js, char *buf, size_t size)
+{
+	struct dest d = { buf, size > 0 ? size - 1 : 0, size > 0 ? size - 1 : 0,
+	    0, 0, 0 };
+
+	if (size == 0)
+		d.buf = NULL;
+	return scan_string_to(js, &d);
+}
+
+/*
+ * A string at js->p ('"') as bytes: in place when it is one plain run
+ * (the usual case), else decoded into js->view.
+ */
+static int
+scan_view(struct jscan *js, const char **s, size_t *len)
+{
+	const unsigned char *p = plain_run(js->p + 1, js->end);
+
+	if (p < js->end && *p == '"') {
+		*s = (const char *)js->p + 1;
+		*len = (size_t)(p - js->p - 1);
+		js->p = p + 1;
+		return 0;
+	}
+	if (scan_string(js, js->view, sizeof(js->view)) == -1)
+		return -1;
+	*s = js->view;
+	*len = strlen(js->view);
 	return 0;
 }
 
@@ -378,8 +468,20 @@ scan_literal(struct jscan *js, const char *word, size_t n)
 	return 0;
 }
 
-int
-js_member(struct jscan *js, char *key, size_t size)
+/* After a member name: the ':' before its value. */
+static int
+member_colon(struct jscan *js)
+{
+	skip_ws(js);
+	if (js->p >= js->end || *js->p != ':')
+		return fail(js, "expected ':'");
+	js->p++;
+	return 1;
+}
+
+/* The next member's name at js->p: 1, or next_item's 0 or -1. */
+static int
+member_name(struct jscan *js)
 {
 	int r;
 
@@ -387,13 +489,27 @@ js_member(struct jscan *js, char *key, size_t size)
 		return r;
 	if (js->p >= js->end || *js->p != '"')
 		return fail(js, "expected a member name");
-	if (scan_string(js, key, size) == -1)
-		return -1;
-	skip_ws(js);
-	if (js->p >= js->end || *js->p != ':')
-		return fail(js, "expected ':'");
-	js->p++;
 	return 1;
+}
+
+int
+js_member(struct jscan *js, char *key, size_t size)
+{
+	int r;
+
+	if ((r = member_name(js)) != 1)
+		return r;
+	return scan_string(js, key, size) == -1 ? -1 : member_colon(js);
+}
+
+int
+js_member_view(struct jscan *js, const char **key, size_t *len)
+{
+	int r;
+
+	if ((r = member_name(js)) != 1)
+		return r;
+	return scan_view(js, key, len) == -1 ? -1 : member_colon(js);
 }
 
 int
@@ -408,6 +524,27 @@ js_string(struct jscan *js, char *buf, size_t size)
 	if (js_peek(js) != JS_STRING)
 		return fail(js, "expected a string");
 	return scan_string(js, buf, size);
+}
+
+int
+js_view(struct jscan *js, const char **s, size_t *len)
+{
+	if (js_peek(js) != JS_STRING)
+		return fail(js, "expected a string");
+	return scan_view(js, s, len);
+}
+
+int
+js_string_printable(struct jscan *js, char *buf, size_t size,
+    size_t raw_size)
+{
+	struct dest d = { buf, size - 1, raw_size - 1, 0, 0, 1 };
+
+	if (size == 0 || raw_size < size)
+		return fail(js, "bad buffer size");
+	if (js_peek(js) != JS_STRING)
+		return fail(js, "expected a string");
+	return scan_string_to(js, &d);
 }
 
 int

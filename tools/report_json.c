@@ -1,6 +1,7 @@
 /*
  * report_json.c - the impact report as one JSON document (field names are
- * a contract, documented in mtasts-report(1)). Built with jansson.
+ * a contract, documented in mtasts-report(1)). Built with jansson, one
+ * domain at a time.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -153,38 +154,73 @@ domain(const struct agg *a, const struct dom_stat *d,
 	    "failing_senders", list, "days", days(d));
 }
 
+/*
+ * One domain's object as json_dumpf would have written it inside the
+ * document ("domains" at depth 1, its elements at depth 2): dumped alone
+ * and indented by 4 more spaces after every newline (a dumped string
+ * never holds a raw newline).
+ */
+static int
+put_domain(FILE *f, json_t *dj, int first)
+{
+	char *text = json_dumps(dj, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	const char *p, *nl;
+
+	json_decref(dj);
+	if (text == NULL)
+		return -1;
+	fputs(first ? "\n    " : ",\n    ", f);
+	for (p = text; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+		fwrite(p, 1, (size_t)(nl - p) + 1, f);
+		fputs("    ", f);
+	}
+	fputs(p, f);
+	free(text);
+	return 0;
+}
+
+/*
+ * The document is written a domain at a time, so that only one domain's
+ * tree is held: with thousands of domains the whole tree took more
+ * memory than the aggregate. The bytes are those of json_dumpf on the
+ * whole document ("domains" is its last member).
+ */
 int
 report_json(FILE *f, const struct agg *a, const struct report_opts *o)
 {
 	struct dom_stat **v;
-	json_t *doc, *list, *dj;
-	size_t n;
-	int rc;
+	json_t *doc, *dj;
+	char *head;
+	size_t n, len;
+	int rc = 0;
 
-	if ((v = agg_domains(a, &n)) == NULL)
-		return -1;
-	list = json_array();
-	for (size_t i = 0; i < n; i++) {
-		if ((dj = domain(a, v[i], o)) == NULL) {
-			free(v);
-			json_decref(list);
-			return -1;
-		}
-		json_array_append_new(list, dj);
-	}
-	free(v);
-	doc = json_pack("{so s{so so so so sI} so so}",
+	doc = json_pack("{so s{so so so so sI} so}",
 	    "generated", stamp(o->now, 1),
 	    "window", "since", stamp(a->since, a->has_since),
 	    "until", stamp(a->until, a->has_until),
 	    "first", stamp(a->first, a->seen),
 	    "last", stamp(a->last, a->seen),
 	    "days", (json_int_t)agg_window_days(a),
-	    "input", input(a), "domains", list);
+	    "input", input(a));
 	if (doc == NULL)
 		return -1;
-	rc = json_dumpf(doc, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	head = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(doc);
-	fputc('\n', f);
+	if (head == NULL || (len = strlen(head)) < 2 ||
+	    (v = agg_domains(a, &n)) == NULL) {
+		free(head);
+		return -1;
+	}
+	/* head ends in "\n}": continue the object after its last member. */
+	fwrite(head, 1, len - 2, f);
+	free(head);
+	fputs(",\n  \"domains\": [", f);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if ((dj = domain(a, v[i], o)) == NULL ||
+		    put_domain(f, dj, i == 0) == -1)
+			rc = -1;
+	}
+	free(v);
+	fputs(n > 0 ? "\n  ]\n}\n" : "]\n}\n", f);
 	return rc == 0 && !ferror(f) ? 0 : -1;
 }

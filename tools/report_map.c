@@ -1,7 +1,8 @@
 /*
- * report_map.c - string hash table and capped distinct-string lists for
- * mtasts-report (see report_map.h). FNV-1a hashing, linear probing, load
- * kept under 3/4; the table only grows (the report never deletes).
+ * report_map.c - string hash table, capped distinct-string lists and the
+ * arena of mtasts-report (see report_map.h). FNV-1a hashing, linear
+ * probing, load kept under 3/4; the table only grows (the report never
+ * deletes).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -22,11 +23,21 @@ fnv1a(const char *s, size_t len)
 	return h;
 }
 
+#define ARENA_CHUNK	(1024 * 1024)
+#define ARENA_ALIGN	16
+
+struct arena_chunk {
+	struct arena_chunk *next;
+	size_t		 used, cap;
+	_Alignas(ARENA_ALIGN) unsigned char data[];
+};
+
 void
 strmap_init(struct strmap *m)
 {
 	m->slots = NULL;
 	m->cap = m->count = 0;
+	m->borrowed = 0;
 }
 
 static struct strmap_slot *
@@ -68,6 +79,8 @@ strmap_slot(struct strmap *m, const char *key, size_t len)
 	uint32_t h = fnv1a(key, len);
 	struct strmap_slot *s;
 
+	if (len >= UINT32_MAX)
+		return NULL;
 	if ((m->count + 1) * 4 > m->cap * 3 && grow(m) == -1)
 		return NULL;
 	s = probe(m->slots, m->cap, key, len, h);
@@ -77,11 +90,31 @@ strmap_slot(struct strmap *m, const char *key, size_t len)
 		return NULL;
 	memcpy(s->key, key, len);
 	s->key[len] = '\0';
-	s->len = len;
+	s->len = (uint32_t)len;
 	s->hash = h;
 	s->value = NULL;
 	m->count++;
 	return &s->value;
+}
+
+int
+strmap_add(struct strmap *m, const char *key, size_t len, void *value)
+{
+	uint32_t h = fnv1a(key, len);
+	struct strmap_slot *s;
+
+	if (len >= UINT32_MAX)
+		return -1;
+	if ((m->count + 1) * 4 > m->cap * 3 && grow(m) == -1)
+		return -1;
+	s = probe(m->slots, m->cap, key, len, h);
+	s->key = (char *)key;
+	s->len = (uint32_t)len;
+	s->hash = h;
+	s->value = value;
+	m->borrowed = 1;
+	m->count++;
+	return 0;
 }
 
 void *
@@ -116,7 +149,8 @@ strmap_free(struct strmap *m, void (*free_value)(void *))
 	for (size_t i = 0; i < m->cap; i++) {
 		if (m->slots[i].key == NULL)
 			continue;
-		free(m->slots[i].key);
+		if (!m->borrowed)
+			free(m->slots[i].key);
 		if (free_value != NULL)
 			free_value(m->slots[i].value);
 	}
@@ -155,4 +189,63 @@ strlist_free(struct strlist *l)
 	l->v = NULL;
 	l->n = 0;
 	l->more = 0;
+}
+
+void
+arena_init(struct arena *a)
+{
+	a->head = NULL;
+}
+
+void *
+arena_alloc(struct arena *a, size_t n)
+{
+	struct arena_chunk *c = a->head;
+	size_t cap;
+	void *p;
+
+	n = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+	if (c == NULL || c->cap - c->used < n) {
+		cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;
+		if ((c = malloc(sizeof(*c) + cap)) == NULL)
+			return NULL;
+		c->used = 0;
+		c->cap = cap;
+		c->next = a->head;
+		a->head = c;
+	}
+	p = c->data + c->used;
+	c->used += n;
+	return memset(p, 0, n);
+}
+
+void
+arena_take(struct arena *to, struct arena *from)
+{
+	struct arena_chunk *c = from->head;
+
+	if (c == NULL)
+		return;
+	while (c->next != NULL)
+		c = c->next;
+	/* from's chunks go behind to's current one, which keeps filling. */
+	if (to->head == NULL)
+		to->head = from->head;
+	else {
+		c->next = to->head->next;
+		to->head->next = from->head;
+	}
+	from->head = NULL;
+}
+
+void
+arena_free(struct arena *a)
+{
+	struct arena_chunk *c, *next;
+
+	for (c = a->head; c != NULL; c = next) {
+		next = c->next;
+		free(c);
+	}
+	a->head = NULL;
 }

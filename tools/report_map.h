@@ -1,7 +1,8 @@
 /*
  * report_map.h - the containers of mtasts-report: a string-keyed hash table
- * (open addressing, grows as needed) and a short list of distinct strings
- * that stops growing at a cap but keeps counting what it dropped.
+ * (open addressing, grows as needed), a short list of distinct strings
+ * that stops growing at a cap but keeps counting what it dropped, and an
+ * arena for the many small values that live as long as the report.
  */
 #ifndef MTASTS_REPORT_MAP_H
 #define MTASTS_REPORT_MAP_H
@@ -9,17 +10,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct strmap_slot {
+struct strmap_slot {		/* 24 bytes: there is one per sender */
 	char		*key;		/* NULL = empty slot */
-	size_t		 len;
-	uint32_t	 hash;
 	void		*value;
+	uint32_t	 len;		/* keys are shorter than 4 GB */
+	uint32_t	 hash;
 };
 
 struct strmap {
 	struct strmap_slot *slots;
 	size_t		 cap;		/* power of two, or 0 */
 	size_t		 count;
+	int		 borrowed;	/* keys are the caller's (strmap_add) */
 };
 
 void	strmap_init(struct strmap *);
@@ -28,6 +30,12 @@ void	strmap_init(struct strmap *);
  * new. Returns NULL only when memory runs out.
  */
 void	**strmap_slot(struct strmap *, const char *key, size_t len);
+/*
+ * Add key[0..len) (not in m yet, NUL-terminated) with value, the key not
+ * copied: it must live as long as m (e.g. in the value). A map takes
+ * either these or strmap_slot's keys, never both. -1 when memory runs out.
+ */
+int	strmap_add(struct strmap *, const char *key, size_t len, void *value);
 /* The value stored for key[0..len), or NULL when there is none. */
 void	*strmap_get(const struct strmap *, const char *key, size_t len);
 /* Every value, in no particular order, into a new array (free it). */
@@ -43,5 +51,22 @@ struct strlist {
 /* Add s unless already present; past cap entries only set more. */
 int	strlist_add(struct strlist *, const char *s, size_t cap);
 void	strlist_free(struct strlist *);
+
+/*
+ * Memory handed out in order from 1 MiB chunks and freed all at once:
+ * no per-value header or free, and the values added one after another
+ * lie next to each other.
+ */
+struct arena_chunk;
+struct arena {
+	struct arena_chunk *head;
+};
+
+void	arena_init(struct arena *);
+/* n bytes, zeroed, aligned for any value; NULL when memory runs out. */
+void	*arena_alloc(struct arena *, size_t n);
+/* Every chunk of from becomes to's; from is left empty. */
+void	arena_take(struct arena *to, struct arena *from);
+void	arena_free(struct arena *);
 
 #endif

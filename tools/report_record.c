@@ -16,7 +16,9 @@
 #include "stslex.h"
 #include "utctime.h"
 
-#define KEY_MAX	32
+/* key[0..len) is the NUL-terminated name. */
+#define KEY_IS(key, len, name) \
+	((len) == sizeof(name) - 1 && memcmp((key), (name), (len)) == 0)
 
 const char *
 rec_reason_name(unsigned bit)
@@ -24,24 +26,25 @@ rec_reason_name(unsigned bit)
 	return bit == REC_REASON_OTHER ? "other" : verdict_reason_name(bit);
 }
 
-/* A string or null (stored as "") into dst, made printable. */
+/*
+ * A string or null (stored as "") into dst, made printable (as
+ * printable_copy of the string decoded into REC_NAME_MAX bytes).
+ */
 static int
 text(struct jscan *js, char *dst, size_t size)
 {
-	char raw[REC_NAME_MAX];
-
 	if (js_peek(js) == JS_NULL) {
 		dst[0] = '\0';
 		return js_skip(js);
 	}
-	if (js_string(js, raw, sizeof(raw)) == -1)
-		return -1;
-	printable_copy(dst, size, raw);
-	return 0;
+	return js_string_printable(js, dst, size, REC_NAME_MAX);
 }
+
+#define FIELD(name, dst)	{ name, sizeof(name) - 1, dst, sizeof(dst) }
 
 struct text_field {
 	const char	*key;
+	size_t		 keylen;
 	char		*dst;
 	size_t		 size;
 };
@@ -53,16 +56,17 @@ struct text_field {
 static int
 text_members(struct jscan *js, const struct text_field *f, size_t n)
 {
-	char key[KEY_MAX];
+	const char *key;
+	size_t i, len;
 	int more;
-	size_t i;
 
 	if (js_peek(js) == JS_NULL)
 		return js_skip(js);
 	if (js_enter(js, JS_OBJECT) == -1)
 		return -1;
-	while ((more = js_member(js, key, sizeof(key))) == 1) {
-		for (i = 0; i < n && strcmp(key, f[i].key) != 0; i++)
+	while ((more = js_member_view(js, &key, &len)) == 1) {
+		for (i = 0; i < n && (f[i].keylen != len ||
+		    memcmp(key, f[i].key, len) != 0); i++)
 			continue;
 		more = i < n ? text(js, f[i].dst, f[i].size) : js_skip(js);
 		if (more == -1)
@@ -75,9 +79,9 @@ static int
 client(struct jscan *js, struct rec *r)
 {
 	const struct text_field f[] = {
-		{ "ip", r->ip, sizeof(r->ip) },
-		{ "ptr", r->ptr, sizeof(r->ptr) },
-		{ "helo", r->helo, sizeof(r->helo) }
+		FIELD("ip", r->ip),
+		FIELD("ptr", r->ptr),
+		FIELD("helo", r->helo)
 	};
 
 	return text_members(js, f, 3) == -1 ? -1 : 0;
@@ -88,7 +92,7 @@ static int
 tls(struct jscan *js, struct rec *r)
 {
 	const struct text_field f[] = {
-		{ "version", r->tls_version, sizeof(r->tls_version) }
+		FIELD("version", r->tls_version)
 	};
 
 	return (r->tls = text_members(js, f, 1)) == -1 ? -1 : 0;
@@ -97,7 +101,7 @@ tls(struct jscan *js, struct rec *r)
 static int
 mx(struct jscan *js, struct rec *r)
 {
-	const struct text_field f[] = { { "name", r->mx, sizeof(r->mx) } };
+	const struct text_field f[] = { FIELD("name", r->mx) };
 
 	return text_members(js, f, 1) == -1 ? -1 : 0;
 }
@@ -106,19 +110,23 @@ static int
 policy(struct jscan *js, struct rec_domain *d)
 {
 	const struct text_field f[] = {
-		{ "mode", d->mode, sizeof(d->mode) },
-		{ "id", d->id, sizeof(d->id) },
-		{ "source", d->source, sizeof(d->source) }
+		FIELD("mode", d->mode),
+		FIELD("id", d->id),
+		FIELD("source", d->source)
 	};
 
 	return (d->has_policy = text_members(js, f, 3)) == -1 ? -1 : 0;
 }
 
+/* name[0..len): a reason of DESIGN.md 6 (its bit) or another. */
 static unsigned
-reason_bit(const char *name)
+reason_bit(const char *name, size_t len)
 {
+	const char *known;
+
 	for (unsigned i = 0; i < REASON_COUNT; i++) {
-		if (strcmp(verdict_reason_name(1u << i), name) == 0)
+		known = verdict_reason_name(1u << i);
+		if (strncmp(known, name, len) == 0 && known[len] == '\0')
 			return 1u << i;
 	}
 	return REC_REASON_OTHER;
@@ -127,15 +135,16 @@ reason_bit(const char *name)
 static int
 reasons(struct jscan *js, struct rec_domain *d)
 {
-	char name[REC_SHORT_MAX];
+	const char *name;
+	size_t len;
 	int more;
 
 	if (js_enter(js, JS_ARRAY) == -1)
 		return -1;
 	while ((more = js_element(js)) == 1) {
-		if (js_string(js, name, sizeof(name)) == -1)
+		if (js_view(js, &name, &len) == -1)
 			return -1;
-		d->reasons |= reason_bit(name);
+		d->reasons |= reason_bit(name, len);
 	}
 	return more;
 }
@@ -158,22 +167,28 @@ static int
 domain_entry(struct jscan *js, struct rec_domain *d, char *err,
     size_t errsize)
 {
-	char key[KEY_MAX], result[REC_SHORT_MAX] = "";
+	char result[REC_SHORT_MAX] = "";
+	const char *key;
+	size_t len;
 	int more;
 
-	memset(d, 0, sizeof(*d));
+	d->domain[0] = d->mode[0] = d->id[0] = d->source[0] = '\0';
+	d->rcpts = 0;
+	d->result = VERDICT_NO_POLICY;
+	d->reasons = 0;
+	d->has_policy = 0;
 	if (js_enter(js, JS_OBJECT) == -1)
 		return -1;
-	while ((more = js_member(js, key, sizeof(key))) == 1) {
-		if (strcmp(key, "domain") == 0)
+	while ((more = js_member_view(js, &key, &len)) == 1) {
+		if (KEY_IS(key, len, "domain"))
 			more = text(js, d->domain, sizeof(d->domain));
-		else if (strcmp(key, "rcpts") == 0)
+		else if (KEY_IS(key, len, "rcpts"))
 			more = js_uint(js, &d->rcpts);
-		else if (strcmp(key, "result") == 0)
+		else if (KEY_IS(key, len, "result"))
 			more = text(js, result, sizeof(result));
-		else if (strcmp(key, "reasons") == 0)
+		else if (KEY_IS(key, len, "reasons"))
 			more = reasons(js, d);
-		else if (strcmp(key, "policy") == 0)
+		else if (KEY_IS(key, len, "policy"))
 			more = policy(js, d);
 		else
 			more = js_skip(js);
@@ -214,27 +229,32 @@ domains(struct jscan *js, struct rec *r, char *err, size_t errsize)
 	return more;
 }
 
+/* The views of these values hold what a REC_SHORT_MAX buffer would. */
 static int
 stamp(struct jscan *js, struct rec *r, int *seen)
 {
-	char s[REC_SHORT_MAX];
+	const char *s;
+	size_t len;
 
-	if (js_string(js, s, sizeof(s)) == -1)
+	if (js_view(js, &s, &len) == -1)
 		return -1;
-	*seen = utctime_parse_stamp(s, strlen(s), &r->ts) == 0;
+	if (len > REC_SHORT_MAX - 1)
+		len = REC_SHORT_MAX - 1;	/* an ASCII run, cut anywhere */
+	*seen = utctime_parse_stamp(s, len, &r->ts) == 0;
 	return 0;
 }
 
 static int
 event(struct jscan *js, struct rec *r, int *seen)
 {
-	char s[REC_SHORT_MAX];
+	const char *s;
+	size_t len;
 
-	if (js_string(js, s, sizeof(s)) == -1)
+	if (js_view(js, &s, &len) == -1)
 		return -1;
 	*seen = 1;
-	r->event = strcmp(s, "message") == 0 ? REC_MESSAGE :
-	    strcmp(s, "connection") == 0 ? REC_CONNECTION : REC_OTHER;
+	r->event = KEY_IS(s, len, "message") ? REC_MESSAGE :
+	    KEY_IS(s, len, "connection") ? REC_CONNECTION : REC_OTHER;
 	return 0;
 }
 
@@ -243,23 +263,24 @@ static int
 members(struct jscan *js, struct rec *r, int *ts_ok, int *event_ok,
     char *err, size_t errsize)
 {
-	char key[KEY_MAX];
+	const char *key;
+	size_t len;
 	int more;
 
-	while ((more = js_member(js, key, sizeof(key))) == 1) {
-		if (strcmp(key, "ts") == 0)
+	while ((more = js_member_view(js, &key, &len)) == 1) {
+		if (KEY_IS(key, len, "ts"))
 			more = stamp(js, r, ts_ok);
-		else if (strcmp(key, "event") == 0)
+		else if (KEY_IS(key, len, "event"))
 			more = event(js, r, event_ok);
-		else if (strcmp(key, "client") == 0)
+		else if (KEY_IS(key, len, "client"))
 			more = client(js, r);
-		else if (strcmp(key, "mail_from_domain") == 0)
+		else if (KEY_IS(key, len, "mail_from_domain"))
 			more = text(js, r->mail_from, sizeof(r->mail_from));
-		else if (strcmp(key, "tls") == 0)
+		else if (KEY_IS(key, len, "tls"))
 			more = tls(js, r);
-		else if (strcmp(key, "mx") == 0)
+		else if (KEY_IS(key, len, "mx"))
 			more = mx(js, r);
-		else if (strcmp(key, "domains") == 0) {
+		else if (KEY_IS(key, len, "domains")) {
 			r->ndomains = 0;
 			more = domains(js, r, err, errsize);
 		} else

@@ -1,10 +1,11 @@
 #!/bin/sh
 # bench.sh - mtasts-report against jq (and DuckDB when it is installed) on
-# BENCH_LINES (default 1,000,000) generated log lines: mtasts-report with
-# --threads 1 and with its default threads, jq computing the per-domain,
-# per-result and per-reason message counts (which must agree with the
-# report's), DuckDB the per-domain/sender/day/result aggregation (its
-# per-domain counts must agree too). BENCH_ROUNDS rounds (3), each running
+# BENCH_LINES (default 1,000,000) generated log lines (genlog: 5,000
+# senders, 2,000 recipient domains, 4 hosts, 30 days): mtasts-report with
+# --threads 1 and with its default threads, jq computing the per-domain
+# message counts by result and by reason and the recipients (which must
+# agree with the report's), DuckDB the per-domain/sender/day/result/
+# reasons aggregation (its per-domain counts must agree too). BENCH_ROUNDS rounds (3), each running
 # every contender once, starting one further along each round, so that
 # the host's other load falls on all alike (jq runs once: it is slow).
 # Prints the median wall time, the median user+sys CPU time and the peak
@@ -12,8 +13,10 @@
 #   BENCH_OTHER_REPORT=/path/to/an/older/mtasts-report: "before" contender
 #   BENCH_DUCKDB=DIR: DIR/node_modules has @duckdb/node-api (npm install
 #     @duckdb/node-api in DIR, outside the source tree); node on PATH
-# Fails when mtasts-report is not 10x faster than jq, needs 200 MB or
-# more, or its --threads 1 report differs from the threaded one. Exit 77
+# Fails when mtasts-report needs more than a tenth of jq's CPU time (CPU,
+# not wall: on a shared host the wall time of a single jq run swings with
+# the load), needs 200 MB or more, or its --threads 1 report differs from
+# the threaded one. Exit 77
 # (skipped) without jq or /usr/bin/time.
 set -eu
 
@@ -84,10 +87,10 @@ grep -v '"generated"' "$tmp/report.out" > "$tmp/a"
 grep -v '"generated"' "$tmp/report-1.out" > "$tmp/b"
 cmp -s "$tmp/a" "$tmp/b" || { echo "bench: FAIL: --threads 1 differs"; fail=1; }
 if [ -n "$duckdb" ]; then
-	"$jq" -S 'map_values({results})' "$tmp/jq.out" > "$tmp/a"
+	"$jq" -S -f "$here/report-counts.jq" "$tmp/report.out" > "$tmp/a"
 	"$jq" -S . "$tmp/duckdb.out" > "$tmp/b"
 	cmp -s "$tmp/a" "$tmp/b" ||
-	    { echo "bench: FAIL: DuckDB and jq disagree"; fail=1; }
+	    { echo "bench: FAIL: DuckDB and mtasts-report disagree"; fail=1; }
 fi
 
 # med COLUMN FILE: the median of one column of FILE.
@@ -109,15 +112,17 @@ END {
 		    k, wall[k], cpu[k], lines / wall[k], rss[k] / 1024
 	}
 	r = wall["report"]
-	printf "bench: speed-up over jq %.1fx (goal >= 10x), counts agree\n", wall["jq"] / r
+	c = cpu["report"] > 0 ? cpu["report"] : 0.01
+	printf "bench: over jq %.1fx wall, %.1fx CPU (goal >= 10x CPU), counts agree\n",
+	    wall["jq"] / r, cpu["jq"] / c
 	printf "bench: threads: %.2fx of --threads 1\n", wall["report-1"] / r
 	if ("before" in wall)
 		printf "bench: before/after: %.2fx\n", wall["before"] / r
 	if ("duckdb" in wall)
-		printf "bench: over DuckDB: %.2fx wall, %.2fx CPU\n",
-		    wall["duckdb"] / r, cpu["duckdb"] / cpu["report"]
+		printf "bench: over DuckDB: %.2fx wall, %.2fx CPU (goal >= 1.5x wall)\n",
+		    wall["duckdb"] / r, cpu["duckdb"] / c
 	bad = fail
-	if (wall["jq"] / r < 10) { print "bench: FAIL: less than 10x faster than jq"; bad = 1 }
+	if (cpu["jq"] / c < 10) { print "bench: FAIL: more than a tenth of jq'"'"'s CPU time"; bad = 1 }
 	if (rss["report"] >= 200 * 1024) { print "bench: FAIL: 200 MB or more"; bad = 1 }
 	exit bad
 }'

@@ -3,6 +3,7 @@
 [.domains[] | {key: .domain, value: {
   results: (.messages | del(.total)
     | with_entries(select(.value > 0) | .key |= gsub("_"; "-"))),
+  rcpts: .rcpts,
   reasons: ([.reasons[] | select(.messages > 0)
     | {key: .reason, value: .messages}] | from_entries)}}]
 | from_entries

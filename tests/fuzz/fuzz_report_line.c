@@ -8,8 +8,9 @@
  * none, but jansson 2.14 skips one right after a number or a literal
  * (akheron/jansson#331, "n_multidigit_number_then_00"). rec_parse() may
  * refuse a valid object for what it holds, never accept an invalid one,
- * and what it keeps must agree with jansson's reading. Any disagreement
- * aborts.
+ * and what it keeps must agree with jansson's reading. A string input
+ * checks the decoders that write straight into the record against
+ * js_string + printable_copy. Any disagreement aborts.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -84,6 +85,46 @@ check_host(const json_t *j, const struct rec *r)
 		abort();
 }
 
+/*
+ * An input that is a JSON string: js_string_printable must give what
+ * js_string into a buffer and printable_copy gave, at every size the
+ * record uses and the edges, and js_view what js_string gives into a
+ * JS_VIEW_MAX buffer (a plain view may run past it: the caller cuts).
+ */
+static void
+check_string(const uint8_t *data, size_t size)
+{
+	static const size_t sizes[] = { 1, 2, 63, REC_SHORT_MAX, 200,
+	    REC_NAME_MAX };
+	char	raw[REC_NAME_MAX], want[REC_NAME_MAX], got[REC_NAME_MAX];
+	char	view[JS_VIEW_MAX];
+	struct jscan js;
+	const char *v;
+	size_t	len;
+	int	rc;
+
+	js_init(&js, (const char *)data, size);
+	if (js_peek(&js) != JS_STRING)
+		return;
+	rc = js_string(&js, raw, sizeof(raw));
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		js_init(&js, (const char *)data, size);
+		if (js_string_printable(&js, got, sizes[k], sizeof(raw)) != rc)
+			abort();
+		printable_copy(want, sizes[k], raw);
+		if (rc == 0 && strcmp(got, want) != 0)
+			abort();
+	}
+	js_init(&js, (const char *)data, size);
+	rc = js_string(&js, view, sizeof(view));
+	js_init(&js, (const char *)data, size);
+	if (js_view(&js, &v, &len) != rc)
+		abort();
+	if (rc == 0 && (len < strlen(view) || memcmp(v, view, strlen(view)) ||
+	    (v == js.view && len != strlen(view))))
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -93,6 +134,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char	err[REC_ERROR_MAX] = "";
 	int	valid, scanned;
 
+	check_string(data, size);
 	j = json_loadb((const char *)data, size, 0, &error);
 	valid = j != NULL && json_is_object(j);
 	scanned = scanner_accepts(data, size);

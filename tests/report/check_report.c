@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "printable.h"
 #include "report_agg.h"
 #include "report_jscan.h"
 #include "report_record.h"
@@ -169,6 +170,118 @@ START_TEST(test_scanner_decodes)
 	js_member(&js, key, sizeof(key));
 	ck_assert_int_eq(js_string(&js, small, sizeof(small)), 0);
 	ck_assert_str_eq(small, "\xc3\xa9");
+}
+END_TEST
+
+/*
+ * Strings for js_string_printable and js_view, which decode straight into
+ * the record: each must give what js_string into a buffer followed by
+ * printable_copy gave (the decoder before them), at every buffer size.
+ */
+#define X10	"0123456789"
+#define X60	X10 X10 X10 X10 X10 X10
+#define X250	X60 X60 X60 X60 X10
+static const char *const js_strings[] = {
+	"\"\"", "\"plain.example\"", "\"a\\\"b\\\\c\\/d\"",
+	"\"ctl\\b\\f\\n\\r\\t\\u0001\\u001f\\u007f\x7f.\"",
+	"\"\\u0041\\u00e9\\u20ac\\ud83d\\ude00 caf\xc3\xa9\"",
+	"\"" X60 "\xc3\xa9" "\"",		/* a 2-byte char across byte 63 */
+	"\"" X60 "xx\xe2\x82\xac" "\"",	/* a 3-byte char across byte 63 */
+	"\"" X250 "xxxx\xc3\xa9tail\"",	/* across byte 255 */
+	"\"" X250 "xxx\\u00e9tail\"",	/* escaped, across byte 255 */
+	"\"" X250 "xxxxx\\ttail\"",		/* one-byte escape at 255 */
+	"\"" X250 X250 X250 "\"",		/* 750 bytes */
+	/* rejected, as before */
+	"\"\\u0000\"", "\"\\ud83d\"", "\"\\ude00x\"", "\"\\ud83d\\u0041\"",
+	"\"\\u12\"", "\"\\x\"", "\"tab\there\"", "\"\xc3\"", "\"\xed\xa0\x80\"",
+	"\"\xff\"", "\"open", "\"" X250 "\\", "\"\\u00", "",
+};
+
+START_TEST(test_string_printable)
+{
+	static const size_t sizes[] = { 1, 2, 4, 32, 63, 64, 65, 200, 255,
+	    256 };
+	const char *t = js_strings[_i];
+	char raw[REC_NAME_MAX], want[REC_NAME_MAX], got[REC_NAME_MAX];
+	struct jscan js;
+	int rc_want, rc_got;
+
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		js_init(&js, t, strlen(t));
+		rc_want = js_string(&js, raw, sizeof(raw));
+		printable_copy(want, sizes[k], raw);
+		js_init(&js, t, strlen(t));
+		memset(got, 'Z', sizeof(got));
+		rc_got = js_string_printable(&js, got, sizes[k], sizeof(raw));
+		ck_assert_msg(rc_got == rc_want, "%s: rc %d, want %d", t,
+		    rc_got, rc_want);
+		if (rc_want == 0)
+			ck_assert_msg(strcmp(got, want) == 0,
+			    "%s size %zu: \"%s\", want \"%s\"", t, sizes[k],
+			    got, want);
+	}
+}
+END_TEST
+
+START_TEST(test_string_view)
+{
+	const char *t = js_strings[_i], *v;
+	char want[JS_VIEW_MAX];
+	size_t len;
+	struct jscan js;
+	int rc_want;
+
+	js_init(&js, t, strlen(t));
+	rc_want = js_string(&js, want, sizeof(want));
+	js_init(&js, t, strlen(t));
+	ck_assert_int_eq(js_view(&js, &v, &len), rc_want);
+	/* A plain view is the whole string: the caller cuts it if it must. */
+	if (rc_want == 0)
+		ck_assert_msg(len >= strlen(want) &&
+		    memcmp(v, want, strlen(want)) == 0 &&
+		    (len == strlen(want) || v != js.view), "%s: view %.*s", t,
+		    (int)len, v);
+}
+END_TEST
+
+/* The first len bytes of t: the second member fails with why. */
+static void
+second_member_fails(const char *t, size_t len, const char *why)
+{
+	const char *k;
+	size_t n;
+	struct jscan js;
+
+	js_init(&js, t, len);
+	js_enter(&js, JS_OBJECT);
+	ck_assert_int_eq(js_member_view(&js, &k, &n), 1);
+	ck_assert_int_eq(js_skip(&js), 0);
+	ck_assert_int_eq(js_member_view(&js, &k, &n), -1);
+	ck_assert_str_eq(js.error, why);
+}
+
+START_TEST(test_member_view)
+{
+	const char *t = "{\"ts\":1, \"k\\u0065y\" : 2,\"" X60 "xyz\":3}", *k;
+	size_t len;
+	struct jscan js;
+
+	js_init(&js, t, strlen(t));
+	ck_assert_int_eq(js_enter(&js, JS_OBJECT), 0);
+	ck_assert_int_eq(js_member_view(&js, &k, &len), 1);
+	ck_assert(len == 2 && memcmp(k, "ts", 2) == 0 && k != js.view);
+	ck_assert_int_eq(js_skip(&js), 0);
+	ck_assert_int_eq(js_member_view(&js, &k, &len), 1);
+	ck_assert(len == 3 && memcmp(k, "key", 3) == 0 && k == js.view);
+	ck_assert_int_eq(js_skip(&js), 0);
+	ck_assert_int_eq(js_member_view(&js, &k, &len), 1);
+	ck_assert_uint_eq(len, 63);
+	ck_assert_int_eq(js_skip(&js), 0);
+	ck_assert_int_eq(js_member_view(&js, &k, &len), 0);
+	ck_assert_int_eq(js_finish(&js), 0);
+	/* Truncated lines fail at the cut. */
+	second_member_fails(t, 8, "expected a member name");
+	second_member_fails(t, 11, "unterminated string");
 }
 END_TEST
 
@@ -407,6 +520,9 @@ main(void)
 	tcase_add_loop_test(tc, test_scanner_matches_jansson, 0,
 	    N(json_texts));
 	tcase_add_test(tc, test_scanner_decodes);
+	tcase_add_loop_test(tc, test_string_printable, 0, N(js_strings));
+	tcase_add_loop_test(tc, test_string_view, 0, N(js_strings));
+	tcase_add_test(tc, test_member_view);
 	tcase_add_loop_test(tc, test_rec_table, 0, N(recs));
 	tcase_add_test(tc, test_rec_fields);
 	tcase_add_loop_test(tc, test_registered_domain, 0, N(orgs));
