@@ -54,6 +54,7 @@ LAB_DNS_PORT=${LAB_DNS_PORT:-5373}
 LAB_HTTPS_PORT=${LAB_HTTPS_PORT:-8463}
 LAB_LOCK=${LAB_LOCK:-/tmp/mtasts-milter-soak.lock}
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../lab/lib.sh
 . "$BENCH_DIR/../lab/lib.sh"
 
 SOAK_MINUTES=${SOAK_MINUTES:-30}
@@ -167,13 +168,13 @@ milter_start() {
 
 # milter_stop: SIGTERM, then its exit status (0) and no sanitizer report.
 milter_stop() {
-	local pid=$LAB_MILTER_PID rc=0 i
+	local pid=$LAB_MILTER_PID rc=0
 	STOPS=$((STOPS + 1))
 	if ! lab_alive "$pid"; then
 		soak_fail "the milter (pid $pid) was gone before stop $STOPS"
 	else
 		kill -TERM "$pid"
-		for i in $(seq 600); do
+		for _ in $(seq 600); do
 			lab_alive "$pid" || break
 			sleep 0.1
 		done
@@ -403,17 +404,19 @@ report() {
 
 	[ "$fails" -eq 0 ] || soak_fail "$fails session(s) failed (see $LAB/sent)"
 	[ "$sent" -gt 0 ] || soak_fail "nothing was sent"
-	[ "$delivered" -eq "$sent" ] && [ "$ids" -eq "$sent" ] && [ "$dup_ids" -eq 0 ] ||
+	if [ "$delivered" -ne "$sent" ] || [ "$ids" -ne "$sent" ] || [ "$dup_ids" -ne 0 ]; then
 		soak_fail "sent $sent, delivered $delivered ($ids ids, $dup_ids more than once)"
+	fi
 	[ "$files" -eq "$(sent_rcpts)" ] || soak_fail "$files Maildir files for $(sent_rcpts) recipients"
 	queue_empty || soak_fail "the Postfix queue is not empty"
-	[ "$lost" -eq 0 ] && [ "$nosession" -eq 0 ] && [ "$dup" -eq 0 ] && [ "$unknown" -eq 0 ] ||
+	[ $((lost + nosession + dup + unknown)) -eq 0 ] ||
 		soak_fail "records: $lost lost, $nosession without a session, $dup duplicated, $unknown unknown (see $LAB/unlogged)"
 	[ "$logged" -gt 0 ] || soak_fail "no message was logged"
 	[ "$unexpected" -eq 0 ] || { soak_fail "$unexpected unexpected line(s) in the milter's log:"
 		grep -vE "$EXPECTED_RE" "$LAB/milter.log" | sort | uniq -c | sort -rn | head -n 20; }
 	[ -z "$unseen" ] || soak_fail "outage window(s) without a logged failure: $unseen"
 	[ -z "$repeats" ] || soak_fail "an outage failure logged more than once in a window: $repeats"
+	# shellcheck disable=SC2086 # a list of file names without blanks
 	[ -z "$san" ] || { soak_fail "sanitizer reports: $san"; head -n 30 $san; }
 }
 
@@ -463,7 +466,7 @@ main() {
 		SOAK_MINUTE=$m
 		at 0
 		soak_minute
-		lab_log "minute $m: $(cat "$LAB/sent" 2>/dev/null | wc -l) sessions so far, load $(cut -d ' ' -f 1-3 /proc/loadavg)"
+		lab_log "minute $m: $(wc -l 2>/dev/null <"$LAB/sent" || echo 0) sessions so far, load $(cut -d ' ' -f 1-3 /proc/loadavg)"
 	done
 	SOAK_MINUTE=$SOAK_MINUTES
 	at 0
