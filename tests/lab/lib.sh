@@ -683,6 +683,10 @@ lab_milter_start() {
 	mkdir -p "$LAB/state"
 	lab_policies
 	[ -f "$LAB/mtasts-milter.conf" ] || lab_milter_conf >"$LAB/mtasts-milter.conf"
+	# A stopped milter leaves its socket behind: waiting for it would end at
+	# once, and the chmod below would miss the new one (smtpd: Permission
+	# denied).
+	rm -f "$LAB/milter.sock"
 	"$MTASTS_MILTER" -f -c "$LAB/mtasts-milter.conf" >>"$LAB/milter.log" 2>&1 9>&- &
 	LAB_MILTER_PID=$!
 	lab_track milter "$LAB_MILTER_PID"

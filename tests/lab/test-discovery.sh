@@ -292,7 +292,10 @@ phase_down() {
 	check "state file written" eval "jq -e '.version == 1 and (.domains | length) >= 19' \
 		'$LAB/state/policies.json' >/dev/null"
 	milter_restart
-	check "state restored at start" logged 'policy discovery: [0-9]+ domain\(s\) restored'
+	# The socket (what lab_milter_start waits for) comes before the state
+	# is loaded: wait for the line.
+	check "state restored at start" lab_wait 10 "the state restored" \
+		logged 'policy discovery: [0-9]+ domain\(s\) restored'
 	# The saved state already holds the DNS failures seen before the restart.
 	qid=$(send down example.test removed.example.test fresh.example.test)
 	expect down "$qid" example.test pass - enforce 20240101 cached
