@@ -14,7 +14,8 @@
 #   minute 5k+3    HTTPS outage (nginx stopped from +0 s to +40 s, so the
 #                  new ids of that minute cannot be fetched)
 #   minute 10k+4   the milter restarted (SIGTERM, exit checked, started),
-#                  not in the last 10 minutes (30: at minutes 4 and 14)
+#                  not in the last 10 minutes (30: at minutes 4 and 14);
+#                  SOAK_RESTART_EVERY sets the 10
 #
 # The load (soakload.py): SOAK_WORKERS sessions at once, one message each,
 # plaintext and TLS 1.1 to 1.3 (with and without client certificate), 1 to
@@ -45,7 +46,8 @@
 # Usage (root): make -C BUILD-SAN/tests/bench soak [SOAK_MINUTES=N]
 # Environment: MTASTS_MILTER (an ASan build), MTASTS_LAB_DIR, SOAK_MINUTES,
 # SOAK_WORKERS (3), SOAK_PAUSE (0.5 s), SOAK_RSS_BOUND_KB (16384),
-# SOAK_WARMUP_MINUTES (2), SOAK_PLAIN_OK=1 to accept a build without ASan.
+# SOAK_WARMUP_MINUTES (2), SOAK_RESTART_EVERY (10, minutes, a multiple of 5),
+# SOAK_PLAIN_OK=1 to accept a build without ASan.
 # Exit: 0 pass, 1 fail, 77 skip.
 set -eu
 
@@ -62,6 +64,13 @@ SOAK_WORKERS=${SOAK_WORKERS:-3}
 SOAK_PAUSE=${SOAK_PAUSE:-0.5}
 SOAK_RSS_BOUND_KB=${SOAK_RSS_BOUND_KB:-16384}
 SOAK_WARMUP_MINUTES=${SOAK_WARMUP_MINUTES:-2}
+SOAK_RESTART_EVERY=${SOAK_RESTART_EVERY:-10}
+case $SOAK_RESTART_EVERY in
+''|*[!0-9]*) echo "soak.sh: SOAK_RESTART_EVERY=$SOAK_RESTART_EVERY: not a number of minutes" >&2; exit 2 ;;
+esac
+# Restarts fall in the 5-minute cycle's restart slot (minute 5k+4).
+[ "$SOAK_RESTART_EVERY" -gt 0 ] && [ $((SOAK_RESTART_EVERY % 5)) -eq 0 ] ||
+	{ echo "soak.sh: SOAK_RESTART_EVERY=$SOAK_RESTART_EVERY: must be a positive multiple of 5" >&2; exit 2; }
 
 # The soak's policy domains, each CASE.example.test, published through the
 # lab's dnsmasq and nginx (the lab's discovery cases are not needed here):
@@ -219,11 +228,14 @@ at() {
 	[ "$now" -ge "$t" ] || sleep $((t - now))
 }
 
-# restart_minute M: the milter is restarted in minute 4 and every 10
-# minutes after, but not in the last 10: the last lifetime is the long one
-# whose RSS shows whether it stays flat (30 minutes: restarts at 4 and 14).
+# restart_minute M: the milter is restarted in minute 4 and every
+# SOAK_RESTART_EVERY (10) minutes after, but not in the last
+# SOAK_RESTART_EVERY: the last lifetime is the long one whose RSS shows
+# whether it stays flat (30 minutes: restarts at 4 and 14; with
+# SOAK_RESTART_EVERY=30 only at 4, a 26-minute last lifetime).
 restart_minute() {
-	[ $(($1 % 10)) -eq 4 ] && { [ "$1" -eq 4 ] || [ $(($1 + 10)) -lt "$SOAK_MINUTES" ]; }
+	[ "$1" -eq 4 ] || { [ $((($1 - 4) % SOAK_RESTART_EVERY)) -eq 0 ] &&
+		[ $(($1 + SOAK_RESTART_EVERY)) -lt "$SOAK_MINUTES" ]; }
 }
 
 soak_minute() {
