@@ -11,7 +11,7 @@ apt-get install -y -q --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config ca-certificates git \
 	libmilter-dev libssl-dev libc-ares-dev libconfuse-dev libcurl4-openssl-dev \
 	libjansson-dev zlib1g-dev libgmime-3.0-dev libpsl-dev publicsuffix check openssl \
-	miltertest postfix swaks libnet-ssleay-perl dnsmasq nginx-light bind9-dnsutils jq curl iproute2 \
+	miltertest postfix sasl2-bin libsasl2-modules swaks libnet-ssleay-perl dnsmasq nginx-light bind9-dnsutils jq curl iproute2 \
 	clang libclang-rt-14-dev \
 	chromium python3 time strace valgrind
 # The Sendmail lab (tests/lab/test-sendmail-lab.sh) runs Debian's Sendmail
