@@ -396,6 +396,43 @@ lab_postfix_setup() {
 	lab_postfix_master_cf >"$LAB/pf/master.cf"
 }
 
+# SMTP AUTH for the lab Postfix (Cyrus SASL, PLAIN and LOGIN against a
+# sasldb holding one user): lab_require_sasl skips without the packages;
+# lab_postfix_sasl is a lab_start hook (main.cf written, Postfix not
+# started yet).
+LAB_SASL_USER=submit@example.test
+LAB_SASL_PASS=lab-secret-1
+
+lab_require_sasl() {
+	command -v saslpasswd2 >/dev/null || lab_skip "saslpasswd2 missing (Debian package sasl2-bin)"
+	ls /usr/lib/*/sasl2/libplain.so* >/dev/null 2>&1 ||
+		lab_skip "Cyrus SASL's PLAIN module missing (Debian package libsasl2-modules)"
+}
+
+lab_postfix_sasl() {
+	mkdir -p "$LAB/sasl" "$LAB/pf/sasl"
+	printf '%s' "$LAB_SASL_PASS" |
+		saslpasswd2 -p -c -f "$LAB/sasl/sasldb2" -u "${LAB_SASL_USER#*@}" "${LAB_SASL_USER%@*}" ||
+		lab_die "saslpasswd2 could not create $LAB/sasl/sasldb2"
+	chown postfix "$LAB/sasl/sasldb2"
+	chmod 600 "$LAB/sasl/sasldb2"
+	# Debian's Postfix has Cyrus read $config_directory/sasl/smtpd.conf
+	# (cyrus_sasl_config_path is not used there): the file goes there.
+	cat >"$LAB/pf/sasl/smtpd.conf" <<EOF
+pwcheck_method: auxprop
+auxprop_plugin: sasldb
+mech_list: PLAIN LOGIN
+sasldb_path: $LAB/sasl/sasldb2
+EOF
+	cat >>"$LAB/pf/main.cf" <<EOF
+smtpd_sasl_auth_enable = yes
+smtpd_sasl_type = cyrus
+smtpd_sasl_path = smtpd
+smtpd_sasl_security_options = noanonymous
+smtpd_tls_auth_only = no
+EOF
+}
+
 # lab_postfix_run ARGS...: postfix reports errors through postlog, which only
 # writes to a terminal; `script` gives it one so the errors reach the log.
 lab_postfix_run() {

@@ -17,43 +17,12 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 DOMAIN=example.test # draft, mode enforce, id lab1
-SASL_USER=submit
-SASL_PASS=lab-secret-1
-
-# sasl_setup: a sasldb with one user and a Cyrus configuration for smtpd,
-# then AUTH enabled in the lab's main.cf (the lab_start hook: the file is
-# written, Postfix not started yet).
-sasl_setup() {
-	mkdir -p "$LAB/sasl"
-	printf '%s' "$SASL_PASS" |
-		saslpasswd2 -p -c -f "$LAB/sasl/sasldb2" -u "$DOMAIN" "$SASL_USER" ||
-		lab_die "saslpasswd2 could not create $LAB/sasl/sasldb2"
-	chown postfix "$LAB/sasl/sasldb2"
-	chmod 600 "$LAB/sasl/sasldb2"
-	# Debian's Postfix reads $config_directory/sasl/smtpd.conf (it passes
-	# no cyrus_sasl_config_path to Cyrus): the file goes there.
-	mkdir -p "$LAB/pf/sasl"
-	cat >"$LAB/pf/sasl/smtpd.conf" <<EOF
-pwcheck_method: auxprop
-auxprop_plugin: sasldb
-mech_list: PLAIN LOGIN
-sasldb_path: $LAB/sasl/sasldb2
-EOF
-	cat >>"$LAB/pf/main.cf" <<EOF
-smtpd_sasl_auth_enable = yes
-smtpd_sasl_type = cyrus
-smtpd_sasl_path = smtpd
-smtpd_sasl_security_options = noanonymous
-smtpd_tls_auth_only = no
-EOF
-}
-
 # send_auth CASE MODE ARGS...: lab_send as the SASL user.
 send_auth() {
 	local case=$1 mode=$2
 	shift 2
-	lab_send "$case" "$mode" --auth PLAIN --auth-user "$SASL_USER@$DOMAIN" \
-		--auth-password "$SASL_PASS" "$@"
+	lab_send "$case" "$mode" --auth PLAIN --auth-user "$LAB_SASL_USER" \
+		--auth-password "$LAB_SASL_PASS" "$@"
 }
 
 no_audit_field() {
@@ -72,17 +41,15 @@ field_is() {
 }
 
 authenticated_in_maillog() {
-	grep -q "$1: client=.*sasl_method=PLAIN, sasl_username=$SASL_USER@$DOMAIN" "$LAB/maillog"
+	grep -q "$1: client=.*sasl_method=PLAIN, sasl_username=$LAB_SASL_USER" "$LAB/maillog"
 }
 
 main() {
 	local q_tls q_plain q_anon q_audit
 	lab_require
-	command -v saslpasswd2 >/dev/null || lab_skip "saslpasswd2 missing (Debian package sasl2-bin)"
-	ls /usr/lib/*/sasl2/libplain.so* >/dev/null 2>&1 ||
-		lab_skip "Cyrus SASL's PLAIN module missing (Debian package libsasl2-modules)"
+	lab_require_sasl
 	lab_init sasl
-	lab_start sasl_setup
+	lab_start lab_postfix_sasl
 
 	q_tls=$(send_auth auth-tls12 TLSv1.2 --to "a@$DOMAIN")
 	q_plain=$(send_auth auth-plain plain --to "b@$DOMAIN")
