@@ -18,9 +18,10 @@
 #                  SOAK_RESTART_EVERY sets the 10
 #
 # The load (soakload.py): SOAK_WORKERS sessions at once, one message each,
-# plaintext and TLS 1.1 to 1.3 (with and without client certificate), 1 to
-# 3 recipients among enforce, testing, mismatching-MX and draft domains.
-# (The lab Postfix has no SASL, so no session is authenticated.) The
+# plaintext and TLS 1.1 to 1.3 (with and without client certificate, and
+# over TLS 1.2 with SMTP AUTH: the lab Postfix has Cyrus SASL, lab_postfix_sasl),
+# 1 to 3 recipients among enforce, testing, mismatching-MX and draft
+# domains. The
 # milter's RSS is sampled every 10 s. Postfix has default_action=accept,
 # so mail sent while the milter restarts is delivered without it.
 #
@@ -31,6 +32,7 @@
 #     message whose smtpd session met no milter failure; the unlogged are
 #     exactly messages of sessions where Postfix logged a milter warning
 #     (milter stopped or restarting); no duplicate or unknown records;
+#     "skipped":"authenticated" in exactly the records of AUTH sessions;
 #   - every stop of the milter exited 0 with no ASan/UBSan/LSan report;
 #   - the milter's log holds only expected lines (each outage failure
 #     logged at most once per domain and window, and every outage window
@@ -273,6 +275,17 @@ all_delivered() { queue_empty && [ "$(lab_mail_count)" -ge "$(sent_rcpts)" ]; }
 # records: the queue id of every message record in every JSON log file.
 records() { cat "$LAB"/sessions.jsonl* 2>/dev/null | jq -r 'select(.event == "message") | .queue_id'; }
 
+# auth_mismatches: queue ids whose record says "skipped":"authenticated"
+# but whose session did not authenticate, or the other way round (of the
+# messages that have a record).
+auth_mismatches() {
+	local skipped
+	skipped=$(cat "$LAB"/sessions.jsonl* 2>/dev/null |
+		jq -r 'select(.event == "message" and .skipped == "authenticated") | .queue_id' | sort)
+	join "$LAB/record-counts" <(awk '$4 != "FAIL" && $2 ~ /-auth$/ { print $4 }' "$LAB/sent" | sort) |
+		awk '{ print $1 }' | comm -3 - <(printf '%s\n' "$skipped" | sed '/^$/d')
+}
+
 # unrecorded_good: queue ids of sessions without a milter warning that have
 # no record (yet).
 unrecorded_good() {
@@ -364,7 +377,7 @@ rss_check() {
 
 report() {
 	local sent fails delivered files ids dup_ids logged unlogged failed_logged dup unknown aborted
-	local records_total unexpected repeats unseen san lost nosession milter_failed
+	local records_total unexpected repeats unseen san lost nosession milter_failed auth_sent auth_bad
 	sent=$(awk '$4 != "FAIL"' "$LAB/sent" | wc -l)
 	fails=$(awk '$4 == "FAIL"' "$LAB/sent" | wc -l)
 	files=$(lab_mail_count)
@@ -389,6 +402,8 @@ report() {
 	milter_failed=$(join "$LAB/sent-qids" "$LAB/sessions" | awk '$2 == 1' | wc -l)
 	failed_logged=$((milter_failed - unlogged + lost + nosession))
 	aborted=$(cat "$LAB"/sessions.jsonl* | jq -c 'select(.event == "message" and .aborted == true)' | wc -l)
+	auth_sent=$(awk '$4 != "FAIL" && $2 ~ /-auth$/' "$LAB/sent" | wc -l)
+	auth_bad=$(auth_mismatches | wc -l)
 	unexpected=$(grep -cvE "$EXPECTED_RE" "$LAB/milter.log" || true)
 	repeats=$(outage_repeats)
 	unseen=$(outages_unseen)
@@ -400,6 +415,8 @@ report() {
 		"$delivered" "$files" "$(sent_rcpts)" "$dup_ids" "$(queue_empty && echo empty || echo NOT empty)"
 	printf 'JSON records: %s in %s file(s) (%s aborted); per message: %s logged once, %s twice or more, %s unknown queue ids\n' \
 		"$records_total" "$(find "$LAB" -maxdepth 1 -name 'sessions.jsonl*' | wc -l)" "$aborted" "$logged" "$dup" "$unknown"
+	printf 'SMTP AUTH sessions: %s; records whose "skipped":"authenticated" disagrees with the session: %s\n' \
+		"$auth_sent" "$auth_bad"
 	printf 'milter unavailable (Postfix milter warning in the session): %s messages, %s of them logged anyway, %s unlogged\n' \
 		"$milter_failed" "$failed_logged" "$((unlogged - lost - nosession))"
 	printf 'equation: sent %s = logged %s + unlogged-while-milter-unavailable %s + lost %s + session not found %s\n' \
@@ -424,6 +441,8 @@ report() {
 	[ $((lost + nosession + dup + unknown)) -eq 0 ] ||
 		soak_fail "records: $lost lost, $nosession without a session, $dup duplicated, $unknown unknown (see $LAB/unlogged)"
 	[ "$logged" -gt 0 ] || soak_fail "no message was logged"
+	[ "$auth_sent" -gt 0 ] || soak_fail "no SMTP AUTH session was sent"
+	[ "$auth_bad" -eq 0 ] || soak_fail "$auth_bad record(s) whose \"skipped\":\"authenticated\" disagrees with the session: $(auth_mismatches | head -n 5 | tr '\n' ' ')"
 	[ "$unexpected" -eq 0 ] || { soak_fail "$unexpected unexpected line(s) in the milter's log:"
 		grep -vE "$EXPECTED_RE" "$LAB/milter.log" | sort | uniq -c | sort -rn | head -n 20; }
 	[ -z "$unseen" ] || soak_fail "outage window(s) without a logged failure: $unseen"
@@ -438,6 +457,7 @@ main() {
 	local loader sampler m
 	lab_require
 	command -v python3 >/dev/null || lab_skip "python3 not found (Debian: python3)"
+	lab_require_sasl
 	if ! grep -q __asan_init "$MTASTS_MILTER" && [ "${SOAK_PLAIN_OK:-}" != 1 ]; then
 		lab_die "$MTASTS_MILTER is not built with AddressSanitizer: use a build configured with --enable-sanitizers CC=clang (or SOAK_PLAIN_OK=1)"
 	fi
@@ -457,6 +477,7 @@ main() {
 	lab_dns_start
 	lab_https_start
 	lab_postfix_setup
+	lab_postfix_sasl
 	lab_postfix_start
 	milter_start
 	lab_log "$(date -u '+%Y-%m-%d %H:%M:%S UTC'), load average $(cut -d ' ' -f 1-3 /proc/loadavg), $(nproc) CPUs"
@@ -468,7 +489,7 @@ main() {
 	sampler=$!
 	lab_track rss-sampler "$sampler"
 	# shellcheck disable=SC2086
-	python3 "$BENCH_DIR/soakload.py" 127.0.0.1 "$LAB_SMTP_PORT" "$LAB/pki/ca.crt" \
+	SASL_USER=$LAB_SASL_USER SASL_PASS=$LAB_SASL_PASS python3 "$BENCH_DIR/soakload.py" 127.0.0.1 "$LAB_SMTP_PORT" "$LAB/pki/ca.crt" \
 		"$LAB/pki/client.example.test.crt" "$LAB/pki/client.example.test.key" "$LAB/sent" \
 		"$SOAK_WORKERS" "$SOAK_PAUSE" "$LAB/stop-load" $SOAK_DOMAINS >>"$LAB/soakload.log" 2>&1 9>&- &
 	loader=$!

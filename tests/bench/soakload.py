@@ -4,8 +4,9 @@
 # seconds between its sessions, until the file STOPFILE exists.
 #
 # Message SEQ (numbered across workers from 1) goes in TLS mode
-# MODES[SEQ % 5] (plaintext, TLS 1.1, TLS 1.2, TLS 1.3, TLS 1.3 with the lab
-# client certificate) to 1 to 3 recipients, user SEQ at consecutive domains
+# MODES[SEQ % 6] (plaintext, TLS 1.1, TLS 1.2, TLS 1.3, TLS 1.3 with the lab
+# client certificate, TLS 1.2 with SMTP AUTH as SASL_USER / SASL_PASS from
+# the environment) to 1 to 3 recipients, user SEQ at consecutive domains
 # of the DOMAIN list (starting at SEQ % len), and carries "X-Soak-Id: SEQ".
 # One line per message on OUT, written when its session is over:
 #   SEQ MODE NRCPT QUEUE-ID            accepted (250 after DATA)
@@ -23,7 +24,8 @@ import time
 host, port, ca, cert, key, out = sys.argv[1], int(sys.argv[2]), *sys.argv[3:7]
 workers, pause, stopfile = int(sys.argv[7]), float(sys.argv[8]), sys.argv[9]
 domains = sys.argv[10:]
-MODES = ["plain", "TLSv1.1", "TLSv1.2", "TLSv1.3", "TLSv1.3-cert"]
+MODES = ["plain", "TLSv1.1", "TLSv1.2", "TLSv1.3", "TLSv1.3-cert", "TLSv1.2-auth"]
+SASL_USER, SASL_PASS = os.environ["SASL_USER"], os.environ["SASL_PASS"]
 QUEUED = re.compile(rb"queued as ([0-9A-Za-z]+)")
 
 lock = threading.Lock()
@@ -36,7 +38,8 @@ def context(mode):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False          # smtplib would check "127.0.0.1"
     ctx.load_verify_locations(ca)
-    version = {"TLSv1.1": ssl.TLSVersion.TLSv1_1, "TLSv1.2": ssl.TLSVersion.TLSv1_2}.get(
+    version = {"TLSv1.1": ssl.TLSVersion.TLSv1_1, "TLSv1.2": ssl.TLSVersion.TLSv1_2,
+               "TLSv1.2-auth": ssl.TLSVersion.TLSv1_2}.get(
         mode, ssl.TLSVersion.TLSv1_3)
     if mode == "TLSv1.1":
         ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
@@ -57,6 +60,8 @@ def send(n):
         if mode != "plain":
             s.starttls(context=context(mode))
             s.ehlo("client.example.test")
+        if mode.endswith("-auth"):
+            s.login(SASL_USER, SASL_PASS)
         code, reply = s.mail("sender@client.example.test")
         if code != 250:
             raise smtplib.SMTPResponseException(code, reply)
