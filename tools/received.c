@@ -75,7 +75,7 @@ count_add(struct strmap *m, const char *key, unsigned long n)
 	if (*slot == NULL && (*slot = calloc(1, sizeof(unsigned long))) ==
 	    NULL)
 		return -1;
-	*(unsigned long *)*slot += n;
+	*(unsigned long *)*slot = tlsrpt_sum(*(unsigned long *)*slot, n);
 	return 0;
 }
 
@@ -117,9 +117,10 @@ add_policy(struct received *rc, const struct tlsrpt_report *r,
 	    strlist_add(&d->orgs, r->org, RCV_ORGS_CAP) == -1)
 		return -1;
 	d->reports++;
-	d->successful += p->successful;
-	d->failed += p->failed;
-	d->failed_in_details += p->failed_in_details;
+	d->successful = tlsrpt_sum(d->successful, p->successful);
+	d->failed = tlsrpt_sum(d->failed, p->failed);
+	d->failed_in_details = tlsrpt_sum(d->failed_in_details,
+	    p->failed_in_details);
 	for (size_t i = 0; i < p->nfailures; i++) {
 		const struct tlsrpt_failure *f = &p->failures[i];
 

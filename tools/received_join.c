@@ -549,8 +549,8 @@ unseen_json(const struct jctx *c, int *truncated)
 static void
 add_to(json_t *o, const char *key, unsigned long n)
 {
-	json_object_set_new(o, key, json_integer(json_integer_value(
-	    json_object_get(o, key)) + (json_int_t)n));
+	json_object_set_new(o, key, json_integer((json_int_t)tlsrpt_sum(
+	    (unsigned long)json_integer_value(json_object_get(o, key)), n)));
 }
 
 /* The entry of date in map, created with zero counts. */

@@ -259,5 +259,36 @@ n=$(grep -c 'mtasts-report received: ' "$T/err")
 expect_rc 0 "text format" "$R" received "$T/google.json" "$T/overcount.bin"
 grep -q '^example.test 2026-03-03: 1 report, 5 sessions ok, 2 failed (failure details add up to 5)' "$T/out" &&
     ok "text: per day with both counts" || fail "text: $(head -5 "$T/out")"
+# Counts a reporter makes up cannot wrap the totals: an integer above the
+# bound is read as 0 (as a real or a string of digits is), and sums stop
+# at their bound instead of wrapping (to a negative, or a small number).
+huge() {
+	printf '{"organization-name":"Huge %s","report-id":"h%s","date-range":' "$1" "$1"
+	printf '{"start-datetime":"2026-03-04T00:00:00Z","end-datetime":"2026-03-04T23:59:59Z"},'
+	printf '"policies":[{"policy":{"policy-type":"sts","policy-domain":"huge.test"},'
+	printf '"summary":{"total-successful-session-count":%s,"total-failure-session-count":%s},' "$2" "$2"
+	printf '"failure-details":[{"result-type":"x","failed-session-count":%s},' "$2"
+	printf '{"result-type":"x","failed-session-count":%s}]}]}\n' "$2"
+}
+huge 1 9223372036854775807 > "$T/huge1.json"
+huge 2 1000000000000000 > "$T/huge2.json"
+huge 3 1000000000000000 > "$T/huge3.json"
+expect_rc 0 "absurd counts" "$R" received -f json -o "$T/huge.json" \
+    "$T/huge1.json" "$T/huge2.json" "$T/huge3.json"
+expect_jq "$T/huge.json" '[.reports[].policies[0].successful] | map(tostring) | join(",")' \
+    "0,1000000000000000,1000000000000000" "an integer count above 10^15 is read as 0"
+expect_jq "$T/huge.json" '.domains[0] | [.successful, .failed, .failed_in_details] | map(tostring) | join(",")' \
+    "2000000000000000,2000000000000000,4000000000000000" "totals of bounded counts"
+many() {
+	printf '{"organization-name":"Many","report-id":"%s","date-range":{"start-datetime":"2026-03-04T00:00:00Z","end-datetime":"2026-03-04T23:59:59Z"},"policies":[{"policy":{"policy-type":"sts","policy-domain":"huge.test"},"failure-details":[' "$1"
+	i=0; while [ $i -lt 9999 ]; do printf '{"result-type":"x","failed-session-count":1000000000000000},'; i=$((i + 1)); done
+	printf '{"result-type":"x","failed-session-count":1000000000000000}]}]}\n'
+}
+many m1 > "$T/many1.json"
+many m2 > "$T/many2.json"
+expect_rc 0 "10000 failures of 10^15" "$R" received -f json -o "$T/many.out" \
+    "$T/many1.json" "$T/many2.json" "$T/huge2.json"
+expect_jq "$T/many.out" '[.reports[0].policies[0].failed_in_details, .domains[0].failed_in_details, .domains[0].result_types.x, .domains[0].receiving_mx.unknown] | map(. >= 1000000000000000000) | join(",")' \
+    "true,true,true,true" "sums saturate instead of wrapping"
 expect_rc 2 "usage error" "$R" received --format pdf x
 finish
