@@ -294,7 +294,11 @@ answer(struct policylisten *l, struct client *c, enum policy_read res,
 	c->out_len += len;
 }
 
-/* Handle buffered input while there is room for an answer. */
+/*
+ * Handle buffered input while there is room for an answer. Each request
+ * ended restarts the deadline: a read that ends inside the next request
+ * (pipelining) starts that request's clock, not the first one's.
+ */
 static void
 handle_input(struct policylisten *l, struct client *c, time_t now)
 {
@@ -306,8 +310,10 @@ handle_input(struct policylisten *l, struct client *c, time_t now)
 		res = policy_read(&c->reader, c->in + c->in_off,
 		    c->in_len - c->in_off, &taken);
 		c->in_off += taken;
-		if (res != POLICY_READ_MORE)
+		if (res != POLICY_READ_MORE) {
 			answer(l, c, res, now);
+			c->request_start = 0;
+		}
 	}
 	if (c->in_off == c->in_len)
 		c->in_off = c->in_len = 0;
