@@ -503,19 +503,30 @@ walk_maildir_sub(const char *dir, const char *sub, const struct walk_ops *ops)
 	if (n > 0)
 		qsort(names, n, sizeof(*names), cmp_names);
 	for (size_t i = 0; i < n; i++) {
+		struct stat st;
 		char *data;
 		size_t len;
 		int fd;
 
 		snprintf(path, sizeof(path), "%s/%s/%s", dir, sub, names[i]);
 		free(names[i]);
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) ==
-		    -1) {
+		/*
+		 * The Maildir's owner chose these names: no link followed, and
+		 * no FIFO opened (O_NONBLOCK) and read, which would wait for
+		 * a writer for ever.
+		 */
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+		    O_NONBLOCK)) == -1) {
 			char why[200];
 
 			snprintf(why, sizeof(why), "cannot open: %s",
 			    strerror(errno));
 			ops->reject(ops->arg, path, why);
+			continue;
+		}
+		if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+			ops->reject(ops->arg, path, "not a regular file");
+			close(fd);
 			continue;
 		}
 		if (read_path(path, fd, WALK_MESSAGE_MAX, &data, &len,

@@ -259,6 +259,16 @@ n=$(grep -c 'mtasts-report received: ' "$T/err")
 expect_rc 0 "text format" "$R" received "$T/google.json" "$T/overcount.bin"
 grep -q '^example.test 2026-03-03: 1 report, 5 sessions ok, 2 failed (failure details add up to 5)' "$T/out" &&
     ok "text: per day with both counts" || fail "text: $(head -5 "$T/out")"
+# A Maildir's owner cannot stall the reader: a FIFO (or anything but a
+# regular file) in cur/ or new/ is rejected, not opened and waited on.
+mkdir -p "$T/Fifo/cur" "$T/Fifo/new"
+cp "$T/microsoft.eml" "$T/Fifo/new/1772500000.M1P1.mx"
+mkfifo "$T/Fifo/cur/1772500001.M2P2.mx"
+expect_rc 1 "a FIFO in a Maildir: rejected, not waited on" \
+    timeout 20 "$R" received -f json -o "$T/fifo.json" "$T/Fifo"
+expect_jq "$T/fifo.json" '[.reports[].organization, (.rejected[] | .error)] | join(",")' \
+    "Microsoft Corporation,not a regular file" "the FIFO named, the message read"
+
 # Counts a reporter makes up cannot wrap the totals: an integer above the
 # bound is read as 0 (as a real or a string of digits is), and sums stop
 # at their bound instead of wrapping (to a negative, or a small number).
