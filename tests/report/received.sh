@@ -269,6 +269,15 @@ expect_rc 1 "a FIFO in a Maildir: rejected, not waited on" \
 expect_jq "$T/fifo.json" '[.reports[].organization, (.rejected[] | .error)] | join(",")' \
     "Microsoft Corporation,not a regular file" "the FIFO named, the message read"
 
+# An INPUT that can be read only once (a FIFO, <(zcat ...)) is read as
+# it is: not looked into first to tell a milter log, which ate its start.
+mkfifo "$T/in.fifo"
+cat "$T/google.json" > "$T/in.fifo" &
+expect_rc 0 "a FIFO as an INPUT" timeout 20 "$R" received -f json -o "$T/fifo-in.json" "$T/in.fifo"
+wait
+expect_jq "$T/fifo-in.json" '[.reports[].organization, .rejected[].error] | join(",")' \
+    "Google Inc." "the report through a FIFO read whole"
+
 # Counts a reporter makes up cannot wrap the totals: an integer above the
 # bound is read as 0 (as a real or a string of digits is), and sums stop
 # at their bound instead of wrapping (to a negative, or a small number).
