@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mime_walk.h"
+#include "printable.h"
 #include "received.h"
 #include "utctime.h"
 
@@ -22,6 +23,21 @@ received_init(struct received *rc)
 	memset(rc, 0, sizeof(*rc));
 	strmap_init(&rc->seen);
 	strmap_init(&rc->days);
+}
+
+/*
+ * A source (a path the user or a Maildir chose, ":N" in an mbox) as it is
+ * shown: printable, since a name that is not UTF-8 is no JSON string.
+ */
+static char *
+source_dup(const char *source)
+{
+	size_t size = strlen(source) + 1;
+	char *s;
+
+	if ((s = malloc(size)) != NULL)
+		printable_copy(s, size, source);
+	return s;
 }
 
 static int
@@ -38,7 +54,7 @@ note_add(struct received *rc, struct rcv_notes *l, const char *source,
 		l->v = v;
 		l->cap = cap;
 	}
-	if ((l->v[l->n].source = strdup(source)) == NULL)
+	if ((l->v[l->n].source = source_dup(source)) == NULL)
 		goto nomem;
 	if ((l->v[l->n].text = strdup(text)) == NULL) {
 		free(l->v[l->n].source);
@@ -180,7 +196,7 @@ keep_report(struct received *rc, const char *source, const char *part,
 	}
 	tlsrpt_keep_policies(r, wanted);
 	k = &rc->reports[rc->nreports];
-	if ((k->source = strdup(source)) == NULL)
+	if ((k->source = source_dup(source)) == NULL)
 		return -1;
 	k->part = part != NULL ? strdup(part) : NULL;
 	k->r = *r;

@@ -278,6 +278,15 @@ wait
 expect_jq "$T/fifo-in.json" '[.reports[].organization, .rejected[].error] | join(",")' \
     "Google Inc." "the report through a FIFO read whole"
 
+# A file name that is not UTF-8 is shown printable, not dropped from the
+# JSON (jansson refuses such a string: the report vanished, exit 0).
+odd=$(printf '%s/g\377.json' "$T")
+cp "$T/google.json" "$odd"
+expect_rc 1 "a file name that is not UTF-8" "$R" received -f json -o "$T/odd.json" \
+    "$odd" "$(printf '%s/gone\377.json' "$T")"
+expect_jq "$T/odd.json" '[.reports[].source, .rejected[].source] | map(sub(".*/"; "")) | join(",")' \
+    "g?.json,gone?.json" "its report and its rejection listed, the name printable"
+
 # Counts a reporter makes up cannot wrap the totals: an integer above the
 # bound is read as 0 (as a real or a string of digits is), and sums stop
 # at their bound instead of wrapping (to a negative, or a small number).
