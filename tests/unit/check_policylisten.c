@@ -6,6 +6,8 @@
  * once descriptors are free again. And a client that pipelines requests,
  * each read ending inside the next one, is inside no request for long:
  * the deadline counts from each request's first byte, not the first one's.
+ * A flood of connections while every slot is inside a request is closed
+ * with one log line a minute, not one per connection.
  */
 #include "config.h"
 
@@ -23,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "msg.h"
 #include "policylisten.h"
 #include "policysvc.h"
 #include "scratch.h"
@@ -175,6 +178,56 @@ START_TEST(test_pipelined_requests_deadline)
 }
 END_TEST
 
+static pthread_mutex_t lines_lock = PTHREAD_MUTEX_INITIALIZER;
+static int lines_full;	/* "every one inside a request" lines */
+
+static void
+count_lines(void *arg, int priority, const char *message)
+{
+	(void)arg;
+	(void)priority;
+	pthread_mutex_lock(&lines_lock);
+	lines_full += strstr(message, "every one inside a request") != NULL;
+	pthread_mutex_unlock(&lines_lock);
+}
+
+#define FLOOD	100
+
+START_TEST(test_full_flood_logged_once)
+{
+	int clients[POLICYLISTEN_CLIENTS_MAX], flood[FLOOD], lines;
+	struct fixture f;
+	char buf[64];
+
+	signal(SIGPIPE, SIG_IGN);
+	ck_assert_int_eq(msg_set_output(count_lines, NULL), 0);
+	fixture_open(&f);
+	ck_assert_int_eq(pthread_create(&f.thread, NULL, policylisten_run,
+	    f.l), 0);
+	/* Every slot inside a request (one byte of it), answered by none. */
+	for (int i = 0; i < POLICYLISTEN_CLIENTS_MAX; i++) {
+		clients[i] = connect_to(f.path);
+		ck_assert_int_eq(send(clients[i], "r", 1, MSG_NOSIGNAL), 1);
+	}
+	usleep(500000);
+	for (int i = 0; i < FLOOD; i++) {
+		flood[i] = connect_to(f.path);
+		read_answer(flood[i], buf, sizeof(buf));	/* closed */
+	}
+	pthread_mutex_lock(&lines_lock);
+	lines = lines_full;
+	pthread_mutex_unlock(&lines_lock);
+	ck_assert_msg(lines == 1, "%d connections closed for want of room: "
+	    "%d log lines, want 1", FLOOD, lines);
+	for (int i = 0; i < FLOOD; i++)
+		close(flood[i]);
+	for (int i = 0; i < POLICYLISTEN_CLIENTS_MAX; i++)
+		close(clients[i]);
+	fixture_close(&f);
+	msg_set_output(msg_stderr, NULL);
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -184,6 +237,7 @@ unit_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_accept_out_of_descriptors);
 	tcase_add_test(tc, test_pipelined_requests_deadline);
+	tcase_add_test(tc, test_full_flood_logged_once);
 	suite_add_tcase(s, tc);
 	return s;
 }
