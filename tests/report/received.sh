@@ -287,6 +287,22 @@ expect_rc 1 "a file name that is not UTF-8" "$R" received -f json -o "$T/odd.jso
 expect_jq "$T/odd.json" '[.reports[].source, .rejected[].source] | map(sub(".*/"; "")) | join(",")' \
     "g?.json,gone?.json" "its report and its rejection listed, the name printable"
 
+# Report parts past the bound of a message are not dropped in silence.
+{
+	printf 'Content-Type: multipart/report; report-type="tlsrpt"; boundary="p"\n\n'
+	i=0
+	while [ $i -lt 65 ]; do
+		printf -- '--p\nContent-Type: application/tlsrpt+json\n\n'
+		sed "s/\"report-id\": *\"[^\"]*\"/\"report-id\":\"part$i\"/" "$T/google.json"
+		i=$((i + 1))
+	done
+	printf -- '--p--\n'
+} > "$T/parts.body"
+msg "$T/parts.eml" "65 reports" "$T/parts.body"
+expect_rc 1 "65 report parts in one message" "$R" received -f json -o "$T/parts.json" "$T/parts.eml"
+expect_jq "$T/parts.json" '[(.reports | length), (.reports | map(.report_id) | unique | length), (.rejected[] | .error)] | map(tostring) | join(",")' \
+    "64,64,more than 64 report parts: the rest not read" "64 read, the rest rejected"
+
 # Counts a reporter makes up cannot wrap the totals: an integer above the
 # bound is read as 0 (as a real or a string of digits is), and sums stop
 # at their bound instead of wrapping (to a negative, or a small number).
