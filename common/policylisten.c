@@ -55,6 +55,8 @@ struct policylisten {
 					   descriptor or memory: not polled
 					   again within this second */
 	time_t		 accept_complained;
+	time_t		 full_complained;	/* "every one inside a request" */
+	unsigned long	 full_closed;		/* connections closed since */
 };
 
 static void
@@ -232,10 +234,18 @@ accept_clients(struct policylisten *l, time_t now)
 		if ((l->count == POLICYLISTEN_CLIENTS_MAX &&
 		    make_room(l) == -1) ||
 		    (c = calloc(1, sizeof(*c))) == NULL) {
-			msg_warn("policy service: %d clients, every one inside "
-			    "a request: a new connection is closed",
-			    POLICYLISTEN_CLIENTS_MAX);
 			close(fd);
+			/* A flood of them: one line a minute, not one each. */
+			l->full_closed++;
+			if (now - l->full_complained >= 60) {
+				msg_warn("policy service: %d clients, every one "
+				    "inside a request: a new connection is "
+				    "closed; %lu closed since the last such "
+				    "line", POLICYLISTEN_CLIENTS_MAX,
+				    l->full_closed);
+				l->full_complained = now;
+				l->full_closed = 0;
+			}
 			continue;
 		}
 		nonblocking(fd);
@@ -294,7 +304,11 @@ answer(struct policylisten *l, struct client *c, enum policy_read res,
 	c->out_len += len;
 }
 
-/* Handle buffered input while there is room for an answer. */
+/*
+ * Handle buffered input while there is room for an answer. Each request
+ * ended restarts the deadline: a read that ends inside the next request
+ * (pipelining) starts that request's clock, not the first one's.
+ */
 static void
 handle_input(struct policylisten *l, struct client *c, time_t now)
 {
@@ -306,8 +320,10 @@ handle_input(struct policylisten *l, struct client *c, time_t now)
 		res = policy_read(&c->reader, c->in + c->in_off,
 		    c->in_len - c->in_off, &taken);
 		c->in_off += taken;
-		if (res != POLICY_READ_MORE)
+		if (res != POLICY_READ_MORE) {
 			answer(l, c, res, now);
+			c->request_start = 0;
+		}
 	}
 	if (c->in_off == c->in_len)
 		c->in_off = c->in_len = 0;

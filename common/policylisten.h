@@ -5,10 +5,11 @@
  *
  * Bounds: POLICYLISTEN_CLIENTS_MAX connections (when full, the connection
  * idle longest between requests makes room; if every one is inside a
- * request, the new one is closed); a request must be complete within
- * POLICYLISTEN_REQUEST_SECONDS of its first byte, or the connection is
- * dropped (that client only: nothing here waits on a client); a
- * connection idle POLICYLISTEN_IDLE_SECONDS between requests is closed.
+ * request, the new one is closed, logged once a minute); a request must
+ * be complete within POLICYLISTEN_REQUEST_SECONDS of its first byte, or
+ * the connection is dropped (that client only: nothing here waits on a
+ * client); a connection idle POLICYLISTEN_IDLE_SECONDS between requests
+ * is closed.
  * A client that half-closes (Exim's ${readsocket}) gets the answers of its
  * requests, and an unfinished request is answered DUNNO, before the close.
  */

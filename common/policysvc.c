@@ -68,7 +68,10 @@ attr(const struct policy_reader *r, const char *name)
 	return v != NULL ? v : "";
 }
 
-/* The message of i is over (or given up): write its record, free it. */
+/*
+ * The message of i is over (or given up: aborted, as the milter's record
+ * of a message that never reached its end): write its record, free it.
+ */
 static void
 instance_close(struct policysvc *p, struct instance *i, int aborted)
 {
@@ -101,7 +104,7 @@ instance_of(struct policysvc *p, const char *key, time_t now)
 			idlest = i;
 	}
 	if (free_slot == NULL) {
-		instance_close(p, idlest, 0);
+		instance_close(p, idlest, 1);
 		free_slot = idlest;
 	}
 	if ((free_slot->c = ctx_new()) == NULL)
@@ -275,7 +278,7 @@ policysvc_expire(struct policysvc *p, time_t now)
 	for (n = 0; n < POLICYSVC_INSTANCES_MAX; n++)
 		if (p->inst[n].used &&
 		    now - p->inst[n].last >= POLICYSVC_INSTANCE_SECONDS)
-			instance_close(p, &p->inst[n], 0);
+			instance_close(p, &p->inst[n], 1);
 }
 
 void
@@ -287,6 +290,6 @@ policysvc_free(struct policysvc *p)
 		return;
 	for (n = 0; n < POLICYSVC_INSTANCES_MAX; n++)
 		if (p->inst[n].used)
-			instance_close(p, &p->inst[n], 0);
+			instance_close(p, &p->inst[n], 1);
 	free(p);
 }

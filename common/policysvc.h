@@ -10,8 +10,8 @@
  * "PREPEND <header_name>: <value>" the first time a recipient domain is
  * seen for the instance (when add_header wants a field for its verdict),
  * every other request "DUNNO". The JSON record is written at
- * END-OF-MESSAGE, or when the instance is dropped unfinished (expired, or
- * evicted to make room).
+ * END-OF-MESSAGE, or when the instance is dropped unfinished (expired,
+ * evicted to make room, or open at the stop: then "aborted":true).
  *
  * Not thread-safe: one thread (the listener's) calls all of it. No I/O on
  * the request path but the log queue; unknown domains go to discovery.

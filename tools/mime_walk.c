@@ -41,6 +41,7 @@ struct walk {
 	const char	*report_domain;	/* of the innermost message, or NULL */
 	unsigned	 found;		/* report parts handed over */
 	int		 too_deep;
+	int		 too_many;	/* report parts past WALK_PARTS_MAX */
 	int		 inline_pass;	/* looking for a report in the text */
 };
 
@@ -136,8 +137,10 @@ take_part(struct walk *w, GMimePart *part, const char *path)
 	    .report_domain = w->report_domain,
 	    .data = (const unsigned char *)"" };
 
-	if (w->found >= WALK_PARTS_MAX)
+	if (w->found >= WALK_PARTS_MAX) {
+		w->too_many = 1;
 		return;
+	}
 	w->found++;
 	part_label(GMIME_OBJECT(part), path, label, sizeof(label));
 	if ((mem = part_content(part)) == NULL) {
@@ -284,6 +287,9 @@ walk_parsed(GMimeMessage *m, const char *source, const struct walk_ops *ops)
 		w.inline_pass = 1;
 		walk_object(&w, body, "", 0);
 	}
+	if (w.too_many)
+		ops->reject(ops->arg, source, "more than 64 report parts: the "
+		    "rest not read");
 	if (w.found == 0)
 		ops->reject(ops->arg, source, w.too_deep ?
 		    "MIME parts nested deeper than 16 levels" :
@@ -503,19 +509,30 @@ walk_maildir_sub(const char *dir, const char *sub, const struct walk_ops *ops)
 	if (n > 0)
 		qsort(names, n, sizeof(*names), cmp_names);
 	for (size_t i = 0; i < n; i++) {
+		struct stat st;
 		char *data;
 		size_t len;
 		int fd;
 
 		snprintf(path, sizeof(path), "%s/%s/%s", dir, sub, names[i]);
 		free(names[i]);
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) ==
-		    -1) {
+		/*
+		 * The Maildir's owner chose these names: no link followed, and
+		 * no FIFO opened (O_NONBLOCK) and read, which would wait for
+		 * a writer for ever.
+		 */
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+		    O_NONBLOCK)) == -1) {
 			char why[200];
 
 			snprintf(why, sizeof(why), "cannot open: %s",
 			    strerror(errno));
 			ops->reject(ops->arg, path, why);
+			continue;
+		}
+		if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+			ops->reject(ops->arg, path, "not a regular file");
+			close(fd);
 			continue;
 		}
 		if (read_path(path, fd, WALK_MESSAGE_MAX, &data, &len,

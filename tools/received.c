@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mime_walk.h"
+#include "printable.h"
 #include "received.h"
 #include "utctime.h"
 
@@ -22,6 +23,21 @@ received_init(struct received *rc)
 	memset(rc, 0, sizeof(*rc));
 	strmap_init(&rc->seen);
 	strmap_init(&rc->days);
+}
+
+/*
+ * A source (a path the user or a Maildir chose, ":N" in an mbox) as it is
+ * shown: printable, since a name that is not UTF-8 is no JSON string.
+ */
+static char *
+source_dup(const char *source)
+{
+	size_t size = strlen(source) + 1;
+	char *s;
+
+	if ((s = malloc(size)) != NULL)
+		printable_copy(s, size, source);
+	return s;
 }
 
 static int
@@ -38,7 +54,7 @@ note_add(struct received *rc, struct rcv_notes *l, const char *source,
 		l->v = v;
 		l->cap = cap;
 	}
-	if ((l->v[l->n].source = strdup(source)) == NULL)
+	if ((l->v[l->n].source = source_dup(source)) == NULL)
 		goto nomem;
 	if ((l->v[l->n].text = strdup(text)) == NULL) {
 		free(l->v[l->n].source);
@@ -75,7 +91,7 @@ count_add(struct strmap *m, const char *key, unsigned long n)
 	if (*slot == NULL && (*slot = calloc(1, sizeof(unsigned long))) ==
 	    NULL)
 		return -1;
-	*(unsigned long *)*slot += n;
+	*(unsigned long *)*slot = tlsrpt_sum(*(unsigned long *)*slot, n);
 	return 0;
 }
 
@@ -117,9 +133,10 @@ add_policy(struct received *rc, const struct tlsrpt_report *r,
 	    strlist_add(&d->orgs, r->org, RCV_ORGS_CAP) == -1)
 		return -1;
 	d->reports++;
-	d->successful += p->successful;
-	d->failed += p->failed;
-	d->failed_in_details += p->failed_in_details;
+	d->successful = tlsrpt_sum(d->successful, p->successful);
+	d->failed = tlsrpt_sum(d->failed, p->failed);
+	d->failed_in_details = tlsrpt_sum(d->failed_in_details,
+	    p->failed_in_details);
 	for (size_t i = 0; i < p->nfailures; i++) {
 		const struct tlsrpt_failure *f = &p->failures[i];
 
@@ -179,7 +196,7 @@ keep_report(struct received *rc, const char *source, const char *part,
 	}
 	tlsrpt_keep_policies(r, wanted);
 	k = &rc->reports[rc->nreports];
-	if ((k->source = strdup(source)) == NULL)
+	if ((k->source = source_dup(source)) == NULL)
 		return -1;
 	k->part = part != NULL ? strdup(part) : NULL;
 	k->r = *r;

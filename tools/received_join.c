@@ -6,6 +6,8 @@
  * report side is read from the reports already collected. The result is
  * built once as JSON; the text writer prints that same object.
  */
+#include <sys/stat.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,11 +170,14 @@ int
 received_join_is_log(const char *path)
 {
 	char why[REC_ERROR_MAX], *line, *nl;
+	struct stat st;
 	struct rec *r;
 	gzFile gz;
 	int n, is_log = 0;
 
-	if ((gz = gzopen(path, "rb")) == NULL)
+	/* What cannot be read twice (a FIFO, <(zcat ...)) is not looked into. */
+	if (stat(path, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    (gz = gzopen(path, "rb")) == NULL)
 		return 0;
 	line = malloc(INPUT_LINE_MAX + 1);
 	r = malloc(sizeof(*r));
@@ -549,8 +554,8 @@ unseen_json(const struct jctx *c, int *truncated)
 static void
 add_to(json_t *o, const char *key, unsigned long n)
 {
-	json_object_set_new(o, key, json_integer(json_integer_value(
-	    json_object_get(o, key)) + (json_int_t)n));
+	json_object_set_new(o, key, json_integer((json_int_t)tlsrpt_sum(
+	    (unsigned long)json_integer_value(json_object_get(o, key)), n)));
 }
 
 /* The entry of date in map, created with zero counts. */

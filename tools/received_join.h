@@ -31,8 +31,10 @@ struct rcv_join *received_join_new(void);
 int	received_join_read(struct rcv_join *, const struct received *rc,
 	    const char *path, char *err, size_t errsize);
 /*
- * 1 when path is a milter log: a file (plain or gzip) whose first line is
- * a log record (DESIGN.md 8), so logs and reports can be given together.
+ * 1 when path is a milter log: a regular file (plain or gzip) whose first
+ * line is a log record (DESIGN.md 8), so logs and reports can be given
+ * together. Anything else (a FIFO) is not read here: its bytes would be
+ * gone for the report reader.
  */
 int	received_join_is_log(const char *path);
 /* The joined report as a JSON object (NULL when memory runs out). */

@@ -114,7 +114,17 @@ host_text(struct rd *rd, const json_t *o, const char *key)
 	return s;
 }
 
-/* A count: an integer, a real or a string of digits; anything else 0. */
+unsigned long
+tlsrpt_sum(unsigned long a, unsigned long b)
+{
+	return a >= TLSRPT_SUM_MAX || b >= TLSRPT_SUM_MAX - a ?
+	    TLSRPT_SUM_MAX : a + b;
+}
+
+/*
+ * A count: an integer, a real or a string of digits, at most
+ * TLSRPT_COUNT_MAX; anything else 0.
+ */
 static unsigned long
 count(const json_t *v)
 {
@@ -122,16 +132,18 @@ count(const json_t *v)
 	unsigned long n = 0;
 
 	if (json_is_integer(v))
-		return json_integer_value(v) < 0 ? 0 :
+		return json_integer_value(v) < 0 || json_integer_value(v) >
+		    (json_int_t)TLSRPT_COUNT_MAX ? 0 :
 		    (unsigned long)json_integer_value(v);
 	if (json_is_real(v))
-		return json_real_value(v) < 0 || json_real_value(v) > 1e15 ?
+		return json_real_value(v) < 0 ||
+		    json_real_value(v) > (double)TLSRPT_COUNT_MAX ?
 		    0 : (unsigned long)json_real_value(v);
 	if ((s = json_string_value(v)) == NULL)
 		return 0;
-	for (; *s >= '0' && *s <= '9' && n < 1000000000000000UL; s++)
+	for (; *s >= '0' && *s <= '9' && n <= TLSRPT_COUNT_MAX; s++)
 		n = n * 10 + (unsigned long)(*s - '0');
-	return *s == '\0' ? n : 0;
+	return *s == '\0' && n <= TLSRPT_COUNT_MAX ? n : 0;
 }
 
 /*
@@ -331,7 +343,8 @@ failures(struct rd *rd, const json_t *v, size_t at, struct tlsrpt_policy *p)
 		p->nfailures = n + 1;
 		if (failure(rd, e, &p->failures[n]) == -1)
 			return -1;
-		p->failed_in_details += p->failures[n++].count;
+		p->failed_in_details = tlsrpt_sum(p->failed_in_details,
+		    p->failures[n++].count);
 	}
 	return 0;
 }

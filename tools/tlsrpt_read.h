@@ -19,6 +19,10 @@
 #define TLSRPT_STRINGS_MAX	1000	/* policy-string lines, mx-host */
 #define TLSRPT_TEXT_MAX		256	/* longer texts are truncated */
 #define TLSRPT_ERROR_MAX	200
+/* A count above it is made up: read as 0, as when it is not a number. */
+#define TLSRPT_COUNT_MAX	1000000000000000UL
+/* Where sums of counts stop (below JSON's signed 64-bit integers). */
+#define TLSRPT_SUM_MAX		1000000000000000000UL
 
 struct tlsrpt_failure {
 	char		*result_type;	/* as sent; "unknown" when missing */
@@ -66,6 +70,9 @@ int	tlsrpt_read(const unsigned char *data, size_t len,
 void	tlsrpt_free(struct tlsrpt_report *);
 /* Free the policies from index keep on; npolicies becomes keep. */
 void	tlsrpt_keep_policies(struct tlsrpt_report *, size_t keep);
+
+/* a + b, or TLSRPT_SUM_MAX when more: totals never wrap. */
+unsigned long tlsrpt_sum(unsigned long a, unsigned long b);
 
 /* The UTC day (days since 1970-01-01) a report covers: its middle. */
 long long tlsrpt_day(const struct tlsrpt_report *);

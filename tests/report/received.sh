@@ -259,5 +259,80 @@ n=$(grep -c 'mtasts-report received: ' "$T/err")
 expect_rc 0 "text format" "$R" received "$T/google.json" "$T/overcount.bin"
 grep -q '^example.test 2026-03-03: 1 report, 5 sessions ok, 2 failed (failure details add up to 5)' "$T/out" &&
     ok "text: per day with both counts" || fail "text: $(head -5 "$T/out")"
+# A Maildir's owner cannot stall the reader: a FIFO (or anything but a
+# regular file) in cur/ or new/ is rejected, not opened and waited on.
+mkdir -p "$T/Fifo/cur" "$T/Fifo/new"
+cp "$T/microsoft.eml" "$T/Fifo/new/1772500000.M1P1.mx"
+mkfifo "$T/Fifo/cur/1772500001.M2P2.mx"
+expect_rc 1 "a FIFO in a Maildir: rejected, not waited on" \
+    timeout 20 "$R" received -f json -o "$T/fifo.json" "$T/Fifo"
+expect_jq "$T/fifo.json" '[.reports[].organization, (.rejected[] | .error)] | join(",")' \
+    "Microsoft Corporation,not a regular file" "the FIFO named, the message read"
+
+# An INPUT that can be read only once (a FIFO, <(zcat ...)) is read as
+# it is: not looked into first to tell a milter log, which ate its start.
+mkfifo "$T/in.fifo"
+cat "$T/google.json" > "$T/in.fifo" &
+expect_rc 0 "a FIFO as an INPUT" timeout 20 "$R" received -f json -o "$T/fifo-in.json" "$T/in.fifo"
+wait
+expect_jq "$T/fifo-in.json" '[.reports[].organization, .rejected[].error] | join(",")' \
+    "Google Inc." "the report through a FIFO read whole"
+
+# A file name that is not UTF-8 is shown printable, not dropped from the
+# JSON (jansson refuses such a string: the report vanished, exit 0).
+odd=$(printf '%s/g\377.json' "$T")
+cp "$T/google.json" "$odd"
+expect_rc 1 "a file name that is not UTF-8" "$R" received -f json -o "$T/odd.json" \
+    "$odd" "$(printf '%s/gone\377.json' "$T")"
+expect_jq "$T/odd.json" '[.reports[].source, .rejected[].source] | map(sub(".*/"; "")) | join(",")' \
+    "g?.json,gone?.json" "its report and its rejection listed, the name printable"
+
+# Report parts past the bound of a message are not dropped in silence.
+{
+	printf 'Content-Type: multipart/report; report-type="tlsrpt"; boundary="p"\n\n'
+	i=0
+	while [ $i -lt 65 ]; do
+		printf -- '--p\nContent-Type: application/tlsrpt+json\n\n'
+		sed "s/\"report-id\": *\"[^\"]*\"/\"report-id\":\"part$i\"/" "$T/google.json"
+		i=$((i + 1))
+	done
+	printf -- '--p--\n'
+} > "$T/parts.body"
+msg "$T/parts.eml" "65 reports" "$T/parts.body"
+expect_rc 1 "65 report parts in one message" "$R" received -f json -o "$T/parts.json" "$T/parts.eml"
+expect_jq "$T/parts.json" '[(.reports | length), (.reports | map(.report_id) | unique | length), (.rejected[] | .error)] | map(tostring) | join(",")' \
+    "64,64,more than 64 report parts: the rest not read" "64 read, the rest rejected"
+
+# Counts a reporter makes up cannot wrap the totals: an integer above the
+# bound is read as 0 (as a real or a string of digits is), and sums stop
+# at their bound instead of wrapping (to a negative, or a small number).
+huge() {
+	printf '{"organization-name":"Huge %s","report-id":"h%s","date-range":' "$1" "$1"
+	printf '{"start-datetime":"2026-03-04T00:00:00Z","end-datetime":"2026-03-04T23:59:59Z"},'
+	printf '"policies":[{"policy":{"policy-type":"sts","policy-domain":"huge.test"},'
+	printf '"summary":{"total-successful-session-count":%s,"total-failure-session-count":%s},' "$2" "$2"
+	printf '"failure-details":[{"result-type":"x","failed-session-count":%s},' "$2"
+	printf '{"result-type":"x","failed-session-count":%s}]}]}\n' "$2"
+}
+huge 1 9223372036854775807 > "$T/huge1.json"
+huge 2 1000000000000000 > "$T/huge2.json"
+huge 3 1000000000000000 > "$T/huge3.json"
+expect_rc 0 "absurd counts" "$R" received -f json -o "$T/huge.json" \
+    "$T/huge1.json" "$T/huge2.json" "$T/huge3.json"
+expect_jq "$T/huge.json" '[.reports[].policies[0].successful] | map(tostring) | join(",")' \
+    "0,1000000000000000,1000000000000000" "an integer count above 10^15 is read as 0"
+expect_jq "$T/huge.json" '.domains[0] | [.successful, .failed, .failed_in_details] | map(tostring) | join(",")' \
+    "2000000000000000,2000000000000000,4000000000000000" "totals of bounded counts"
+many() {
+	printf '{"organization-name":"Many","report-id":"%s","date-range":{"start-datetime":"2026-03-04T00:00:00Z","end-datetime":"2026-03-04T23:59:59Z"},"policies":[{"policy":{"policy-type":"sts","policy-domain":"huge.test"},"failure-details":[' "$1"
+	i=0; while [ $i -lt 9999 ]; do printf '{"result-type":"x","failed-session-count":1000000000000000},'; i=$((i + 1)); done
+	printf '{"result-type":"x","failed-session-count":1000000000000000}]}]}\n'
+}
+many m1 > "$T/many1.json"
+many m2 > "$T/many2.json"
+expect_rc 0 "10000 failures of 10^15" "$R" received -f json -o "$T/many.out" \
+    "$T/many1.json" "$T/many2.json" "$T/huge2.json"
+expect_jq "$T/many.out" '[.reports[0].policies[0].failed_in_details, .domains[0].failed_in_details, .domains[0].result_types.x, .domains[0].receiving_mx.unknown] | map(. >= 1000000000000000000) | join(",")' \
+    "true,true,true,true" "sums saturate instead of wrapping"
 expect_rc 2 "usage error" "$R" received --format pdf x
 finish

@@ -38,6 +38,7 @@ struct svc_case {
 	const char *name;
 	struct req reqs[REQUESTS_MAX];
 	int	records;	/* JSON records written at the end */
+	int	aborted;	/* of them, without END-OF-MESSAGE */
 };
 
 #define FIELD	"action=PREPEND MTA-STS-Audit: mx1.example.test; " \
@@ -53,35 +54,35 @@ static const struct svc_case cases[] = {
 	      "source=draft; tls=none; mx=mx1.example.test\n\n" },
 	    { "a", "RCPT", "v@Example.TEST", "", DUNNO },
 	    { "a", "RCPT", "w@nopolicy.example", "", DUNNO },
-	    { "a", "END-OF-MESSAGE", "", "", DUNNO } }, 1 },
+	    { "a", "END-OF-MESSAGE", "", "", DUNNO } }, 1, 0 },
 	{ "two instances are apart", {
 	    { "a", "RCPT", "u@example.test", "", FIELD "*" },
 	    { "b", "RCPT", "u@example.test", "", FIELD "*" },
-	    { "a", "RCPT", "x@example.test", "", DUNNO } }, 2 },
+	    { "a", "RCPT", "x@example.test", "", DUNNO } }, 2, 2 },
 	{ "TLS 1.3 passes: no field under would-fail", {
-	    { "a", "RCPT", "u@example.test", TLS13, DUNNO } }, 1 },
+	    { "a", "RCPT", "u@example.test", TLS13, DUNNO } }, 1, 1 },
 	{ "GnuTLS version name", {
 	    { "a", "RCPT", "u@example.test",
 	      "encryption_protocol=TLS1.1\n", FIELD "reasons=tls-version; "
 	      "mode=enforce; id=lab1; source=draft; tls=TLSv1.1; "
-	      "mx=mx1.example.test\n\n" } }, 1 },
+	      "mx=mx1.example.test\n\n" } }, 1, 1 },
 	{ "facts of the first request stay (TLS, not plaintext)", {
 	    { "a", "RCPT", "u@example.test", TLS13, DUNNO },
-	    { "a", "RCPT", "u@testing.example", "", DUNNO } }, 1 },
+	    { "a", "RCPT", "u@testing.example", "", DUNNO } }, 1, 1 },
 	{ "authenticated: DUNNO", {
 	    { "a", "RCPT", "u@example.test", "sasl_username=alice\n",
-	      DUNNO } }, 1 },
+	      DUNNO } }, 1, 1 },
 	{ "no instance: DUNNO, nothing kept", {
-	    { "", "RCPT", "u@example.test", "", DUNNO } }, 0 },
+	    { "", "RCPT", "u@example.test", "", DUNNO } }, 0, 0 },
 	{ "other states: DUNNO, nothing kept", {
 	    { "a", "DATA", "u@example.test", "", DUNNO },
-	    { "a", "CONNECT", "", "", DUNNO } }, 0 },
+	    { "a", "CONNECT", "", "", DUNNO } }, 0, 0 },
 	{ "another request type: DUNNO", {
-	    { "a", "RCPT", "u@example.test", "request=junk\n", DUNNO } }, 0 },
+	    { "a", "RCPT", "u@example.test", "request=junk\n", DUNNO } }, 0, 0 },
 	{ "a closed instance starts again", {
 	    { "a", "RCPT", "u@example.test", "", FIELD "*" },
 	    { "a", "END-OF-MESSAGE", "", "", DUNNO },
-	    { "a", "RCPT", "u@example.test", "", FIELD "*" } }, 2 },
+	    { "a", "RCPT", "u@example.test", "", FIELD "*" } }, 2, 1 },
 };
 
 static void
@@ -141,25 +142,34 @@ rig_up(struct rig *g)
 	ck_assert_ptr_nonnull(g->svc = policysvc_new(&g->deps, NULL));
 }
 
-/* Free everything; returns how many records the log got. */
+/* Records in the log (those holding text, when it is not NULL). */
 static int
-rig_down(struct rig *g)
+records(const char *text)
 {
 	char	path[512], line[8192];
 	FILE	*f;
 	int	n = 0;
 
-	policysvc_free(g->svc);
-	jlog_free(g->deps.jlog);
-	store_free(g->deps.store);
-	conf_unref(g->conf);
 	snprintf(path, sizeof(path), "%s/log.jsonl", dir);
 	if ((f = fopen(path, "r")) == NULL)
 		return 0;
 	while (fgets(line, sizeof(line), f) != NULL)
-		n++;
+		n += text == NULL || strstr(line, text) != NULL;
 	fclose(f);
 	return n;
+}
+
+#define ABORTED	"\"aborted\":true"
+
+/* Free everything; returns how many records the log got. */
+static int
+rig_down(struct rig *g)
+{
+	policysvc_free(g->svc);
+	jlog_free(g->deps.jlog);
+	store_free(g->deps.store);
+	conf_unref(g->conf);
+	return records(NULL);
 }
 
 /* Answer one request as policylisten would. */
@@ -206,6 +216,8 @@ START_TEST(test_svc_table)
 		    answer, c->reqs[i].want);
 	}
 	ck_assert_int_eq(rig_down(&g), c->records);
+	ck_assert_msg(records(ABORTED) == c->aborted, "%s: %d records "
+	    "aborted, want %d", c->name, records(ABORTED), c->aborted);
 }
 END_TEST
 
@@ -229,6 +241,7 @@ START_TEST(test_svc_expiry)
 	ck_assert(answer_matches(answer, q.want));
 	/* The expired one's record, and the new one's at the end. */
 	ck_assert_int_eq(rig_down(&g), 2);
+	ck_assert_int_eq(records(ABORTED), 2);
 }
 END_TEST
 
@@ -252,6 +265,7 @@ START_TEST(test_svc_eviction)
 	ask(g.svc, &q, T0 + 2, answer, sizeof(answer));
 	ck_assert(answer_matches(answer, FIELD "*"));
 	ck_assert_int_eq(rig_down(&g), POLICYSVC_INSTANCES_MAX + 2);
+	ck_assert_int_eq(records(ABORTED), POLICYSVC_INSTANCES_MAX + 2);
 }
 END_TEST
 
