@@ -45,6 +45,8 @@ example(struct recordgen *g)
 	struct conn_ctx *c = &g->c;
 
 	memset(g, 0, sizeof(*g));
+	c->msg.domains = g->domains;
+	c->msg.domains_cap = CTX_RCPT_DOMAINS_MAX;
 	strcpy(g->ts, "2026-01-31T10:00:00Z");
 	strcpy(g->host, "mx1.example.com");
 	strcpy(g->mx_name, "mx1.example.com");
