@@ -60,20 +60,51 @@ audit_pending(const struct audit_domain *d)
 	return d->v.result == VERDICT_PENDING;
 }
 
+/* A bounded line: pieces past MSG_LINE_MAX - 1 bytes are cut, as snprintf. */
+struct line {
+	char	text[MSG_LINE_MAX];
+	size_t	len;
+};
+
+static void
+put(struct line *l, const char *s)
+{
+	size_t	n = strlen(s);
+
+	if (n > sizeof(l->text) - 1 - l->len)
+		n = sizeof(l->text) - 1 - l->len;
+	memcpy(l->text + l->len, s, n);
+	l->len += n;
+}
+
+/*
+ * "QUEUEID: domain=D result=R reasons=A,B client=IP tls=V mx=M", pieces
+ * put one after another (a printf format was a third of the line's cost).
+ */
 void
 audit_syslog(const char *queue_id, const struct audit_domain *d,
     const char *client_ip, const struct audit_session *s)
 {
 	const struct verdict *v = &d->v;
 	char	reasons[VERDICT_REASONS_BUFSIZE];
+	struct line l;
 
-	msg_log(v->result == VERDICT_NO_POLICY ||
-	    v->result == VERDICT_PENDING ? LOG_DEBUG : LOG_INFO,
-	    "%s: domain=%s result=%s reasons=%s client=%s tls=%s mx=%s",
-	    queue_id != NULL && queue_id[0] != '\0' ? queue_id : "NOQUEUE",
-	    d->domain, verdict_result_name(v->result),
-	    v->reasons != 0 ? verdict_reasons_format(v->reasons, reasons,
-	    sizeof(reasons)) : "none", client_ip,
-	    s->tls_version != NULL ? s->tls_version : "none",
-	    s->mx_name != NULL ? s->mx_name : "unknown");
+	l.len = 0;
+	put(&l, queue_id != NULL && queue_id[0] != '\0' ? queue_id : "NOQUEUE");
+	put(&l, ": domain=");
+	put(&l, d->domain);
+	put(&l, " result=");
+	put(&l, verdict_result_name(v->result));
+	put(&l, " reasons=");
+	put(&l, v->reasons != 0 ? verdict_reasons_format(v->reasons, reasons,
+	    sizeof(reasons)) : "none");
+	put(&l, " client=");
+	put(&l, client_ip);
+	put(&l, " tls=");
+	put(&l, s->tls_version != NULL ? s->tls_version : "none");
+	put(&l, " mx=");
+	put(&l, s->mx_name != NULL ? s->mx_name : "unknown");
+	l.text[l.len] = '\0';
+	msg_line(v->result == VERDICT_NO_POLICY ||
+	    v->result == VERDICT_PENDING ? LOG_DEBUG : LOG_INFO, l.text);
 }

@@ -8,7 +8,6 @@
  */
 #include "config.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "auditjson.h"
@@ -43,14 +42,25 @@ member(struct jsonbuf *b, const char *key, size_t keylen, const char *s)
 /* key: the literal text before the value, as ",\"name\":". */
 #define MEMBER(b, key, s)	member((b), (key), sizeof(key) - 1, (s))
 
+/*
+ * As "%lld" writes it, without snprintf: its work area (on a session
+ * thread's stack, new at most connections) and instructions were more than
+ * the record's numbers need.
+ */
 static void
 integer(struct jsonbuf *b, long long v)
 {
-	char	num[32];
-	int	n = snprintf(num, sizeof(num), "%lld", v);
+	char	num[24], *p = num + sizeof(num);
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v :
+	    (unsigned long long)v;
 
-	if (n > 0 && (size_t)n < sizeof(num))
-		jsonbuf_raw(b, num, (size_t)n);
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	jsonbuf_raw(b, p, (size_t)(num + sizeof(num) - p));
 }
 
 static void

@@ -12,6 +12,8 @@
  */
 #include "config.h"
 
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -104,6 +106,14 @@ report_session(struct audit_report *r, struct conn_ctx *c,
 		r->authserv_id = r->mx_name[0] != '\0' ? r->mx_name : "localhost";
 }
 
+static void
+release_ev(struct audit_report *r)
+{
+	if (r->ev != r->ev_inline)
+		free(r->ev);
+	r->ev = NULL;
+}
+
 int
 audit_report_begin(struct audit_report *r, const struct audit_deps *deps,
     struct conn_ctx *c, const char *event, int aborted, const char *only)
@@ -112,10 +122,16 @@ audit_report_begin(struct audit_report *r, const struct audit_deps *deps,
 	struct store_snapshot *snap;
 	size_t	 i;
 
-	memset(r, 0, sizeof(*r));
+	memset(r, 0, offsetof(struct audit_report, ev_inline));
 	r->deps = deps;
-	if ((snap = store_acquire(deps->store)) == NULL)
+	r->ev = r->ev_inline;
+	if (c->msg.domain_count > AUDIT_REPORT_INLINE && (r->ev =
+	    malloc(c->msg.domain_count * sizeof(*r->ev))) == NULL)
 		return -1;
+	if ((snap = store_acquire(deps->store)) == NULL) {
+		release_ev(r);
+		return -1;
+	}
 	report_session(r, c, snap);
 	r->event = event;
 	r->aborted = aborted;
@@ -202,4 +218,5 @@ audit_report_end(struct audit_report *r)
 	r->snap = NULL;
 	for (i = 0; i < r->n; i++)
 		discovery_want(r->deps->discovery, r->ev[i].domain);
+	release_ev(r);
 }

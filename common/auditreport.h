@@ -30,6 +30,8 @@ struct audit_deps {
 	struct pendrec	*pendrec;	/* records with pending domains */
 };
 
+#define AUDIT_REPORT_INLINE	4	/* judged domains without a malloc */
+
 /* The facts of one finished message or connection, ready to report. */
 struct audit_report {
 	const struct audit_deps *deps;
@@ -42,14 +44,22 @@ struct audit_report {
 	const char	*event;		/* "message" or "connection" */
 	const char	*skipped;	/* why the message was not judged */
 	int		 aborted;
-	struct audit_domain ev[CTX_RCPT_DOMAINS_MAX];	/* judged domains */
+	struct audit_domain *ev;	/* judged domains: ev_inline, or malloc'd */
 	size_t		 n;
+	/*
+	 * Room for most messages: a report lives on a session thread's stack,
+	 * and at 256 connections most session threads have a new stack, in
+	 * which every page touched is a page fault (CTX_RCPT_DOMAINS_MAX
+	 * entries here were 4.8 KB). More domains than this are malloc'd.
+	 */
+	struct audit_domain ev_inline[AUDIT_REPORT_INLINE];
 };
 
 /*
  * Judge what c carried (every recipient domain the domains list wants, or
  * only the one named only when it is not NULL). Returns 0, or -1 when
- * there is no snapshot (r is then unused).
+ * there is no snapshot or no memory for the domains (r is then unused).
+ * Every r begun with 0 ends with audit_report_log or audit_report_end.
  */
 int	audit_report_begin(struct audit_report *r, const struct audit_deps *,
 	    struct conn_ctx *c, const char *event, int aborted,

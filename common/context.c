@@ -41,6 +41,8 @@ ctx_new(void)
 		return NULL;
 	memset(c, 0, offsetof(struct conn_ctx, msg));
 	msg_clear(&c->msg);
+	c->msg.domains = NULL;
+	c->msg.domains_cap = 0;
 	c->tls.bits = -1;
 	return c;
 }
@@ -48,7 +50,31 @@ ctx_new(void)
 void
 ctx_free(struct conn_ctx *c)
 {
+	if (c == NULL)
+		return;
+	free(c->msg.domains);
 	free(c);
+}
+
+/* Room for one more recipient domain: 0, or -1 (full, or no memory). */
+static int
+domains_room(struct msg_facts *m)
+{
+	struct rcpt_domain *p;
+	size_t	cap;
+
+	if (m->domain_count < m->domains_cap)
+		return 0;
+	if (m->domains_cap >= CTX_RCPT_DOMAINS_MAX)
+		return -1;
+	cap = m->domains_cap == 0 ? CTX_RCPT_DOMAINS_FIRST : 2 * m->domains_cap;
+	if (cap > CTX_RCPT_DOMAINS_MAX)
+		cap = CTX_RCPT_DOMAINS_MAX;
+	if ((p = realloc(m->domains, cap * sizeof(*p))) == NULL)
+		return -1;
+	m->domains = p;
+	m->domains_cap = cap;
+	return 0;
 }
 
 /*
@@ -157,7 +183,7 @@ ctx_add_rcpt(struct conn_ctx *c, const char *rcpt)
 			return;
 		}
 	}
-	if (m->domain_count == CTX_RCPT_DOMAINS_MAX) {
+	if (domains_room(m) == -1) {
 		m->domains_dropped++;
 		return;
 	}

@@ -21,6 +21,7 @@
 #define CTX_ADDR_MAX		64	/* textual IP addresses */
 #define CTX_QUEUE_ID_MAX	64
 #define CTX_RCPT_DOMAINS_MAX	100	/* distinct recipient domains per message */
+#define CTX_RCPT_DOMAINS_FIRST	4	/* allocated at the first recipient */
 
 struct tls_facts {
 	int	present;			/* {tls_version} was set */
@@ -49,7 +50,7 @@ struct msg_facts {
 	int		 has_from_domain;	/* 0 for <> or no domain */
 	char		 from_domain[CTX_NAME_MAX];
 	size_t		 domain_count;
-	unsigned long	 domains_dropped;	/* past CTX_RCPT_DOMAINS_MAX */
+	unsigned long	 domains_dropped;	/* past CTX_RCPT_DOMAINS_MAX, or no memory */
 	int		 authenticated;		/* {auth_authen} was set */
 	/*
 	 * The audit header name when the message began: incoming fields are
@@ -59,11 +60,15 @@ struct msg_facts {
 	char		 audit_name[HEADER_NAME_MAX + 1];
 	unsigned	 forged_headers;	/* fields named audit_name */
 	/*
-	 * Last, and not cleared between messages (26 KB: clearing it twice per
-	 * message was a third of the filter's instructions): only the first
-	 * domain_count entries are ever read, each written whole when added.
+	 * Last, and not cleared between messages: only the first domain_count
+	 * entries are ever read, each written whole when added. Allocated at
+	 * the first recipient and grown as distinct domains come, up to
+	 * CTX_RCPT_DOMAINS_MAX (26 KB in all): most sessions carry one or two,
+	 * and 256 sessions at once each touching 26 KB cost page faults and
+	 * cache misses. domains_cap entries are allocated; ctx_free frees them.
 	 */
-	struct rcpt_domain domains[CTX_RCPT_DOMAINS_MAX];
+	struct rcpt_domain *domains;
+	size_t		 domains_cap;
 };
 
 enum mx_source {

@@ -68,18 +68,35 @@ msg_syslog(void *arg, int priority, const char *line)
 	syslog(priority, "%s", line);
 }
 
+/* line: writable, MSG_LINE_MAX bytes at most; made printable here. */
+static void
+output(int priority, char *line)
+{
+	const struct msg_output *out;
+
+	printable_copy(line, MSG_LINE_MAX, line);
+	out = atomic_load_explicit(&current, memory_order_acquire);
+	out->fn(out->arg, priority & LOG_PRIMASK, line);
+}
+
 void
 msg_vlog(int priority, const char *fmt, va_list ap)
 {
-	const struct msg_output *out;
 	char	line[MSG_LINE_MAX];
 	int	saved = errno;
 
 	if (vsnprintf(line, sizeof(line), fmt, ap) < 0)
 		line[0] = '\0';
-	printable_copy(line, sizeof(line), line);
-	out = atomic_load_explicit(&current, memory_order_acquire);
-	out->fn(out->arg, priority & LOG_PRIMASK, line);
+	output(priority, line);
+	errno = saved;
+}
+
+void
+msg_line(int priority, char *line)
+{
+	int	saved = errno;
+
+	output(priority, line);
 	errno = saved;
 }
 

@@ -55,6 +55,11 @@ void	msg_log(int priority, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	msg_vlog(int priority, const char *fmt, va_list)
 	    __attribute__((format(printf, 2, 0)));
+/*
+ * A line already formatted, as msg_log(priority, "%s", line) would send it;
+ * line is MSG_LINE_MAX bytes at most, and is made printable in place.
+ */
+void	msg_line(int priority, char *line);
 void	msg_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	msg_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -17,6 +17,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <syslog.h>
@@ -68,11 +69,10 @@ context_of(SMFICTX *ctx)
 }
 
 static void
-insert_header(SMFICTX *ctx, const struct audit_report *r, size_t i)
+insert_header(SMFICTX *ctx, const struct audit_report *r, size_t i,
+    char *value)
 {
-	char	value[AUTHHDR_MAX];
-
-	if (audit_report_header(r, i, value, sizeof(value)))
+	if (audit_report_header(r, i, value, AUTHHDR_MAX))
 		smfi_insheader(ctx, 0, (char *)r->c->msg.audit_name, value);
 }
 
@@ -90,13 +90,21 @@ static void
 add_headers(SMFICTX *ctx, const struct audit_report *r)
 {
 	size_t	n = r->n;
+	char	*value;
 
 	if (!r->c->can_edit_headers || r->c->msg.audit_name[0] == '\0')
 		return;
 	remove_forged_headers(ctx, r->c);
+	/*
+	 * The value's 4 KB on the heap, not the stack: at 256 connections
+	 * most session threads have a new stack, where a page is a fault.
+	 */
+	if (n == 0 || (value = malloc(AUTHHDR_MAX)) == NULL)
+		return;
 	/* Each field goes to the top: insert backwards to keep rcpt order. */
 	while (n-- > 0)
-		insert_header(ctx, r, n);
+		insert_header(ctx, r, n, value);
+	free(value);
 }
 
 /* Evaluate and log what the connection carried; ctx != NULL adds headers. */

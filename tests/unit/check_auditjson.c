@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,6 +46,8 @@ example(struct recordgen *g)
 	struct conn_ctx *c = &g->c;
 
 	memset(g, 0, sizeof(*g));
+	c->msg.domains = g->domains;
+	c->msg.domains_cap = CTX_RCPT_DOMAINS_MAX;
 	strcpy(g->ts, "2026-01-31T10:00:00Z");
 	strcpy(g->host, "mx1.example.com");
 	strcpy(g->mx_name, "mx1.example.com");
@@ -166,6 +169,23 @@ vary_dropped(struct recordgen *g)
 	g->c.msg.domains_dropped = 4000000000UL;
 }
 
+/* Every integer at its type's ends: written as "%lld" writes them. */
+static void
+vary_extreme_numbers(struct recordgen *g)
+{
+	g->c.tls.bits = LONG_MAX;
+	g->c.msg.domains_dropped = ULONG_MAX;
+	g->ev[0].rcpts = UINT_MAX;
+}
+
+static void
+vary_small_numbers(struct recordgen *g)
+{
+	g->c.tls.bits = LONG_MIN;
+	g->c.msg.domains_dropped = 9;
+	g->ev[0].rcpts = 10;
+}
+
 static void
 vary_escapes(struct recordgen *g)
 {
@@ -275,6 +295,8 @@ static const struct {
 	{ "no MAIL FROM domain", vary_no_from },
 	{ "skipped, aborted", vary_skipped },
 	{ "domains dropped", vary_dropped },
+	{ "numbers at their ends", vary_extreme_numbers },
+	{ "numbers small and negative", vary_small_numbers },
 	{ "quotes and backslashes", vary_escapes },
 	{ "policy flags, every reason", vary_policy_flags },
 	{ "policy-error", vary_policy_error },

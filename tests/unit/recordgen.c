@@ -91,6 +91,8 @@ recordgen_fill(struct recordgen *g, const uint8_t *data, size_t size)
 	size_t	 i;
 
 	memset(g, 0, sizeof(*g));
+	c->msg.domains = g->domains;
+	c->msg.domains_cap = CTX_RCPT_DOMAINS_MAX;
 	c->msg.active = (flags & 1) != 0;
 	c->msg.has_from_domain = (flags & 2) != 0;
 	c->tls.present = (flags & 4) != 0;

@@ -19,6 +19,7 @@
 
 struct recordgen {
 	struct conn_ctx	 c;
+	struct rcpt_domain domains[CTX_RCPT_DOMAINS_MAX];	/* c.msg.domains */
 	char		 ts[32];
 	char		 host[CTX_NAME_MAX];
 	char		 mx_name[CTX_NAME_MAX];
