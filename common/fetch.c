@@ -150,13 +150,16 @@ judge_response(CURL *c, struct body_buf *b, struct fetch_result *out)
 
 struct fetcher {
 	CURL	*curl;
+	int	 default_cafile;	/* libcurl was built with a CA file */
 };
 
 /* Every option set anew on c (reset first: nothing of the last fetch). */
 static void
-setup(CURL *c, const char *url, const struct fetch_options *opt,
-    struct curl_slist **connect_to, struct body_buf *b)
+setup(const struct fetcher *f, const char *url,
+    const struct fetch_options *opt, struct curl_slist **connect_to,
+    struct body_buf *b)
 {
+	CURL *c = f->curl;
 	size_t i;
 
 	curl_easy_reset(c);
@@ -176,6 +179,15 @@ setup(CURL *c, const char *url, const struct fetch_options *opt,
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
 	if (opt->ca_file != NULL && *opt->ca_file != '\0')
 		curl_easy_setopt(c, CURLOPT_CAINFO, opt->ca_file);
+	/*
+	 * libcurl keeps the parsed trust store only when it comes from a
+	 * file alone; with a directory too (Debian's libcurl defaults to
+	 * /etc/ssl/certs) it parses the file again at every connection.
+	 * The file holds the same anchors: leave the directory out.
+	 */
+	if ((opt->ca_file != NULL && *opt->ca_file != '\0') ||
+	    f->default_cafile)
+		curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
 	if (*connect_to != NULL)
 		curl_easy_setopt(c, CURLOPT_CONNECT_TO, *connect_to);
 	if (opt->cancel != NULL) {
@@ -188,6 +200,21 @@ setup(CURL *c, const char *url, const struct fetch_options *opt,
 #if LIBCURL_VERSION_NUM >= 0x075700	/* 7.87.0 */
 	curl_easy_setopt(c, CURLOPT_CA_CACHE_TIMEOUT,
 	    (long)FETCH_CA_CACHE_SECONDS);
+#endif
+}
+
+/* Whether libcurl has a CA file of its own to use without ca_file. */
+static int
+default_cafile(CURL *c)
+{
+#if LIBCURL_VERSION_NUM >= 0x075400	/* 7.84.0 */
+	char *path = NULL;
+
+	return curl_easy_getinfo(c, CURLINFO_CAINFO, &path) == CURLE_OK &&
+	    path != NULL && *path != '\0';
+#else
+	(void)c;
+	return 0;
 #endif
 }
 
@@ -204,6 +231,7 @@ fetcher_new(void)
 		free(f);
 		return NULL;
 	}
+	f->default_cafile = default_cafile(f->curl);
 	return f;
 }
 
@@ -233,7 +261,7 @@ fetcher_fetch(struct fetcher *f, const char *domain,
 		opt = &defaults;
 	snprintf(out->url, sizeof(out->url),
 	    "https://mta-sts.%s/.well-known/mta-sts.txt", domain);
-	setup(c, out->url, opt, &connect_to, &b);
+	setup(f, out->url, opt, &connect_to, &b);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	rc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_TOTAL_TIME_T, &elapsed_us);
