@@ -7,9 +7,9 @@
  * the media type text/plain, and the body no larger than POLICY_MAX_BYTES
  * (the transfer is aborted past it).
  *
- * A fetcher keeps its libcurl handle from one fetch to the next, for the
- * trust store libcurl caches in it; every option is set anew each time and
- * no connection is kept.
+ * A fetcher keeps its libcurl handle from one fetch to the next; every
+ * option is set anew each time and no connection is kept. The trust store
+ * is the process's, parsed once (castore.h), not libcurl's per handle.
  */
 #include "config.h"
 
@@ -20,7 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
+#include <openssl/ssl.h>
+
+#include "castore.h"
 #include "fetch.h"
 
 #define FETCH_DEFAULT_TIMEOUT_MS	60000L
@@ -150,16 +154,52 @@ judge_response(CURL *c, struct body_buf *b, struct fetch_result *out)
 
 struct fetcher {
 	CURL	*curl;
-	int	 default_cafile;	/* libcurl was built with a CA file */
+	char	*default_cafile;	/* libcurl's own CA file, or NULL */
 };
+
+/*
+ * Each connection's context verifies the server with the process's parsed
+ * store: as its verify store, which libcurl never touches (libcurl 7.88
+ * sets up the context's own store after this callback, lazily, and may
+ * put the store it cached in its place).
+ */
+static CURLcode
+set_store(CURL *c, void *ssl_ctx, void *arg)
+{
+	(void)c;
+	return SSL_CTX_set1_verify_cert_store(ssl_ctx, arg) == 1 ? CURLE_OK :
+	    CURLE_SSL_CACERT_BADFILE;
+}
+
+/*
+ * Hand libcurl the shared trust store (castore.h) instead of a CA file it
+ * would parse at every connection (libcurl's own CA cache is one per
+ * handle, so one per worker, and does not apply at all where libcurl has
+ * a default CA directory too, as Debian's has). 0 when there is no store
+ * (the file cannot be read: libcurl then reads it and reports why) or
+ * this libcurl takes no SSL_CTX callback: libcurl does as it would.
+ */
+static int
+use_store(CURL *c, X509_STORE *store)
+{
+	if (store == NULL ||
+	    curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, set_store) !=
+	    CURLE_OK) {
+		curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, NULL);
+		return 0;
+	}
+	curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, store);
+	/* Nothing for libcurl to parse into the context's own store. */
+	curl_easy_setopt(c, CURLOPT_CAINFO, NULL);
+	curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+	return 1;
+}
 
 /* Every option set anew on c (reset first: nothing of the last fetch). */
 static void
-setup(const struct fetcher *f, const char *url,
-    const struct fetch_options *opt, struct curl_slist **connect_to,
-    struct body_buf *b)
+setup(CURL *c, const char *url, const struct fetch_options *opt,
+    X509_STORE *store, struct curl_slist **connect_to, struct body_buf *b)
 {
-	CURL *c = f->curl;
 	size_t i;
 
 	curl_easy_reset(c);
@@ -177,17 +217,9 @@ setup(const struct fetcher *f, const char *url,
 	curl_easy_setopt(c, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, body_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
-	if (opt->ca_file != NULL && *opt->ca_file != '\0')
+	if (!use_store(c, store) && opt->ca_file != NULL &&
+	    *opt->ca_file != '\0')
 		curl_easy_setopt(c, CURLOPT_CAINFO, opt->ca_file);
-	/*
-	 * libcurl keeps the parsed trust store only when it comes from a
-	 * file alone; with a directory too (Debian's libcurl defaults to
-	 * /etc/ssl/certs) it parses the file again at every connection.
-	 * The file holds the same anchors: leave the directory out.
-	 */
-	if ((opt->ca_file != NULL && *opt->ca_file != '\0') ||
-	    f->default_cafile)
-		curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
 	if (*connect_to != NULL)
 		curl_easy_setopt(c, CURLOPT_CONNECT_TO, *connect_to);
 	if (opt->cancel != NULL) {
@@ -195,27 +227,27 @@ setup(const struct fetcher *f, const char *url,
 		curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)opt->cancel);
 		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 	}
-	/* The next fetch is another host: nothing to keep a connection for. */
+	/* The next fetch is another host: nothing to keep a connection for,
+	 * nor a TLS session (a resumed one is not verified again, against
+	 * a ca_file that may have changed since). */
 	curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
-#if LIBCURL_VERSION_NUM >= 0x075700	/* 7.87.0 */
-	curl_easy_setopt(c, CURLOPT_CA_CACHE_TIMEOUT,
-	    (long)FETCH_CA_CACHE_SECONDS);
-#endif
+	curl_easy_setopt(c, CURLOPT_SSL_SESSIONID_CACHE, 0L);
 }
 
-/* Whether libcurl has a CA file of its own to use without ca_file. */
-static int
+/* libcurl's CA file when ca_file is "" (NULL: none, or not known). */
+static char *
 default_cafile(CURL *c)
 {
 #if LIBCURL_VERSION_NUM >= 0x075400	/* 7.84.0 */
 	char *path = NULL;
 
-	return curl_easy_getinfo(c, CURLINFO_CAINFO, &path) == CURLE_OK &&
-	    path != NULL && *path != '\0';
+	if (curl_easy_getinfo(c, CURLINFO_CAINFO, &path) == CURLE_OK &&
+	    path != NULL && *path != '\0')
+		return strdup(path);
 #else
 	(void)c;
-	return 0;
 #endif
+	return NULL;
 }
 
 struct fetcher *
@@ -241,6 +273,7 @@ fetcher_free(struct fetcher *f)
 	if (f == NULL)
 		return;
 	curl_easy_cleanup(f->curl);
+	free(f->default_cafile);
 	free(f);
 }
 
@@ -251,6 +284,7 @@ fetcher_fetch(struct fetcher *f, const char *domain,
 	static const struct fetch_options defaults;
 	struct curl_slist *connect_to = NULL;
 	struct body_buf b = { NULL, 0, 0 };
+	X509_STORE *store;
 	char errbuf[CURL_ERROR_SIZE] = "";
 	curl_off_t elapsed_us = 0;
 	CURLcode rc;
@@ -261,7 +295,9 @@ fetcher_fetch(struct fetcher *f, const char *domain,
 		opt = &defaults;
 	snprintf(out->url, sizeof(out->url),
 	    "https://mta-sts.%s/.well-known/mta-sts.txt", domain);
-	setup(f, out->url, opt, &connect_to, &b);
+	store = castore_get(opt->ca_file != NULL && *opt->ca_file != '\0' ?
+	    opt->ca_file : f->default_cafile, time(NULL));
+	setup(c, out->url, opt, store, &connect_to, &b);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	rc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_TOTAL_TIME_T, &elapsed_us);
@@ -281,7 +317,9 @@ fetcher_fetch(struct fetcher *f, const char *domain,
 	/* The list and the buffers are this call's: unhook them. */
 	curl_easy_setopt(c, CURLOPT_CONNECT_TO, NULL);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
+	curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, NULL);
 	curl_slist_free_all(connect_to);
+	castore_put(store);
 	return out->status;
 }
 

@@ -2,9 +2,9 @@
  * check_fetch.c - unit tests for the policy fetcher against an HTTPS server
  * of the test's own (OpenSSL, a thread, 127.0.0.1, one connection per
  * fetch, reached through connect_to): what a response must be to count,
- * and that a fetcher keeps the trust store it parsed (the CA cache the
- * manual promises: new contents of the same ca_file apply within the hour,
- * not at every fetch, which would parse the file at every connection).
+ * and that the trust store is parsed once for the process (castore.h; the
+ * manual: new contents of the same ca_file apply within the hour, another
+ * file at once), not at every connection.
  *
  * The certificates are made here with the OpenSSL API: a test root, an
  * unrelated root, and a leaf for mta-sts.example.test under the first.
@@ -17,9 +17,11 @@
 
 #include <check.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -28,6 +30,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "castore.h"
 #include "fetch.h"
 #include "scratch.h"
 #include "unit.h"
@@ -95,6 +98,8 @@ write_ca(X509 *x)
 static void
 setup(void)
 {
+	/* A client that gives up closes the connection under the server. */
+	signal(SIGPIPE, SIG_IGN);
 	scratch_make(dir, sizeof(dir), "check_fetch");
 	snprintf(ca_path, sizeof(ca_path), "%s/ca.pem", dir);
 	ck_assert_ptr_nonnull(root_key = EVP_EC_gen("P-256"));
@@ -182,9 +187,10 @@ server_start(struct server *sv, const char *response)
 	ck_assert_int_eq(pthread_create(&sv->thread, NULL, serve_one, sv), 0);
 }
 
-/* One fetch of DOMAIN's policy from a server answering response. */
+/* One fetch of domain's policy from a server answering response. */
 static enum fetch_status
-fetch_once(struct fetcher *f, const char *response, struct fetch_result *r)
+fetch_from(struct fetcher *f, const char *domain, const char *response,
+    struct fetch_result *r)
 {
 	struct server sv;
 	char	 target[64];
@@ -198,13 +204,19 @@ fetch_once(struct fetcher *f, const char *response, struct fetch_result *r)
 	enum fetch_status st;
 
 	server_start(&sv, response);
-	snprintf(target, sizeof(target), "mta-sts." DOMAIN ":443:127.0.0.1:%d",
-	    sv.port);
-	st = fetcher_fetch(f, DOMAIN, &opt, r);
+	snprintf(target, sizeof(target), "mta-sts.%s:443:127.0.0.1:%d",
+	    domain, sv.port);
+	st = fetcher_fetch(f, domain, &opt, r);
 	/* A refused handshake leaves the server done too. */
 	pthread_join(sv.thread, NULL);
 	close(sv.fd);
 	return st;
+}
+
+static enum fetch_status
+fetch_once(struct fetcher *f, const char *response, struct fetch_result *r)
+{
+	return fetch_from(f, DOMAIN, response, r);
 }
 
 /* --- what a response must be ------------------------------------------- */
@@ -269,11 +281,27 @@ START_TEST(test_untrusted)
 }
 END_TEST
 
+/* The store's certificate, but for another name: still refused. */
+START_TEST(test_wrong_name)
+{
+	struct fetcher *f = fetcher_new();
+	struct fetch_result r;
+
+	ck_assert_int_eq(fetch_from(f, "other.test", GOOD, &r),
+	    FETCH_WEBPKI_INVALID);
+	fetch_result_free(&r);
+	ck_assert_int_eq(fetch_once(f, GOOD, &r), FETCH_OK);
+	fetch_result_free(&r);
+	fetcher_free(f);
+}
+END_TEST
+
 /*
- * The fetcher that has parsed ca_file keeps that store: the file's new
- * contents (another root) do not apply to its next fetch, while a new
- * fetcher, which parses the file, refuses the server. A fetcher that
- * parsed the file at every connection fails the second fetch.
+ * The process parses ca_file once (castore.h): the file's new contents
+ * (another root) apply neither to the next fetch of the same fetcher nor
+ * to a new fetcher's, until CASTORE_SECONDS have passed. Parsing it at
+ * every connection, as libcurl did with a CA directory beside the file,
+ * fails the second fetch.
  */
 START_TEST(test_store_kept)
 {
@@ -286,10 +314,83 @@ START_TEST(test_store_kept)
 	ck_assert_msg(fetch_once(f, GOOD, &r) == FETCH_OK,
 	    "the second fetch parsed ca_file again: %s", r.error);
 	fetch_result_free(&r);
-	ck_assert_int_eq(fetch_once(fresh, GOOD, &r), FETCH_WEBPKI_INVALID);
+	ck_assert_msg(fetch_once(fresh, GOOD, &r) == FETCH_OK,
+	    "another fetcher parsed ca_file again: %s", r.error);
 	fetch_result_free(&r);
 	fetcher_free(f);
 	fetcher_free(fresh);
+}
+END_TEST
+
+/* A ca_file naming another file applies at the next fetch. */
+START_TEST(test_other_file)
+{
+	struct fetcher *f = fetcher_new();
+	struct fetch_result r;
+	char	first[sizeof(ca_path)];
+
+	ck_assert_int_eq(fetch_once(f, GOOD, &r), FETCH_OK);
+	fetch_result_free(&r);
+	memcpy(first, ca_path, sizeof(first));
+	snprintf(ca_path, sizeof(ca_path), "%s/other.pem", dir);
+	write_ca(other);
+	ck_assert_int_eq(fetch_once(f, GOOD, &r), FETCH_WEBPKI_INVALID);
+	fetch_result_free(&r);
+	memcpy(ca_path, first, sizeof(ca_path));
+	ck_assert_int_eq(fetch_once(f, GOOD, &r), FETCH_OK);
+	fetch_result_free(&r);
+	fetcher_free(f);
+}
+END_TEST
+
+/* A ca_file that cannot be read: libcurl's own error, as before. */
+START_TEST(test_unreadable)
+{
+	static const char *const contents[] = { NULL, "", "not PEM\n" };
+	struct fetcher *f = fetcher_new();
+	struct fetch_result r;
+	size_t	i;
+
+	for (i = 0; i < sizeof(contents) / sizeof(contents[0]); i++) {
+		if (contents[i] == NULL)
+			ck_assert_int_eq(unlink(ca_path), 0);
+		else
+			scratch_put(ca_path, contents[i], 0644);
+		ck_assert_ptr_null(castore_get(ca_path, time(NULL)));
+		ck_assert_int_eq(fetch_once(f, GOOD, &r),
+		    FETCH_WEBPKI_INVALID);
+		ck_assert_str_ne(r.error, "");
+		fetch_result_free(&r);
+	}
+	fetcher_free(f);
+}
+END_TEST
+
+/* castore_get: kept for CASTORE_SECONDS, per path, read again after. */
+START_TEST(test_castore_times)
+{
+	const time_t t0 = 1767225600;
+	X509_STORE *a, *b, *c, *d;
+
+	ck_assert_ptr_nonnull(a = castore_get(ca_path, t0));
+	ck_assert_ptr_eq(b = castore_get(ca_path, t0 + CASTORE_SECONDS - 1), a);
+	castore_put(b);
+	/* An hour on, or a clock set back: the file is read again. */
+	ck_assert_ptr_nonnull(b = castore_get(ca_path, t0 + CASTORE_SECONDS));
+	ck_assert_ptr_ne(b, a);
+	ck_assert_ptr_nonnull(c = castore_get(ca_path, t0));
+	ck_assert_ptr_ne(c, b);
+	/* No path: no store. */
+	ck_assert_ptr_null(castore_get("", t0));
+	ck_assert_ptr_null(castore_get(NULL, t0));
+	/* The replaced stores stay usable while referenced. */
+	ck_assert_ptr_nonnull(d = castore_get(ca_path, t0 + 1));
+	ck_assert_ptr_eq(d, c);
+	ck_assert_int_gt(sk_X509_OBJECT_num(X509_STORE_get0_objects(a)), 0);
+	castore_put(a);
+	castore_put(b);
+	castore_put(c);
+	castore_put(d);
 }
 END_TEST
 
@@ -304,7 +405,11 @@ unit_suite(void)
 	tcase_add_loop_test(tc, test_response, 0,
 	    (int)(sizeof(responses) / sizeof(responses[0])));
 	tcase_add_test(tc, test_untrusted);
+	tcase_add_test(tc, test_wrong_name);
 	tcase_add_test(tc, test_store_kept);
+	tcase_add_test(tc, test_other_file);
+	tcase_add_test(tc, test_unreadable);
+	tcase_add_test(tc, test_castore_times);
 	suite_add_tcase(s, tc);
 	return s;
 }
