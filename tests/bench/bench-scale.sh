@@ -5,7 +5,10 @@
 #
 # The lab (tests/lab/lib.sh helpers, with a port set and lock of its own:
 # SMTP 2535 unused, DNS 5363, HTTPS 8453, /tmp/mtasts-milter-scale.lock):
-#   - dnsmasq publishes for each domain an _mta-sts TXT record and an MX;
+#   - dnsmasq publishes for each domain an _mta-sts TXT record (no MX: the
+#     milter never asks for one, and dnsmasq scans its lists of local
+#     records at every query: 10,000 MX records made each TXT answer cost
+#     0.5 ms of dnsmasq CPU instead of 0.15 ms);
 #   - nginx serves https://mta-sts.DOMAIN/.well-known/mta-sts.txt for all of
 #     them: one server block per certificate, whose server_name lists its
 #     100 names (SNI picks the block, and so the certificate, loaded once
@@ -123,9 +126,8 @@ scale_pki() {
 scale_dnsmasq_conf() {
 	lab_dnsmasq_head "the mtasts-milter scale lab (tests/bench/bench-scale.sh)"
 	echo "local=/scale.test/"
-	all_domains | awk -v id="$1" -v mx="$LAB_MX" '{
-		printf "txt-record=_mta-sts.%s,\"v=STSv1; id=%s\"\n", $0, id
-		printf "mx-host=%s,%s,10\n", $0, mx }'
+	all_domains | awk -v id="$1" '{
+		printf "txt-record=_mta-sts.%s,\"v=STSv1; id=%s\"\n", $0, id }'
 }
 
 scale_dns_start() {
@@ -297,7 +299,7 @@ t0=$(now_ms)
 scale_pki
 scale_dns_start scale1
 scale_https_start
-lab_log "lab up in $(seconds_since "$t0") s: $(((N + PER_CERT - 1) / PER_CERT)) certificates, $((2 * N)) DNS records"
+lab_log "lab up in $(seconds_since "$t0") s: $(((N + PER_CERT - 1) / PER_CERT)) certificates, $N DNS records"
 
 # 1. baseline
 scale_conf 1 3600 >"$LAB/mtasts-milter.conf"
