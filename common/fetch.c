@@ -38,10 +38,17 @@ struct body_buf {
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static CURLcode curl_init_status;
 
+static int curl_openssl;		/* libcurl's TLS is OpenSSL's: SSL_CTX */
+
 static void
 curl_init(void)
 {
+	const curl_version_info_data *v;
+
 	curl_init_status = curl_global_init(CURL_GLOBAL_DEFAULT);
+	v = curl_version_info(CURLVERSION_NOW);
+	curl_openssl = v != NULL && v->ssl_version != NULL &&
+	    strncasecmp(v->ssl_version, "OpenSSL/", 8) == 0;
 }
 
 static size_t
@@ -177,12 +184,13 @@ set_store(CURL *c, void *ssl_ctx, void *arg)
  * handle, so one per worker, and does not apply at all where libcurl has
  * a default CA directory too, as Debian's has). 0 when there is no store
  * (the file cannot be read: libcurl then reads it and reports why) or
- * this libcurl takes no SSL_CTX callback: libcurl does as it would.
+ * this libcurl's TLS is not OpenSSL (its callback would get another
+ * library's context): libcurl does as it would.
  */
 static int
 use_store(CURL *c, X509_STORE *store)
 {
-	if (store == NULL ||
+	if (store == NULL || !curl_openssl ||
 	    curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, set_store) !=
 	    CURLE_OK) {
 		curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, NULL);
