@@ -55,6 +55,7 @@
 #define DISCOVERY_MAX_WAIT	60	/* seconds between wake-ups, at most */
 #define DISCOVERY_PUBLISH_GAP	1	/* seconds between mid-batch publishes */
 #define DISCOVERY_ARRIVALS_MAX	DOMTABLE_WAITING_MAX	/* not yet in the table */
+#define DISCOVERY_PICKS	(4 * DISCOVERY_WORKERS)	/* due checks per table pass */
 
 _Static_assert(DOMTABLE_NAME_MAX == STATEFILE_DOMAIN_MAX,
     "a tracked domain is saved under its name");
@@ -139,8 +140,11 @@ struct discovery {
 	int		 view_dirty;
 	int		 state_dirty;
 	unsigned	 seed;
-	time_t		*due_at;	/* dispatch_due's, one per entry */
+	time_t		*due_at;	/* pick's, one per entry */
 	size_t		 due_cap;
+	size_t		 picks[DISCOVERY_PICKS];	/* table indexes */
+	size_t		 picks_len, picks_next;	/* next to start */
+	time_t		 picks_wake;	/* the next due after the pass */
 	char		 save_error[256];
 	unsigned long	 dropped_logged;
 };
@@ -188,6 +192,14 @@ entry_free(struct entry *e)
 	free(e);
 }
 
+/* The table or its schedule changed: the picks' indexes or order may be
+ * wrong (see pick). */
+static void
+forget_picks(struct discovery *d)
+{
+	d->picks_len = d->picks_next = 0;
+}
+
 /*
  * The scheduler (or discovery_start, before there is one) adds e, taking
  * the lock only for the O(1) insertion. Returns 0, or -1 (e is freed).
@@ -205,6 +217,7 @@ table_add(struct discovery *d, struct entry *e, time_t now)
 	pthread_mutex_lock(&d->lock);
 	rc = domtable_insert(d->table, &e->t, now);
 	pthread_mutex_unlock(&d->lock);
+	forget_picks(d);
 	if (rc == -1)
 		entry_free(e);
 	else	/* published as pending; the gauges count it from then */
@@ -231,6 +244,7 @@ table_remove(struct discovery *d, size_t i)
 	pthread_mutex_lock(&d->lock);
 	t = domtable_remove(d->table, i);
 	pthread_mutex_unlock(&d->lock);
+	forget_picks(d);
 	entry_free(entry_of(t));
 	d->view_dirty = d->state_dirty = 1;
 }
@@ -345,6 +359,7 @@ apply_domains(struct discovery *d, const struct conf *c, time_t now)
 		if (!e->t.configured && c->domain_count > 0)
 			table_remove(d, i);
 	}
+	forget_picks(d);	/* configured flags: the rate limit's choice */
 }
 
 /*
@@ -367,6 +382,7 @@ reschedule(struct discovery *d, const struct conf *c, time_t now)
 			    interval, (long)(rand_r(&d->seed) %
 			    (unsigned)(interval + 1)));
 	}
+	forget_picks(d);
 }
 
 static int
@@ -796,28 +812,28 @@ dispatch(struct discovery *d, struct entry *e)
 }
 
 /*
- * Start the checks that are due, as long as workers are free, the longest
- * overdue first (stsplan_pick_due); returns when the next one will be due.
- * New learnt domains also wait for the rate limit. One pass over the
- * table, without the lock, and none when every worker is busy (a finished
- * job wakes the scheduler).
+ * One pass over the table, without the lock: the DISCOVERY_PICKS checks
+ * due the longest (stsplan_pick_due) become d->picks, to be started in
+ * that order as workers come free, without another pass until they are
+ * used up (with 10,000 domains and a pass per finished job, the passes
+ * were a twentieth of the daemon's CPU in a refresh). They stay the
+ * longest overdue meanwhile: an entry not picked was due later than every
+ * pick, or not due then, and a finished check is next due in the future.
+ * Whatever else moves an entry or a check (an insertion, a removal, a
+ * reload's rescheduling) drops them (forget_picks). -1: no memory.
  */
-static time_t
-dispatch_due(struct discovery *d, time_t now)
+static int
+pick(struct discovery *d, time_t now)
 {
 	struct entry *e;
 	time_t	token_at, wake_at = now + DISCOVERY_MAX_WAIT;
-	size_t	i, k, idle, n = domtable_count(d->table);
-	size_t	pick[DISCOVERY_WORKERS];
+	size_t	i, n = domtable_count(d->table);
 
-	if (d->inflight >= d->nworkers || n == 0)
-		return wake_at;
-	idle = d->nworkers - d->inflight;	/* <= DISCOVERY_WORKERS */
 	if (n > d->due_cap) {
 		time_t *grown = realloc(d->due_at, n * sizeof(*grown));
 
 		if (grown == NULL)
-			return now + 1;	/* try again in a second */
+			return -1;
 		d->due_at = grown;
 		d->due_cap = n;
 	}
@@ -833,14 +849,51 @@ dispatch_due(struct discovery *d, time_t now)
 		if (d->due_at[i] > now && d->due_at[i] < wake_at)
 			wake_at = d->due_at[i];
 	}
-	k = stsplan_pick_due(d->due_at, n, now, idle, pick);
-	for (i = 0; i < k; i++) {
-		e = entry_at(d, pick[i]);
+	d->picks_len = stsplan_pick_due(d->due_at, n, now, DISCOVERY_PICKS,
+	    d->picks);
+	d->picks_next = 0;
+	d->picks_wake = wake_at;
+	return 0;
+}
+
+/*
+ * Start the checks that are due, as long as workers are free, the longest
+ * overdue first (the picks, then a new pass); returns when the next one
+ * will be due. New learnt domains also wait for the rate limit. No pass
+ * while every worker is busy (a finished job wakes the scheduler), at
+ * most one per call.
+ */
+static time_t
+dispatch_due(struct discovery *d, time_t now)
+{
+	struct entry *e;
+	time_t	token_at;
+	size_t	idle;
+	int	passed = 0;
+
+	if (d->inflight >= d->nworkers || domtable_count(d->table) == 0)
+		return now + DISCOVERY_MAX_WAIT;
+	idle = d->nworkers - d->inflight;
+	while (idle > 0) {
+		if (d->picks_next == d->picks_len) {
+			if (passed)
+				break;
+			if (pick(d, now) == -1)
+				return now + 1;	/* try again in a second */
+			passed = 1;
+			continue;
+		}
+		e = entry_at(d, d->picks[d->picks_next]);
+		if (e->busy) {		/* cannot be (see pick): never twice */
+			d->picks_next++;
+			continue;
+		}
 		if (!e->looked_up && !e->t.configured) {
-			/* The tokens may have run out within this batch. */
+			/* The tokens may have run out since the pass. */
 			if ((token_at = domtable_lookup_at(d->table, now)) > now) {
-				if (token_at < wake_at)
-					wake_at = token_at;
+				d->picks_next++;	/* for a later pass */
+				if (token_at < d->picks_wake)
+					d->picks_wake = token_at;
 				continue;
 			}
 			if (!dispatch(d, e))
@@ -848,8 +901,12 @@ dispatch_due(struct discovery *d, time_t now)
 			domtable_lookup_spend(d->table);
 		} else if (!dispatch(d, e))
 			break;
+		d->picks_next++;
+		idle--;
 	}
-	return wake_at;
+	/* Picks left are due now: the next finished job is the time. */
+	return d->picks_next < d->picks_len ? now + DISCOVERY_MAX_WAIT :
+	    d->picks_wake;
 }
 
 /* --- publishing and saving --------------------------------------------- */

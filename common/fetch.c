@@ -7,9 +7,9 @@
  * the media type text/plain, and the body no larger than POLICY_MAX_BYTES
  * (the transfer is aborted past it).
  *
- * A fetcher keeps its libcurl handle from one fetch to the next, for the
- * trust store libcurl caches in it; every option is set anew each time and
- * no connection is kept.
+ * A fetcher keeps its libcurl handle from one fetch to the next; every
+ * option is set anew each time and no connection is kept. The trust store
+ * is the process's, parsed once (castore.h), not libcurl's per handle.
  */
 #include "config.h"
 
@@ -20,7 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
+#include <openssl/ssl.h>
+
+#include "castore.h"
 #include "fetch.h"
 
 #define FETCH_DEFAULT_TIMEOUT_MS	60000L
@@ -34,10 +38,17 @@ struct body_buf {
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static CURLcode curl_init_status;
 
+static int curl_openssl;		/* libcurl's TLS is OpenSSL's: SSL_CTX */
+
 static void
 curl_init(void)
 {
+	const curl_version_info_data *v;
+
 	curl_init_status = curl_global_init(CURL_GLOBAL_DEFAULT);
+	v = curl_version_info(CURLVERSION_NOW);
+	curl_openssl = v != NULL && v->ssl_version != NULL &&
+	    strncasecmp(v->ssl_version, "OpenSSL/", 8) == 0;
 }
 
 static size_t
@@ -150,12 +161,52 @@ judge_response(CURL *c, struct body_buf *b, struct fetch_result *out)
 
 struct fetcher {
 	CURL	*curl;
+	char	*default_cafile;	/* libcurl's own CA file, or NULL */
 };
+
+/*
+ * Each connection's context verifies the server with the process's parsed
+ * store: as its verify store, which libcurl never touches (libcurl 7.88
+ * sets up the context's own store after this callback, lazily, and may
+ * put the store it cached in its place).
+ */
+static CURLcode
+set_store(CURL *c, void *ssl_ctx, void *arg)
+{
+	(void)c;
+	return SSL_CTX_set1_verify_cert_store(ssl_ctx, arg) == 1 ? CURLE_OK :
+	    CURLE_SSL_CACERT_BADFILE;
+}
+
+/*
+ * Hand libcurl the shared trust store (castore.h) instead of a CA file it
+ * would parse at every connection (libcurl's own CA cache is one per
+ * handle, so one per worker, and does not apply at all where libcurl has
+ * a default CA directory too, as Debian's has). 0 when there is no store
+ * (the file cannot be read: libcurl then reads it and reports why) or
+ * this libcurl's TLS is not OpenSSL (its callback would get another
+ * library's context): libcurl does as it would.
+ */
+static int
+use_store(CURL *c, X509_STORE *store)
+{
+	if (store == NULL || !curl_openssl ||
+	    curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, set_store) !=
+	    CURLE_OK) {
+		curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, NULL);
+		return 0;
+	}
+	curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, store);
+	/* Nothing for libcurl to parse into the context's own store. */
+	curl_easy_setopt(c, CURLOPT_CAINFO, NULL);
+	curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+	return 1;
+}
 
 /* Every option set anew on c (reset first: nothing of the last fetch). */
 static void
 setup(CURL *c, const char *url, const struct fetch_options *opt,
-    struct curl_slist **connect_to, struct body_buf *b)
+    X509_STORE *store, struct curl_slist **connect_to, struct body_buf *b)
 {
 	size_t i;
 
@@ -174,7 +225,8 @@ setup(CURL *c, const char *url, const struct fetch_options *opt,
 	curl_easy_setopt(c, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, body_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
-	if (opt->ca_file != NULL && *opt->ca_file != '\0')
+	if (!use_store(c, store) && opt->ca_file != NULL &&
+	    *opt->ca_file != '\0')
 		curl_easy_setopt(c, CURLOPT_CAINFO, opt->ca_file);
 	if (*connect_to != NULL)
 		curl_easy_setopt(c, CURLOPT_CONNECT_TO, *connect_to);
@@ -183,12 +235,27 @@ setup(CURL *c, const char *url, const struct fetch_options *opt,
 		curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)opt->cancel);
 		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 	}
-	/* The next fetch is another host: nothing to keep a connection for. */
+	/* The next fetch is another host: nothing to keep a connection for,
+	 * nor a TLS session (a resumed one is not verified again, against
+	 * a ca_file that may have changed since). */
 	curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
-#if LIBCURL_VERSION_NUM >= 0x075700	/* 7.87.0 */
-	curl_easy_setopt(c, CURLOPT_CA_CACHE_TIMEOUT,
-	    (long)FETCH_CA_CACHE_SECONDS);
+	curl_easy_setopt(c, CURLOPT_SSL_SESSIONID_CACHE, 0L);
+}
+
+/* libcurl's CA file when ca_file is "" (NULL: none, or not known). */
+static char *
+default_cafile(CURL *c)
+{
+#if LIBCURL_VERSION_NUM >= 0x075400	/* 7.84.0 */
+	char *path = NULL;
+
+	if (curl_easy_getinfo(c, CURLINFO_CAINFO, &path) == CURLE_OK &&
+	    path != NULL && *path != '\0')
+		return strdup(path);
+#else
+	(void)c;
 #endif
+	return NULL;
 }
 
 struct fetcher *
@@ -204,6 +271,7 @@ fetcher_new(void)
 		free(f);
 		return NULL;
 	}
+	f->default_cafile = default_cafile(f->curl);
 	return f;
 }
 
@@ -213,6 +281,7 @@ fetcher_free(struct fetcher *f)
 	if (f == NULL)
 		return;
 	curl_easy_cleanup(f->curl);
+	free(f->default_cafile);
 	free(f);
 }
 
@@ -223,6 +292,7 @@ fetcher_fetch(struct fetcher *f, const char *domain,
 	static const struct fetch_options defaults;
 	struct curl_slist *connect_to = NULL;
 	struct body_buf b = { NULL, 0, 0 };
+	X509_STORE *store;
 	char errbuf[CURL_ERROR_SIZE] = "";
 	curl_off_t elapsed_us = 0;
 	CURLcode rc;
@@ -233,7 +303,9 @@ fetcher_fetch(struct fetcher *f, const char *domain,
 		opt = &defaults;
 	snprintf(out->url, sizeof(out->url),
 	    "https://mta-sts.%s/.well-known/mta-sts.txt", domain);
-	setup(c, out->url, opt, &connect_to, &b);
+	store = castore_get(opt->ca_file != NULL && *opt->ca_file != '\0' ?
+	    opt->ca_file : f->default_cafile, time(NULL));
+	setup(c, out->url, opt, store, &connect_to, &b);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	rc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_TOTAL_TIME_T, &elapsed_us);
@@ -253,7 +325,9 @@ fetcher_fetch(struct fetcher *f, const char *domain,
 	/* The list and the buffers are this call's: unhook them. */
 	curl_easy_setopt(c, CURLOPT_CONNECT_TO, NULL);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
+	curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, NULL);
 	curl_slist_free_all(connect_to);
+	castore_put(store);
 	return out->status;
 }
 

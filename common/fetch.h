@@ -45,13 +45,13 @@ enum fetch_status fetch_policy(const char *domain,
 
 /*
  * A fetcher for one thread that fetches many policies (discovery's
- * workers): it keeps libcurl's handle between fetches, so that the trust
- * store (ca_file, or the system's hundred-odd certificates) is parsed once
- * and kept for FETCH_CA_CACHE_SECONDS, not parsed again for every fetch.
+ * workers): it keeps libcurl's handle between fetches. Every fetch of the
+ * process verifies with one parsed trust store (ca_file, or libcurl's CA
+ * file, the system's hundred-odd certificates), read again after
+ * CASTORE_SECONDS or when ca_file names another file (castore.h).
  * No connection is kept: each fetch connects anew, as a sender would.
  * fetcher_new returns NULL when libcurl cannot be set up.
  */
-#define FETCH_CA_CACHE_SECONDS	3600	/* a changed ca_file applies by then */
 
 struct fetcher;
 

@@ -213,12 +213,14 @@ START_TEST(test_pick_due_random)
 {
 	enum { MAX = 400 };
 	time_t	at[MAX];
-	size_t	out[16], order[MAX], n, k, i, j, ndue, got, t;
+	/* k up to discovery's DISCOVERY_PICKS (64), which it starts in this
+	 * order as workers come free. */
+	size_t	out[65], order[MAX], n, k, i, j, ndue, got, t;
 	unsigned seed = 13;
 
 	for (t = 0; t < 200; t++) {
 		n = 1 + (size_t)rand_r(&seed) % MAX;
-		k = (size_t)rand_r(&seed) % 17;
+		k = (size_t)rand_r(&seed) % 65;
 		for (i = 0; i < n; i++)
 			at[i] = (time_t)(rand_r(&seed) % 150);
 		/* reference: due ones by (at, index), insertion sort */
