@@ -396,6 +396,7 @@ main(int argc, char *argv[])
 		return 2;
 	}
 	c.agg.want_rpt = strcmp(formats[format].name, "tlsrpt") == 0;
+	o.threads = t.n;
 	read_all(&c, argv + optind, argc - optind, &t);
 	tell_malformed(&c.agg);
 	if (c.agg.nomem) {

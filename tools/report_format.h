@@ -15,6 +15,7 @@ struct report_opts {
 	long long	 now;		/* generation time */
 	const char	*org_name;	/* TLS-RPT organization-name */
 	const char	*contact;	/* TLS-RPT contact-info */
+	int		 threads;	/* writers may format this many parts */
 };
 
 int	report_text(FILE *, const struct agg *, const struct report_opts *);

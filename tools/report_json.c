@@ -3,6 +3,7 @@
  * a contract, documented in mtasts-report(1)). Built with jansson, one
  * domain at a time.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -158,40 +159,104 @@ domain(const struct agg *a, const struct dom_stat *d,
  * One domain's object as json_dumpf would have written it inside the
  * document ("domains" at depth 1, its elements at depth 2): dumped alone
  * and indented by 4 more spaces after every newline (a dumped string
- * never holds a raw newline).
+ * never holds a raw newline). NULL when memory runs out.
  */
-static int
-put_domain(FILE *f, json_t *dj, int first)
+static char *
+domain_text(const struct agg *a, const struct dom_stat *d,
+    const struct report_opts *o)
 {
-	char *text = json_dumps(dj, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_t *dj;
+	char *text;
+
+	if ((dj = domain(a, d, o)) == NULL)
+		return NULL;
+	text = json_dumps(dj, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(dj);
+	return text;
+}
+
+static void
+put_domain(FILE *f, const char *text, int first)
+{
 	const char *p, *nl;
 
-	json_decref(dj);
-	if (text == NULL)
-		return -1;
 	fputs(first ? "\n    " : ",\n    ", f);
 	for (p = text; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
 		fwrite(p, 1, (size_t)(nl - p) + 1, f);
 		fputs("    ", f);
 	}
 	fputs(p, f);
-	free(text);
-	return 0;
+}
+
+#define BATCH		256	/* domains formatted before they are written */
+#define WRITERS_MAX	16
+
+/*
+ * Formatting a batch of domains: with several threads, each formats
+ * every nth domain of the batch (the domains are independent; jansson
+ * objects are not shared) and the texts are written in order.
+ */
+struct batch {
+	const struct agg *a;
+	const struct report_opts *o;
+	struct dom_stat	**v;
+	char		**text;
+	size_t		 from, to, step;
+};
+
+static void *
+format_part(void *arg)
+{
+	struct batch *b = arg;
+
+	for (size_t i = b->from; i < b->to; i += b->step)
+		b->text[i] = domain_text(b->a, b->v[i], b->o);
+	return NULL;
+}
+
+/* texts[from..to) of batch b, with up to o->threads threads. */
+static void
+format_batch(const struct batch *model, size_t from, size_t to, int threads)
+{
+	pthread_t tid[WRITERS_MAX];
+	struct batch part[WRITERS_MAX];
+	int started[WRITERS_MAX] = { 0 }, n;
+
+	n = threads < 1 ? 1 : threads > WRITERS_MAX ? WRITERS_MAX : threads;
+	if ((size_t)n > to - from)
+		n = (int)(to - from);
+	for (int i = 0; i < n; i++) {
+		part[i] = *model;
+		part[i].from = from + (size_t)i;
+		part[i].to = to;
+		part[i].step = (size_t)n;
+		if (i > 0)
+			started[i] = pthread_create(&tid[i], NULL, format_part,
+			    &part[i]) == 0;
+	}
+	if (n > 0)
+		format_part(&part[0]);
+	for (int i = 1; i < n; i++) {
+		if (started[i])
+			pthread_join(tid[i], NULL);
+		else
+			format_part(&part[i]);
+	}
 }
 
 /*
- * The document is written a domain at a time, so that only one domain's
- * tree is held: with thousands of domains the whole tree took more
- * memory than the aggregate. The bytes are those of json_dumpf on the
- * whole document ("domains" is its last member).
+ * The document is written a domain at a time, so that only a batch of
+ * domains' text is held: with thousands of domains the whole tree took
+ * more memory than the aggregate. The bytes are those of json_dumpf on
+ * the whole document ("domains" is its last member).
  */
 int
 report_json(FILE *f, const struct agg *a, const struct report_opts *o)
 {
-	struct dom_stat **v;
-	json_t *doc, *dj;
+	struct batch b = { a, o, NULL, NULL, 0, 0, 1 };
+	json_t *doc;
 	char *head;
-	size_t n, len;
+	size_t n, len, end;
 	int rc = 0;
 
 	doc = json_pack("{so s{so so so so sI} so}",
@@ -207,20 +272,29 @@ report_json(FILE *f, const struct agg *a, const struct report_opts *o)
 	head = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(doc);
 	if (head == NULL || (len = strlen(head)) < 2 ||
-	    (v = agg_domains(a, &n)) == NULL) {
+	    (b.v = agg_domains(a, &n)) == NULL ||
+	    (b.text = calloc(n + 1, sizeof(*b.text))) == NULL) {
 		free(head);
+		free(b.v);
 		return -1;
 	}
 	/* head ends in "\n}": continue the object after its last member. */
 	fwrite(head, 1, len - 2, f);
 	free(head);
 	fputs(",\n  \"domains\": [", f);
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		if ((dj = domain(a, v[i], o)) == NULL ||
-		    put_domain(f, dj, i == 0) == -1)
-			rc = -1;
+	for (size_t i = 0; i < n && rc == 0; i = end) {
+		end = n - i > BATCH ? i + BATCH : n;
+		format_batch(&b, i, end, o->threads);
+		for (size_t k = i; k < end; k++) {
+			if (rc == 0 && b.text[k] == NULL)
+				rc = -1;
+			if (rc == 0)
+				put_domain(f, b.text[k], k == 0);
+			free(b.text[k]);
+		}
 	}
-	free(v);
+	free(b.text);
+	free(b.v);
 	fputs(n > 0 ? "\n  ]\n}\n" : "]\n}\n", f);
 	return rc == 0 && !ferror(f) ? 0 : -1;
 }
