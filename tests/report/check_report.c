@@ -15,6 +15,7 @@
 #include "printable.h"
 #include "recsame.h"
 #include "report_agg.h"
+#include "report_format.h"
 #include "report_jscan.h"
 #include "report_record.h"
 #include "utctime.h"
@@ -611,6 +612,59 @@ START_TEST(test_merge_cut)
 }
 END_TEST
 
+/*
+ * The JSON report's domains written directly are the bytes of the jansson
+ * tree, for every domain of the merge lines and of generated-like lines
+ * (several senders, days, reasons, a long sender list, --top 0, 1, 10).
+ */
+START_TEST(test_json_domain)
+{
+	static const size_t tops[] = { 0, 1, 10 };
+	struct report_opts o = { tops[_i], 0, "", "", 1 };
+	struct agg a;
+	struct dom_stat **d;
+	char *want, *got;
+	size_t n;
+
+	agg_init(&a);
+	merge_feed(&a, 0, N_LINES);
+	for (size_t k = 0; k < N(fasts); k++) {
+		static struct rec r;
+		char err[REC_ERROR_MAX];
+
+		if (rec_parse(fasts[k].line, strlen(fasts[k].line), &r, err,
+		    sizeof(err)) == 0)
+			agg_add(&a, &r);
+	}
+	/* Shares of a third: 33.329999999999998 at %.17g. */
+	for (int k = 0; k < 3; k++) {
+		static struct rec r;
+		char line[1024], err[REC_ERROR_MAX];
+
+		snprintf(line, sizeof(line), LINE_HEAD "\"mail_from_domain\":"
+		    "\"s%d.example\",\"domains\":[" GEN_DOM("third.example",
+		    "%s") "]}", k, k == 0 ? "would-fail" : "pass");
+		ck_assert_int_eq(rec_parse(line, strlen(line), &r, err,
+		    sizeof(err)), 0);
+		agg_add(&a, &r);
+	}
+	d = agg_domains(&a, &n);
+	ck_assert_uint_gt(n, 3);
+	for (size_t i = 0; i < n; i++) {
+		want = report_json_domain_tree(&a, d[i], &o);
+		got = report_json_domain(&a, d[i], &o);
+		ck_assert_ptr_nonnull(want);
+		ck_assert_ptr_nonnull(got);
+		ck_assert_msg(strcmp(want, got) == 0, "%s:\n%s\nwant:\n%s",
+		    d[i]->name, got, want);
+		free(want);
+		free(got);
+	}
+	free(d);
+	agg_free(&a);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -635,6 +689,7 @@ main(void)
 	tcase_add_test(tc, test_rec_fast_domains);
 	tcase_add_loop_test(tc, test_registered_domain, 0, N(orgs));
 	tcase_add_loop_test(tc, test_merge_cut, 0, N_LINES + 1);
+	tcase_add_loop_test(tc, test_json_domain, 0, 3);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
