@@ -38,23 +38,26 @@ plain_end(const unsigned char *p, const unsigned char *end)
     defined(__GNUC__)
 	const uint64_t ones = 0x0101010101010101ull;
 	const uint64_t high = 0x8080808080808080ull;
-	uint64_t v, m, q, b, d;
+	uint64_t v, m, b;
 
 	/*
 	 * Eight bytes at a time: each term's lowest set bit marks its first
-	 * byte exactly (a borrow only runs upwards), so the lowest of all
-	 * marks the first byte below 0x20, '"', '\\', DEL or above.
+	 * byte exactly (a borrow or carry only runs upwards), so the lowest
+	 * of all marks the first byte below 0x23 ('"' and the bytes before
+	 * it: ' ' and '!' are plain, stepped over), '\\', DEL or above.
 	 */
 	while (end - p >= 8) {
 		memcpy(&v, p, 8);
-		q = v ^ ones * '"';
 		b = v ^ ones * '\\';
-		d = v ^ ones * 0x7f;
-		m = ((v - ones * 0x20) & ~v) | ((q - ones) & ~q) |
-		    ((b - ones) & ~b) | ((d - ones) & ~d) | v;
-		if ((m &= high) != 0)
-			return p + (__builtin_ctzll(m) >> 3);
-		p += 8;
+		m = ((v - ones * 0x23) & ~v) | ((b - ones) & ~b) |
+		    (v + ones) | v;
+		if ((m &= high) != 0) {
+			p += __builtin_ctzll(m) >> 3;
+			if (*p != ' ' && *p != '!')
+				return p;
+			p++;
+		} else
+			p += 8;
 	}
 #endif
 	while (p < end && *p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
@@ -239,7 +242,7 @@ members(struct fast *f, const struct field *fl, size_t nf, int depth)
 	for (more = open(f, '{', '}'); more == 1; more = next(f, '}')) {
 		if (key(f, &k, &n) == -1)
 			return -1;
-		for (i = 0; i < nf && (fl[i].len != n ||
+		for (i = 0; i < nf && (fl[i].len != n || k[0] != fl[i].name[0] ||
 		    memcmp(k, fl[i].name, n) != 0); i++)
 			continue;
 		if ((i < nf ? text(f, fl[i].dst, fl[i].size) :

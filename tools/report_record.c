@@ -124,9 +124,10 @@ rec_reason_bit(const char *name, size_t len)
 {
 	const char *known;
 
-	for (unsigned i = 0; i < REASON_COUNT; i++) {
+	for (unsigned i = 0; i < REASON_COUNT && len > 0; i++) {
 		known = verdict_reason_name(1u << i);
-		if (strncmp(known, name, len) == 0 && known[len] == '\0')
+		if (known[0] == name[0] && strncmp(known, name, len) == 0 &&
+		    known[len] == '\0')
 			return 1u << i;
 	}
 	return REC_REASON_OTHER;
@@ -152,9 +153,11 @@ reasons(struct jscan *js, struct rec_domain *d)
 int
 rec_result_of(const char *name, enum verdict_result *out)
 {
+	const char *known;
+
 	for (int i = 0; i < REC_RESULTS; i++) {
-		if (strcmp(verdict_result_name((enum verdict_result)i),
-		    name) == 0) {
+		known = verdict_result_name((enum verdict_result)i);
+		if (known[0] == name[0] && strcmp(known, name) == 0) {
 			*out = (enum verdict_result)i;
 			return 0;
 		}
