@@ -703,17 +703,11 @@ agg_reasons_text(unsigned bits, char *buf, size_t size)
 
 static void
 failing_text(const struct agg *a, const struct dom_stat *d,
-    struct readiness_verdict *v)
+    struct org *const *f, size_t n, struct readiness_verdict *v)
 {
 	char label[REC_NAME_MAX * 2], why[256];
 	unsigned long msgs = agg_total(d->msgs);
-	struct org **f;
-	size_t n;
 
-	if ((f = agg_failing(d, &n)) == NULL) {
-		snprintf(v->text, sizeof(v->text), "out of memory");
-		return;
-	}
 	if (n == 0)
 		snprintf(v->text, sizeof(v->text), "%s: 0 senders would fail "
 		    "in the last %lld days (%lu messages)",
@@ -731,13 +725,14 @@ failing_text(const struct agg *a, const struct dom_stat *d,
 		    agg_reasons_text(f[0]->reasons, why, sizeof(why)));
 	if (n > 0 && v->status != ENFORCED)
 		v->status = NOT_READY;
-	free(f);
 }
 
-void
-agg_readiness(const struct agg *a, const struct dom_stat *d,
-    struct readiness_verdict *v)
+/* given: the domain's agg_failing list, or NULL to make it when needed. */
+static void
+readiness(const struct agg *a, const struct dom_stat *d,
+    struct org *const *given, size_t n, struct readiness_verdict *v)
 {
+	struct org **f;
 	unsigned long msgs = agg_total(d->msgs);
 
 	/* A draft is a what-if: its senders are not yet asked to enforce. */
@@ -758,5 +753,28 @@ agg_readiness(const struct agg *a, const struct dom_stat *d,
 		    "messages was evaluated against an MTA-STS policy", msgs);
 		return;
 	}
-	failing_text(a, d, v);
+	if (given != NULL) {
+		failing_text(a, d, given, n, v);
+		return;
+	}
+	if ((f = agg_failing(d, &n)) == NULL) {
+		snprintf(v->text, sizeof(v->text), "out of memory");
+		return;
+	}
+	failing_text(a, d, f, n, v);
+	free(f);
+}
+
+void
+agg_readiness(const struct agg *a, const struct dom_stat *d,
+    struct readiness_verdict *v)
+{
+	readiness(a, d, NULL, 0, v);
+}
+
+void
+agg_readiness_of(const struct agg *a, const struct dom_stat *d,
+    struct org *const *f, size_t n, struct readiness_verdict *v)
+{
+	readiness(a, d, f, n, v);
 }

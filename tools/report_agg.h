@@ -182,6 +182,9 @@ double	agg_share(unsigned long part, unsigned long whole);
 long long agg_window_days(const struct agg *);
 void	agg_readiness(const struct agg *, const struct dom_stat *,
 	    struct readiness_verdict *);
+/* The same from the domain's agg_failing list f[0..n) (f not NULL). */
+void	agg_readiness_of(const struct agg *, const struct dom_stat *,
+	    struct org *const *f, size_t n, struct readiness_verdict *);
 const char *agg_readiness_name(enum readiness);
 /* "sender.example via mailhost.co.uk", bounded into buf. */
 char	*agg_org_label(const struct org *, char *buf, size_t size);

@@ -461,7 +461,7 @@ report_json_domain(const struct agg *a, const struct dom_stat *d,
 
 	if ((f = agg_failing(d, &n)) == NULL)
 		return NULL;
-	agg_readiness(a, d, &v);
+	agg_readiness_of(a, d, f, n, &v);
 	jsonbuf_init(&w.b, SIZE_MAX / 2);
 	jw_open(&w, "{");
 	jw_kstr(&w, "domain", d->name);
