@@ -19,7 +19,9 @@ agg_init(struct agg *a)
 	memset(a, 0, sizeof(*a));
 	strmap_init(&a->doms);
 	strmap_init(&a->ptr_orgs);
-	arena_init(&a->tallies);
+	strmap_init(&a->senders);
+	strmap_init(&a->seen_from);
+	arena_init(&a->keys);
 }
 
 void
@@ -33,14 +35,6 @@ agg_org_free(void *p)
 	strlist_free(&o->helos);
 	strlist_free(&o->tls);
 	free(o);
-}
-
-void
-agg_tally_free(void *p)
-{
-	struct org_tally *t = p;
-
-	agg_org_free(t->fail);	/* t itself is in the arena */
 }
 
 void
@@ -71,7 +65,7 @@ agg_dom_free(void *p)
 	struct dom_stat *d = p;
 
 	free(d->name);
-	strmap_free(&d->orgs, agg_tally_free);
+	idmap_free(&d->orgs, agg_org_free);
 	strmap_free(&d->rpt, agg_rpt_free);
 	free(d->days);
 	free(d);
@@ -82,7 +76,12 @@ agg_free(struct agg *a)
 {
 	strmap_free(&a->doms, agg_dom_free);
 	strmap_free(&a->ptr_orgs, free);
-	arena_free(&a->tallies);
+	strmap_free(&a->senders, NULL);
+	strmap_free(&a->seen_from, NULL);
+	free(a->sender_key);
+	a->sender_key = NULL;
+	a->nsenders = a->senders_cap = 0;
+	arena_free(&a->keys);
 	for (size_t i = 0; i < AGG_EXAMPLES; i++) {
 		free(a->examples[i].file);
 		free(a->examples[i].why);
@@ -185,7 +184,7 @@ dom_get(struct agg *a, const char *name)
 		free(d);
 		return NULL;
 	}
-	strmap_init(&d->orgs);
+	idmap_init(&d->orgs);
 	strmap_init(&d->rpt);
 	*slot = d;
 	return d;
@@ -224,29 +223,79 @@ day_get(struct dom_stat *d, long long day)
 	return &d->days[lo];
 }
 
-static struct org_tally *
-tally_get(struct agg *a, struct dom_stat *d, const char *key, size_t keylen)
+uint32_t
+agg_sender_add(struct agg *a, const char *key, size_t len)
 {
-	struct org_tally *t;
+	const char **v;
+	void *id;
 
-	if ((t = strmap_get(&d->orgs, key, keylen)) != NULL)
-		return t;
-	if ((t = arena_alloc(&a->tallies, sizeof(*t) + keylen + 1)) == NULL)
-		return NULL;
-	memcpy(t->key, key, keylen);
-	t->key[keylen] = '\0';
-	return strmap_add(&d->orgs, t->key, keylen, t) == 0 ? t : NULL;
+	if ((id = strmap_get(&a->senders, key, len)) != NULL)
+		return (uint32_t)(uintptr_t)id;
+	if (a->nsenders >= UINT32_MAX - 1)
+		return 0;
+	if (a->nsenders == a->senders_cap) {
+		if ((v = realloc(a->sender_key, (a->senders_cap * 2 + 1024) *
+		    sizeof(*v))) == NULL)
+			return 0;
+		a->sender_key = v;
+		a->senders_cap = a->senders_cap * 2 + 1024;
+	}
+	if (strmap_add(&a->senders, key, len,
+	    (void *)(uintptr_t)(a->nsenders + 1)) == -1)
+		return 0;
+	a->sender_key[a->nsenders++] = key;
+	return (uint32_t)a->nsenders;
+}
+
+/*
+ * The organisation's id; its key is mail_from '\0' ptr_org (see
+ * agg_failing). 0 when memory runs out.
+ */
+static uint32_t
+sender_id(struct agg *a, const struct rec *r)
+{
+	char raw[REC_NAME_MAX * 2 + 2], key[REC_NAME_MAX * 2 + 2], *copy;
+	size_t fl = strlen(r->mail_from) + 1, rawlen, keylen;
+	uint32_t id;
+	void *hit, **slot;
+
+	memcpy(raw, r->mail_from, fl);
+	rawlen = fl + strlen(r->ptr);
+	memcpy(raw + fl, r->ptr, rawlen - fl);
+	if ((hit = strmap_get(&a->seen_from, raw, rawlen)) != NULL)
+		return (uint32_t)(uintptr_t)hit;
+	memcpy(key, r->mail_from, fl);
+	ptr_org_of(a, r->ptr, key + fl, sizeof(key) - fl);
+	keylen = fl + strlen(key + fl);
+	if ((hit = strmap_get(&a->senders, key, keylen)) != NULL)
+		id = (uint32_t)(uintptr_t)hit;
+	else if ((copy = arena_alloc(&a->keys, keylen + 1)) == NULL)
+		return 0;
+	else {
+		memcpy(copy, key, keylen);
+		if ((id = agg_sender_add(a, copy, keylen)) == 0)
+			return 0;
+	}
+	if (a->seen_from.count < AGG_SEEN_CACHE &&
+	    (slot = strmap_slot(&a->seen_from, raw, rawlen)) != NULL)
+		*slot = (void *)(uintptr_t)id;
+	return id;
 }
 
 static int
-org_fail(struct org_tally *t, const struct rec *r,
+org_fail(struct agg *a, struct idmap_slot *t, const struct rec *r,
     const struct rec_domain *e)
 {
+	const char *key;
 	struct org *o;
 
-	if ((o = t->fail) == NULL &&
-	    (o = t->fail = calloc(1, sizeof(*o))) == NULL)
-		return -1;
+	if ((o = t->value) == NULL) {
+		if ((o = t->value = calloc(1, sizeof(*o))) == NULL)
+			return -1;
+		key = a->sender_key[t->key - 1];
+		o->mail_from = key;
+		o->ptr_org = key + strlen(key) + 1;
+	}
 	if (o->wf_msgs + o->wf_sessions == 0 || r->ts < o->first)
 		o->first = r->ts;
 	if (r->ts > o->last)
@@ -386,30 +435,30 @@ note_policy(struct dom_stat *d, const struct rec *r,
 
 static int
 account(struct agg *a, struct dom_stat *d, const struct rec *r,
-    const struct rec_domain *e, const char *key, size_t keylen)
+    const struct rec_domain *e, uint32_t id)
 {
 	long long day = utctime_day(r->ts);
 	struct day_stat *ds;
-	struct org_tally *o;
+	struct idmap_slot *o;
 
 	if ((ds = day_get(d, day)) == NULL ||
-	    (o = tally_get(a, d, key, keylen)) == NULL)
+	    (o = idmap_slot(&d->orgs, id)) == NULL)
 		return -1;
 	d->sessions[e->result]++;
 	ds->sessions[e->result]++;
-	o->sessions++;
+	o->n[TALLY_SESSIONS]++;
 	if (r->event == REC_MESSAGE) {
 		d->msgs[e->result]++;
 		ds->msgs[e->result]++;
 		d->rcpts += e->rcpts;
-		o->msgs++;
+		o->n[TALLY_MSGS]++;
 		for (unsigned i = 0; i < REC_REASONS; i++) {
 			d->reason_msgs[i] += (e->reasons >> i) & 1;
 			ds->reason_msgs[i] += (e->reasons >> i) & 1;
 		}
 	}
 	note_policy(d, r, e);
-	if (e->result == VERDICT_WOULD_FAIL && org_fail(o, r, e) == -1)
+	if (e->result == VERDICT_WOULD_FAIL && org_fail(a, o, r, e) == -1)
 		return -1;
 	return a->want_rpt ? rpt_add(d, day, r, e) : 0;
 }
@@ -417,9 +466,8 @@ account(struct agg *a, struct dom_stat *d, const struct rec *r,
 int
 agg_add(struct agg *a, const struct rec *r)
 {
-	char key[REC_NAME_MAX * 2 + 2];
 	struct dom_stat *d;
-	size_t keylen;
+	uint32_t id = 0;
 
 	a->records++;
 	if ((a->has_since && r->ts < a->since) ||
@@ -438,16 +486,12 @@ agg_add(struct agg *a, const struct rec *r)
 	a->seen = 1;
 	if (r->ndomains == 0 && r->event == REC_CONNECTION)
 		a->bare_sessions++;
-	/* The organisation's key: mail_from '\0' ptr_org (see agg_failing). */
-	keylen = strlen(r->mail_from) + 1;
-	memcpy(key, r->mail_from, keylen);
-	ptr_org_of(a, r->ptr, key + keylen, sizeof(key) - keylen);
-	keylen += strlen(key + keylen);
 	for (size_t i = 0; i < r->ndomains; i++) {
 		if (!domain_wanted(a, r->domains[i].domain))
 			continue;
-		if ((d = dom_get(a, r->domains[i].domain)) == NULL ||
-		    account(a, d, r, &r->domains[i], key, keylen) == -1) {
+		if ((id == 0 && (id = sender_id(a, r)) == 0) ||
+		    (d = dom_get(a, r->domains[i].domain)) == NULL ||
+		    account(a, d, r, &r->domains[i], id) == -1) {
 			a->nomem = 1;
 			return -1;
 		}
@@ -507,23 +551,20 @@ cmp_org(const void *x, const void *y)
 struct org **
 agg_failing(const struct dom_stat *d, size_t *n)
 {
-	const struct strmap_slot *s;
-	const struct org_tally *t;
-	struct org **v;
+	const struct idmap_slot *s;
+	struct org **v, *o;
 	size_t k = 0;
 
 	if ((v = calloc(d->orgs.count + 1, sizeof(*v))) == NULL)
 		return NULL;
 	for (size_t i = 0; i < d->orgs.cap; i++) {
 		s = &d->orgs.slots[i];
-		if (s->key == NULL || (t = s->value)->fail == NULL ||
-		    t->fail->wf_sessions == 0)
+		if (s->key == 0 || (o = s->value) == NULL ||
+		    o->wf_sessions == 0)
 			continue;
-		t->fail->mail_from = s->key;
-		t->fail->ptr_org = s->key + strlen(s->key) + 1;
-		t->fail->msgs = t->msgs;
-		t->fail->sessions = t->sessions;
-		v[k++] = t->fail;
+		o->msgs = s->n[TALLY_MSGS];
+		o->sessions = s->n[TALLY_SESSIONS];
+		v[k++] = o;
 	}
 	qsort(v, k, sizeof(*v), cmp_org);
 	v[k] = NULL;
@@ -583,13 +624,12 @@ agg_rpt_details(const struct rpt_policy *rp, size_t *n)
 void
 agg_reason_senders(const struct dom_stat *d, unsigned long out[REC_REASONS])
 {
-	const struct org_tally *t;
 	const struct org *o;
 
 	memset(out, 0, REC_REASONS * sizeof(out[0]));
 	for (size_t i = 0; i < d->orgs.cap; i++) {
-		if ((t = d->orgs.slots[i].value) == NULL ||
-		    (o = t->fail) == NULL)
+		if (d->orgs.slots[i].key == 0 ||
+		    (o = d->orgs.slots[i].value) == NULL)
 			continue;
 		for (unsigned b = 0; b < REC_REASONS; b++)
 			out[b] += (o->reasons >> b) & 1;
@@ -663,17 +703,11 @@ agg_reasons_text(unsigned bits, char *buf, size_t size)
 
 static void
 failing_text(const struct agg *a, const struct dom_stat *d,
-    struct readiness_verdict *v)
+    struct org *const *f, size_t n, struct readiness_verdict *v)
 {
 	char label[REC_NAME_MAX * 2], why[256];
 	unsigned long msgs = agg_total(d->msgs);
-	struct org **f;
-	size_t n;
 
-	if ((f = agg_failing(d, &n)) == NULL) {
-		snprintf(v->text, sizeof(v->text), "out of memory");
-		return;
-	}
 	if (n == 0)
 		snprintf(v->text, sizeof(v->text), "%s: 0 senders would fail "
 		    "in the last %lld days (%lu messages)",
@@ -691,13 +725,14 @@ failing_text(const struct agg *a, const struct dom_stat *d,
 		    agg_reasons_text(f[0]->reasons, why, sizeof(why)));
 	if (n > 0 && v->status != ENFORCED)
 		v->status = NOT_READY;
-	free(f);
 }
 
-void
-agg_readiness(const struct agg *a, const struct dom_stat *d,
-    struct readiness_verdict *v)
+/* given: the domain's agg_failing list, or NULL to make it when needed. */
+static void
+readiness(const struct agg *a, const struct dom_stat *d,
+    struct org *const *given, size_t n, struct readiness_verdict *v)
 {
+	struct org **f;
 	unsigned long msgs = agg_total(d->msgs);
 
 	/* A draft is a what-if: its senders are not yet asked to enforce. */
@@ -718,5 +753,28 @@ agg_readiness(const struct agg *a, const struct dom_stat *d,
 		    "messages was evaluated against an MTA-STS policy", msgs);
 		return;
 	}
-	failing_text(a, d, v);
+	if (given != NULL) {
+		failing_text(a, d, given, n, v);
+		return;
+	}
+	if ((f = agg_failing(d, &n)) == NULL) {
+		snprintf(v->text, sizeof(v->text), "out of memory");
+		return;
+	}
+	failing_text(a, d, f, n, v);
+	free(f);
+}
+
+void
+agg_readiness(const struct agg *a, const struct dom_stat *d,
+    struct readiness_verdict *v)
+{
+	readiness(a, d, NULL, 0, v);
+}
+
+void
+agg_readiness_of(const struct agg *a, const struct dom_stat *d,
+    struct org *const *f, size_t n, struct readiness_verdict *v)
+{
+	readiness(a, d, f, n, v);
 }

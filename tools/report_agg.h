@@ -9,6 +9,7 @@
 #define MTASTS_REPORT_AGG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "report_map.h"
 #include "report_record.h"
@@ -17,12 +18,14 @@
 #define AGG_EXAMPLES	5	/* malformed lines quoted with file:line */
 #define AGG_FILTER_MAX	64	/* --domain arguments */
 #define AGG_PTR_CACHE	65536	/* PTR names whose registered domain is kept */
+#define AGG_SEEN_CACHE	(1 << 20)	/* sender and PTR pairs kept */
 
 /*
  * One sending organisation as seen by one recipient domain, with the
  * details of its would-fail traffic: allocated only for those that would
- * fail (struct org_tally holds the others). mail_from, ptr_org, msgs and
- * sessions are filled in by agg_failing.
+ * fail (the slot of dom_stat.orgs counts the others). mail_from and
+ * ptr_org point into the aggregate's sender keys; msgs and sessions are
+ * filled in by agg_failing.
  */
 struct org {
 	const char	*mail_from;	/* "" for a null sender or a connection */
@@ -35,15 +38,13 @@ struct org {
 };
 
 /*
- * The value of dom_stat.orgs for every organisation: a million sender and
- * domain pairs must fit in a few tens of MB. In the aggregate's arena,
- * with its key (the map's, not copied): mail_from '\0' ptr_org.
+ * dom_stat.orgs is keyed by the sender's id in the aggregate (struct
+ * agg: senders): a million sender and domain pairs must fit in a few tens
+ * of MB and cost no string hashing per recipient domain. Slot n[] holds
+ * these counts, the value the struct org (NULL until it would fail).
  */
-struct org_tally {
-	unsigned long	 msgs, sessions;
-	struct org	*fail;		/* NULL until it would fail */
-	char		 key[];
-};
+#define TALLY_MSGS	0
+#define TALLY_SESSIONS	1
 
 struct day_stat {
 	long long	 day;		/* days since 1970-01-01 */
@@ -77,7 +78,7 @@ struct dom_stat {
 	unsigned long	 sessions[REC_RESULTS];
 	unsigned long	 rcpts;
 	unsigned long	 reason_msgs[REC_REASONS];
-	struct strmap	 orgs;		/* values: struct org_tally */
+	struct idmap	 orgs;		/* sender id: counts, struct org */
 	struct day_stat	*days;		/* sorted by day */
 	size_t		 ndays, days_cap;
 	char		 mode[REC_SHORT_MAX];	/* latest policy seen */
@@ -110,7 +111,17 @@ struct agg {
 	int		 seen;		/* first and last are set */
 	struct strmap	 doms;		/* values: struct dom_stat */
 	struct strmap	 ptr_orgs;	/* PTR -> registered domain (a cache) */
-	struct arena	 tallies;	/* every struct org_tally */
+	/*
+	 * Senders interned once per line: key mail_from '\0' ptr_org (in
+	 * the arena keys) -> id (1-based), and id - 1 -> key. seen_from
+	 * (mail_from '\0' PTR -> id, a cache of AGG_SEEN_CACHE) skips the
+	 * registered-domain step for a client seen before.
+	 */
+	struct strmap	 senders;
+	const char	**sender_key;
+	size_t		 nsenders, senders_cap;
+	struct strmap	 seen_from;
+	struct arena	 keys;
 	int		 nomem;
 };
 
@@ -139,11 +150,13 @@ void	agg_init_like(struct agg *, const struct agg *model);
  */
 int	agg_merge(struct agg *a, struct agg *from, unsigned long line_offset);
 /* Free one value of each map (for report_agg_merge.c). */
-void	agg_tally_free(void *);
 void	agg_org_free(void *);
 void	agg_detail_free(void *);
 void	agg_rpt_free(void *);
 void	agg_dom_free(void *);
+/* The id of sender key[0..len) (mail_from '\0' ptr_org, in storage that
+ * lives as long as a), added when new; 0 when memory runs out. */
+uint32_t agg_sender_add(struct agg *a, const char *key, size_t len);
 /* Account one decoded record; -1 only when memory runs out. */
 int	agg_add(struct agg *, const struct rec *);
 /* Count a malformed line; the first AGG_EXAMPLES are kept with file:line. */
@@ -169,6 +182,9 @@ double	agg_share(unsigned long part, unsigned long whole);
 long long agg_window_days(const struct agg *);
 void	agg_readiness(const struct agg *, const struct dom_stat *,
 	    struct readiness_verdict *);
+/* The same from the domain's agg_failing list f[0..n) (f not NULL). */
+void	agg_readiness_of(const struct agg *, const struct dom_stat *,
+	    struct org *const *f, size_t n, struct readiness_verdict *);
 const char *agg_readiness_name(enum readiness);
 /* "sender.example via mailhost.co.uk", bounded into buf. */
 char	*agg_org_label(const struct org *, char *buf, size_t size);

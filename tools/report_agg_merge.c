@@ -95,38 +95,33 @@ merge_org(struct org *a, struct org *b)
 }
 
 /*
- * The sender tallies of from's domain into to's. They and their keys are
- * in from's arena, which agg_merge hands to a's: they move as they are.
+ * The sender counts of from's domain into to's, from's sender ids turned
+ * into to's by remap (index id - 1).
  */
 static int
-merge_tallies(struct strmap *to, struct strmap *from)
+merge_tallies(struct idmap *to, struct idmap *from, const uint32_t *remap)
 {
-	struct org_tally *a, *b;
+	struct idmap_slot *a, *b;
 	int rc = 0;
 
 	for (size_t i = 0; i < from->cap; i++) {
-		if (from->slots[i].key == NULL)
+		b = &from->slots[i];
+		if (b->key == 0)
 			continue;
-		b = from->slots[i].value;
-		if (rc == -1)
-			agg_tally_free(b);
-		else if ((a = strmap_get(to, b->key, from->slots[i].len)) ==
+		if (rc == -1 || (a = idmap_slot(to, remap[b->key - 1])) ==
 		    NULL) {
-			if (strmap_add(to, b->key, from->slots[i].len, b) == -1) {
-				agg_tally_free(b);
-				rc = -1;
-			}
-		} else {
-			a->msgs += b->msgs;
-			a->sessions += b->sessions;
-			if (a->fail == NULL)
-				a->fail = b->fail;
-			else if (b->fail != NULL && merge_org(a->fail,
-			    b->fail) == -1)
-				rc = -1;
+			agg_org_free(b->value);
+			rc = -1;
+			continue;
 		}
+		a->n[TALLY_MSGS] += b->n[TALLY_MSGS];
+		a->n[TALLY_SESSIONS] += b->n[TALLY_SESSIONS];
+		if (a->value == NULL)
+			a->value = b->value;
+		else if (b->value != NULL && merge_org(a->value, b->value) == -1)
+			rc = -1;
 	}
-	strmap_free(from, NULL);
+	idmap_free(from, NULL);
 	return rc;
 }
 
@@ -190,9 +185,8 @@ merge_days(struct dom_stat *a, struct dom_stat *b)
 }
 
 static int
-merge_dom(void *to, void *from)
+merge_dom(struct dom_stat *a, struct dom_stat *b, const uint32_t *remap)
 {
-	struct dom_stat *a = to, *b = from;
 	int rc;
 
 	add_counts(a->msgs, b->msgs, REC_RESULTS);
@@ -208,7 +202,7 @@ merge_dom(void *to, void *from)
 		memcpy(a->source, b->source, sizeof(a->source));
 	}
 	rc = merge_days(a, b);
-	rc |= merge_tallies(&a->orgs, &b->orgs);
+	rc |= merge_tallies(&a->orgs, &b->orgs, remap);
 	rc |= merge_map(&a->rpt, &b->rpt, merge_rpt, agg_rpt_free);
 	agg_dom_free(b);
 	return rc == 0 ? 0 : -1;
@@ -239,9 +233,76 @@ merge_examples(struct agg *a, struct agg *b, unsigned long line_offset)
 	a->unreadable += b->unreadable;
 }
 
+/* from's domains into a's, new ones as empty domains merged into. */
+static int
+merge_doms(struct agg *a, struct agg *b, const uint32_t *remap)
+{
+	struct dom_stat *d;
+	int rc = 0;
+	void **slot;
+
+	for (size_t i = 0; i < b->doms.cap; i++) {
+		struct strmap_slot *s = &b->doms.slots[i];
+
+		if (s->key == NULL)
+			continue;
+		if (rc == -1 || (slot = strmap_slot(&a->doms, s->key, s->len)) ==
+		    NULL) {
+			agg_dom_free(s->value);
+			rc = -1;
+			continue;
+		}
+		if ((d = *slot) == NULL &&
+		    ((d = calloc(1, sizeof(*d))) == NULL ||
+		    (d->name = strdup(s->key)) == NULL)) {
+			free(d);
+			agg_dom_free(s->value);
+			rc = -1;
+			continue;
+		}
+		if (*slot == NULL) {
+			idmap_init(&d->orgs);
+			strmap_init(&d->rpt);
+			*slot = d;
+		}
+		if (merge_dom(d, s->value, remap) == -1)
+			rc = -1;
+	}
+	strmap_free(&b->doms, NULL);
+	return rc;
+}
+
+/*
+ * from's sender ids in a (remap[id - 1]), its keys added to a's; their
+ * text is in from's arena, which becomes a's. NULL when memory runs out.
+ */
+static uint32_t *
+merge_senders(struct agg *a, struct agg *b)
+{
+	uint32_t *remap;
+	const char *key;
+	size_t len;
+
+	arena_take(&a->keys, &b->keys);
+	if ((remap = malloc((b->nsenders + 1) * sizeof(*remap))) == NULL)
+		return NULL;
+	for (size_t i = 0; i < b->nsenders; i++) {
+		key = b->sender_key[i];
+		len = strlen(key) + 1;
+		len += strlen(key + len);
+		if ((remap[i] = agg_sender_add(a, key, len)) == 0) {
+			free(remap);
+			return NULL;
+		}
+	}
+	return remap;
+}
+
 int
 agg_merge(struct agg *a, struct agg *b, unsigned long line_offset)
 {
+	uint32_t *remap;
+
 	a->lines += b->lines;
 	a->records += b->records;
 	a->outside += b->outside;
@@ -255,10 +316,10 @@ agg_merge(struct agg *a, struct agg *b, unsigned long line_offset)
 		a->seen = 1;
 	}
 	merge_examples(a, b, line_offset);
-	arena_take(&a->tallies, &b->tallies);
-	if (merge_map(&a->doms, &b->doms, merge_dom, agg_dom_free) == -1 ||
-	    b->nomem)
+	if ((remap = merge_senders(a, b)) == NULL ||
+	    merge_doms(a, b, remap) == -1 || b->nomem)
 		a->nomem = 1;
+	free(remap);
 	b->nfilter = 0;		/* the filters are a's */
 	agg_free(b);
 	return a->nomem ? -1 : 0;

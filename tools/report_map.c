@@ -158,6 +158,75 @@ strmap_free(struct strmap *m, void (*free_value)(void *))
 	strmap_init(m);
 }
 
+void
+idmap_init(struct idmap *m)
+{
+	m->slots = NULL;
+	m->cap = m->count = 0;
+}
+
+static size_t
+id_home(uint32_t key, size_t cap)
+{
+	return (size_t)((key * 2654435761u) >> 7) & (cap - 1);
+}
+
+static struct idmap_slot *
+id_probe(struct idmap_slot *slots, size_t cap, uint32_t key)
+{
+	size_t i = id_home(key, cap);
+
+	while (slots[i].key != 0 && slots[i].key != key)
+		i = (i + 1) & (cap - 1);
+	return &slots[i];
+}
+
+static int
+id_grow(struct idmap *m)
+{
+	size_t cap = m->cap == 0 ? MAP_MIN_CAP / 4 : m->cap * 2;
+	struct idmap_slot *slots;
+
+	if ((slots = calloc(cap, sizeof(*slots))) == NULL)
+		return -1;
+	for (size_t i = 0; i < m->cap; i++) {
+		if (m->slots[i].key != 0)
+			*id_probe(slots, cap, m->slots[i].key) = m->slots[i];
+	}
+	free(m->slots);
+	m->slots = slots;
+	m->cap = cap;
+	return 0;
+}
+
+struct idmap_slot *
+idmap_slot(struct idmap *m, uint32_t key)
+{
+	struct idmap_slot *s = NULL;
+
+	if (m->cap > 0 && (s = id_probe(m->slots, m->cap, key))->key == key)
+		return s;
+	if ((m->count + 1) * 4 > m->cap * 3) {
+		if (id_grow(m) == -1)
+			return NULL;
+		s = id_probe(m->slots, m->cap, key);
+	}
+	s->key = key;
+	m->count++;
+	return s;
+}
+
+void
+idmap_free(struct idmap *m, void (*free_value)(void *))
+{
+	for (size_t i = 0; i < m->cap && free_value != NULL; i++) {
+		if (m->slots[i].key != 0)
+			free_value(m->slots[i].value);
+	}
+	free(m->slots);
+	idmap_init(m);
+}
+
 int
 strlist_add(struct strlist *l, const char *s, size_t cap)
 {

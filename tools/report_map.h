@@ -42,6 +42,32 @@ void	*strmap_get(const struct strmap *, const char *key, size_t len);
 void	**strmap_values(const struct strmap *);
 void	strmap_free(struct strmap *, void (*free_value)(void *));
 
+/*
+ * An integer-keyed table (keys from 1; 0 marks an empty slot) whose slots
+ * hold two counters and a pointer in place: the report keeps one per
+ * sender and recipient domain, found with no string to hash or compare.
+ * Multiplicative hashing, linear probing, load under 3/4.
+ */
+struct idmap_slot {
+	uint32_t	 key;
+	unsigned long	 n[2];
+	void		*value;
+};
+
+struct idmap {
+	struct idmap_slot *slots;
+	size_t		 cap;		/* power of two, or 0 */
+	size_t		 count;
+};
+
+void	idmap_init(struct idmap *);
+/*
+ * The slot of key (> 0), created zeroed when new; valid until the next
+ * idmap_slot on the same map. NULL only when memory runs out.
+ */
+struct idmap_slot *idmap_slot(struct idmap *, uint32_t key);
+void	idmap_free(struct idmap *, void (*free_value)(void *));
+
 struct strlist {
 	char		**v;
 	size_t		 n;

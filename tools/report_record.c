@@ -12,6 +12,7 @@
 
 #include "printable.h"
 #include "report_jscan.h"
+#include "report_recfast.h"
 #include "report_record.h"
 #include "stslex.h"
 #include "utctime.h"
@@ -118,15 +119,15 @@ policy(struct jscan *js, struct rec_domain *d)
 	return (d->has_policy = text_members(js, f, 3)) == -1 ? -1 : 0;
 }
 
-/* name[0..len): a reason of DESIGN.md 6 (its bit) or another. */
-static unsigned
-reason_bit(const char *name, size_t len)
+unsigned
+rec_reason_bit(const char *name, size_t len)
 {
 	const char *known;
 
-	for (unsigned i = 0; i < REASON_COUNT; i++) {
+	for (unsigned i = 0; i < REASON_COUNT && len > 0; i++) {
 		known = verdict_reason_name(1u << i);
-		if (strncmp(known, name, len) == 0 && known[len] == '\0')
+		if (known[0] == name[0] && strncmp(known, name, len) == 0 &&
+		    known[len] == '\0')
 			return 1u << i;
 	}
 	return REC_REASON_OTHER;
@@ -144,18 +145,19 @@ reasons(struct jscan *js, struct rec_domain *d)
 	while ((more = js_element(js)) == 1) {
 		if (js_view(js, &name, &len) == -1)
 			return -1;
-		d->reasons |= reason_bit(name, len);
+		d->reasons |= rec_reason_bit(name, len);
 	}
 	return more;
 }
 
-/* -1 when name is no result of DESIGN.md 6. */
-static int
-result_of(const char *name, enum verdict_result *out)
+int
+rec_result_of(const char *name, enum verdict_result *out)
 {
+	const char *known;
+
 	for (int i = 0; i < REC_RESULTS; i++) {
-		if (strcmp(verdict_result_name((enum verdict_result)i),
-		    name) == 0) {
+		known = verdict_result_name((enum verdict_result)i);
+		if (known[0] == name[0] && strcmp(known, name) == 0) {
 			*out = (enum verdict_result)i;
 			return 0;
 		}
@@ -202,7 +204,7 @@ domain_entry(struct jscan *js, struct rec_domain *d, char *err,
 		snprintf(err, errsize, "a \"domains\" entry has no domain");
 		return -2;
 	}
-	if (result_of(result, &d->result) == -1) {
+	if (rec_result_of(result, &d->result) == -1) {
 		snprintf(err, errsize, "domain %s: unknown result \"%s\"",
 		    d->domain, result);
 		return -2;
@@ -230,6 +232,21 @@ domains(struct jscan *js, struct rec *r, char *err, size_t errsize)
 }
 
 /* The views of these values hold what a REC_SHORT_MAX buffer would. */
+int
+rec_stamp(const char *s, size_t len, long long *ts)
+{
+	if (len > REC_SHORT_MAX - 1)
+		len = REC_SHORT_MAX - 1;	/* an ASCII run, cut anywhere */
+	return utctime_parse_stamp(s, len, ts);
+}
+
+enum rec_event
+rec_event_of(const char *s, size_t len)
+{
+	return KEY_IS(s, len, "message") ? REC_MESSAGE :
+	    KEY_IS(s, len, "connection") ? REC_CONNECTION : REC_OTHER;
+}
+
 static int
 stamp(struct jscan *js, struct rec *r, int *seen)
 {
@@ -238,9 +255,7 @@ stamp(struct jscan *js, struct rec *r, int *seen)
 
 	if (js_view(js, &s, &len) == -1)
 		return -1;
-	if (len > REC_SHORT_MAX - 1)
-		len = REC_SHORT_MAX - 1;	/* an ASCII run, cut anywhere */
-	*seen = utctime_parse_stamp(s, len, &r->ts) == 0;
+	*seen = rec_stamp(s, len, &r->ts) == 0;
 	return 0;
 }
 
@@ -253,8 +268,7 @@ event(struct jscan *js, struct rec *r, int *seen)
 	if (js_view(js, &s, &len) == -1)
 		return -1;
 	*seen = 1;
-	r->event = KEY_IS(s, len, "message") ? REC_MESSAGE :
-	    KEY_IS(s, len, "connection") ? REC_CONNECTION : REC_OTHER;
+	r->event = rec_event_of(s, len);
 	return 0;
 }
 
@@ -291,7 +305,7 @@ members(struct jscan *js, struct rec *r, int *ts_ok, int *event_ok,
 	return more;
 }
 
-static void
+void
 rec_clear(struct rec *r)
 {
 	r->ts = 0;
@@ -304,6 +318,15 @@ rec_clear(struct rec *r)
 
 int
 rec_parse(const char *line, size_t len, struct rec *r, char *err,
+    size_t errsize)
+{
+	if (rec_parse_fast(line, len, r) == 0)
+		return 0;
+	return rec_parse_full(line, len, r, err, errsize);
+}
+
+int
+rec_parse_full(const char *line, size_t len, struct rec *r, char *err,
     size_t errsize)
 {
 	struct jscan js;

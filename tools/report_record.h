@@ -58,6 +58,23 @@ struct rec {
  */
 int	rec_parse(const char *line, size_t len, struct rec *r, char *err,
 	    size_t errsize);
+/*
+ * The same, always by the general decoder (report_jscan.h); rec_parse
+ * tries rec_parse_fast (report_recfast.h) first, which decodes the
+ * compact plain lines the milter writes alike in one pass.
+ */
+int	rec_parse_full(const char *line, size_t len, struct rec *r, char *err,
+	    size_t errsize);
+/* The fields rec_parse sets, emptied (what a line without them gives). */
+void	rec_clear(struct rec *);
+/* "ts" s[0..len) into *ts (the first REC_SHORT_MAX - 1 bytes); -1 if bad. */
+int	rec_stamp(const char *s, size_t len, long long *ts);
+/* "event" s[0..len) */
+enum rec_event rec_event_of(const char *s, size_t len);
+/* name[0..len): a reason of DESIGN.md 6 (its bit) or REC_REASON_OTHER. */
+unsigned rec_reason_bit(const char *name, size_t len);
+/* name as a result of DESIGN.md 6 into *out; -1 when it is none. */
+int	rec_result_of(const char *name, enum verdict_result *out);
 
 /* Name of one reason bit (REASON_* or REC_REASON_OTHER). */
 const char *rec_reason_name(unsigned bit);

@@ -10,7 +10,8 @@
  * refuse a valid object for what it holds, never accept an invalid one,
  * and what it keeps must agree with jansson's reading. A string input
  * checks the decoders that write straight into the record against
- * js_string + printable_copy. Any disagreement aborts.
+ * js_string + printable_copy. rec_parse_fast must decline a line or
+ * decode it as rec_parse_full does (recsame.c). Any disagreement aborts.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include <jansson.h>
 
 #include "printable.h"
+#include "recsame.h"
 #include "report_jscan.h"
 #include "report_record.h"
 
@@ -132,9 +134,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_t	*j;
 	struct rec *r;
 	char	err[REC_ERROR_MAX] = "";
-	int	valid, scanned;
+	int	valid, scanned, fast;
 
 	check_string(data, size);
+	if (!rec_same((const char *)data, size, &fast, err, sizeof(err)))
+		abort();
+	err[0] = '\0';
 	j = json_loadb((const char *)data, size, 0, &error);
 	valid = j != NULL && json_is_object(j);
 	scanned = scanner_accepts(data, size);

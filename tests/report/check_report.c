@@ -13,7 +13,9 @@
 #include <string.h>
 
 #include "printable.h"
+#include "recsame.h"
 #include "report_agg.h"
+#include "report_format.h"
 #include "report_jscan.h"
 #include "report_record.h"
 #include "utctime.h"
@@ -322,6 +324,111 @@ START_TEST(test_rec_table)
 }
 END_TEST
 
+/*
+ * The fast path: lines of the milter's compact shape take it (fast 0),
+ * others are left to the general decoder (fast 1); either way the record
+ * is the general decoder's.
+ */
+#define GEN_CLIENT "\"client\":{\"ip\":\"192.0.2.7\",\"ptr\":\"mail.s.example\"," \
+	"\"helo\":\"mail.s.example\"},\"mail_from_domain\":\"S.Example\","
+#define GEN_TLS "\"tls\":{\"version\":\"TLSv1.2\",\"cipher\":\"X\",\"bits\":256," \
+	"\"sni\":null},\"mx\":{\"name\":\"mx1.example.com\",\"source\":\"config\"},"
+#define GEN_DOM(d, res) "{\"domain\":\"" d "\",\"rcpts\":2,\"result\":\"" res \
+	"\",\"reasons\":[\"tls-version\",\"odd\"],\"policy\":{\"mode\":\"testing\"," \
+	"\"id\":\"7\",\"source\":\"published\"}}"
+#define GEN_LINE LINE_HEAD GEN_CLIENT GEN_TLS "\"domains\":[" GEN_DOM("A.example", \
+	"would-fail") "," GEN_DOM("b.example", "pass") "],\"aborted\":false}"
+#define XX10 "xxxxxxxxxx"
+#define XX100 XX10 XX10 XX10 XX10 XX10 XX10 XX10 XX10 XX10 XX10
+
+struct fast_case {
+	const char *line;
+	int	 fast;		/* rec_parse_fast's result */
+};
+
+static const struct fast_case fasts[] = {
+	{ GEN_LINE, 0 },
+	{ LINE_HEAD "\"client\":{\"ip\":\"1\",\"ptr\":null,\"helo\":\"h\"},"
+	    "\"tls\":null,\"mx\":null,\"domains\":[{\"domain\":\"d\","
+	    "\"rcpts\":0,\"result\":\"no-policy\",\"reasons\":[],"
+	    "\"policy\":null}]}", 0 },
+	{ LINE_HEAD "\"tls\":{},\"domains\":[]}", 0 },
+	{ "{\"ts\":\"2026-01-31T10:00:00Z\",\"event\":\"other\"}", 0 },
+	/* Repeated members: the last one wins, lists add up, as decoded. */
+	{ LINE_HEAD "\"ts\":\"2026-02-01T00:00:00Z\",\"domains\":[" GEN_DOM("x",
+	    "pass") "],\"domains\":[{\"domain\":\"y\",\"domain\":\"z\","
+	    "\"result\":\"pass\",\"reasons\":[\"dnssec\"],\"reasons\":[\"odd\"],"
+	    "\"policy\":{\"mode\":\"m\"},\"policy\":{\"id\":\"i\"}}],"
+	    "\"tls\":{\"version\":\"a\"},\"tls\":null}", 0 },
+	/* Cut where the buffers cut: 255 and 63 bytes. */
+	{ LINE_HEAD "\"client\":{\"ptr\":\"" XX100 XX100 XX100 "\"},\"domains\":[{"
+	    "\"domain\":\"d\",\"result\":\"pass\",\"policy\":{\"mode\":\""
+	    XX100 "\"}}]}", 0 },
+	{ LINE_HEAD "\"domains\":[{\"domain\":\"d\",\"result\":\"pass" XX100
+	    "\"}]}", 1 },
+	{ LINE_HEAD "\"new\":{\"x\":[1,-2,0,{},[],true,false,null,\"s\"]},"
+	    "\"domains\":[]}", 0 },
+	{ LINE_HEAD "\"domains\":[{\"domain\":\"d\",\"rcpts\":999999999999999999,"
+	    "\"result\":\"pass\"}]}", 0 },
+	{ LINE_HEAD "\"domains\":[{\"domain\":\"d\",\"rcpts\":9999999999999999999,"
+	    "\"result\":\"pass\"}]}", 1 },
+	{ LINE_HEAD "\"n\":1.5,\"domains\":[]}", 1 },
+	{ LINE_HEAD "\"n\":1e3,\"domains\":[]}", 1 },
+	{ LINE_HEAD "\"n\":01,\"domains\":[]}", 1 },
+	{ LINE_HEAD "\"domains\":[{\"domain\":\"d\",\"rcpts\":-1,"
+	    "\"result\":\"pass\"}]}", 1 },
+	{ LINE_HEAD "\"domains\": []}", 1 },
+	{ LINE_HEAD "\"domains\":[]} ", 1 },
+	{ LINE_HEAD "\"domains\":[]}x", 1 },
+	{ LINE_HEAD "\"domains\":[],}", 1 },
+	{ LINE_HEAD "\"domains\":[" GEN_DOM("a", "pass") ",]}", 1 },
+	{ LINE_HEAD "\"client\":{\"helo\":\"a\\u0041\"}}", 1 },
+	{ LINE_HEAD "\"client\":{\"helo\":\"a\x7f\"}}", 1 },
+	{ LINE_HEAD "\"client\":{\"helo\":\"\xc3\xa9\"}}", 1 },
+	{ LINE_HEAD "\"client\":\"x\"}", 1 },
+	{ LINE_HEAD "\"domains\":[{\"domain\":\"\",\"result\":\"pass\"}]}", 1 },
+	{ LINE_HEAD "\"domains\":[{\"domain\":\"d\",\"result\":\"maybe\"}]}", 1 },
+	{ "{\"ts\":\"yesterday\",\"event\":\"message\"}", 1 },
+	{ "{\"event\":\"message\"}", 1 },
+	{ " {\"ts\":\"2026-01-31T10:00:00Z\",\"event\":\"message\"}", 1 },
+	{ LINE_HEAD "\"x\":[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]}", 1 },
+};
+
+START_TEST(test_rec_fast)
+{
+	const struct fast_case *c = &fasts[_i];
+	char why[256];
+	int fast;
+
+	ck_assert_msg(rec_same(c->line, strlen(c->line), &fast, why,
+	    sizeof(why)), "%s: %s", c->line, why);
+	ck_assert_msg(fast == c->fast, "%s: fast path %d", c->line, fast);
+}
+END_TEST
+
+/* 33 domains: more than REC_DOMAINS_MAX, left to the general decoder. */
+START_TEST(test_rec_fast_domains)
+{
+	char line[8192], why[256];
+	size_t n;
+	int fast;
+
+	n = (size_t)snprintf(line, sizeof(line), "%s\"domains\":[", LINE_HEAD);
+	for (int i = 0; i <= REC_DOMAINS_MAX; i++)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s"
+		    GEN_DOM("d", "pass"), i > 0 ? "," : "");
+	snprintf(line + n, sizeof(line) - n, "]}");
+	ck_assert_msg(rec_same(line, strlen(line), &fast, why, sizeof(why)),
+	    "%s", why);
+	ck_assert_int_eq(fast, 1);
+	line[strlen(line) - 2 - strlen(GEN_DOM("d", "pass")) - 1] = '\0';
+	strcat(line, "]}");
+	ck_assert_msg(rec_same(line, strlen(line), &fast, why, sizeof(why)),
+	    "%s", why);
+	ck_assert_int_eq(fast, 0);
+}
+END_TEST
+
 START_TEST(test_rec_fields)
 {
 	static const char line[] = "{\"ts\":\"2026-01-31T10:00:00Z\","
@@ -505,6 +612,59 @@ START_TEST(test_merge_cut)
 }
 END_TEST
 
+/*
+ * The JSON report's domains written directly are the bytes of the jansson
+ * tree, for every domain of the merge lines and of generated-like lines
+ * (several senders, days, reasons, a long sender list, --top 0, 1, 10).
+ */
+START_TEST(test_json_domain)
+{
+	static const size_t tops[] = { 0, 1, 10 };
+	struct report_opts o = { tops[_i], 0, "", "", 1 };
+	struct agg a;
+	struct dom_stat **d;
+	char *want, *got;
+	size_t n;
+
+	agg_init(&a);
+	merge_feed(&a, 0, N_LINES);
+	for (size_t k = 0; k < N(fasts); k++) {
+		static struct rec r;
+		char err[REC_ERROR_MAX];
+
+		if (rec_parse(fasts[k].line, strlen(fasts[k].line), &r, err,
+		    sizeof(err)) == 0)
+			agg_add(&a, &r);
+	}
+	/* Shares of a third: 33.329999999999998 at %.17g. */
+	for (int k = 0; k < 3; k++) {
+		static struct rec r;
+		char line[1024], err[REC_ERROR_MAX];
+
+		snprintf(line, sizeof(line), LINE_HEAD "\"mail_from_domain\":"
+		    "\"s%d.example\",\"domains\":[" GEN_DOM("third.example",
+		    "%s") "]}", k, k == 0 ? "would-fail" : "pass");
+		ck_assert_int_eq(rec_parse(line, strlen(line), &r, err,
+		    sizeof(err)), 0);
+		agg_add(&a, &r);
+	}
+	d = agg_domains(&a, &n);
+	ck_assert_uint_gt(n, 3);
+	for (size_t i = 0; i < n; i++) {
+		want = report_json_domain_tree(&a, d[i], &o);
+		got = report_json_domain(&a, d[i], &o);
+		ck_assert_ptr_nonnull(want);
+		ck_assert_ptr_nonnull(got);
+		ck_assert_msg(strcmp(want, got) == 0, "%s:\n%s\nwant:\n%s",
+		    d[i]->name, got, want);
+		free(want);
+		free(got);
+	}
+	free(d);
+	agg_free(&a);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -525,8 +685,11 @@ main(void)
 	tcase_add_test(tc, test_member_view);
 	tcase_add_loop_test(tc, test_rec_table, 0, N(recs));
 	tcase_add_test(tc, test_rec_fields);
+	tcase_add_loop_test(tc, test_rec_fast, 0, N(fasts));
+	tcase_add_test(tc, test_rec_fast_domains);
 	tcase_add_loop_test(tc, test_registered_domain, 0, N(orgs));
 	tcase_add_loop_test(tc, test_merge_cut, 0, N_LINES + 1);
+	tcase_add_loop_test(tc, test_json_domain, 0, 3);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
