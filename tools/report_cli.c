@@ -70,6 +70,7 @@ open_output(const char *path, char **tmp)
 {
 	struct stat st;
 	mode_t	mask;
+	FILE	*f;
 	int	fd, exists;
 
 	*tmp = NULL;
@@ -99,7 +100,9 @@ open_output(const char *path, char **tmp)
 		umask(mask);
 		(void)fchmod(fd, 0666 & ~mask);
 	}
-	return fdopen(fd, "w");
+	if ((f = fdopen(fd, "w")) == NULL)
+		close(fd);	/* the caller removes *tmp */
+	return f;
 }
 
 int
